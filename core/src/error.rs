@@ -1,0 +1,171 @@
+//! The one error type of the core.
+//!
+//! Every operation returns [`Error`]: a [`ErrorKind`] that callers branch on, a message written for
+//! an admin (it names the offending value and what is allowed), and, when the service answered, the
+//! details a support case needs (HTTP status, Graph or AADSTS code, request-id, client-request-id,
+//! date, Retry-After). Messages never contain tokens or secrets.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Result alias used across the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, as a small closed set callers can branch on.
+///
+/// The ffi layer maps each kind to a status code whose value never changes; add new kinds at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// A caller-supplied value is invalid (unknown role, malformed GUID, wrong source, bad config).
+    /// Nothing was sent to the service.
+    InvalidArgument,
+    /// A JSON document from the caller could not be parsed or has the wrong shape.
+    InvalidJson,
+    /// Sign-in failed or the token was rejected (AADSTS errors, Graph 401).
+    Authentication,
+    /// The caller lacks a permission or role (Graph 403, pre-flight permission check).
+    PermissionDenied,
+    /// The service answered 404.
+    NotFound,
+    /// The service throttled (429) and the retry budget ran out.
+    Throttled,
+    /// The service was unavailable (5xx) and the retry budget ran out.
+    ServiceUnavailable,
+    /// Any other error answer from the service (e.g. 400 for a rejected role).
+    Service,
+    /// The connection failed (DNS, TLS, reset) after retries.
+    Network,
+    /// A connect or total timeout elapsed.
+    Timeout,
+    /// The caller cancelled the call.
+    Cancelled,
+    /// The service's answer could not be understood (malformed JSON, unexpected shape).
+    InvalidResponse,
+    /// A reset could not be proven by reading the policy back.
+    ResetNotVerified,
+    /// A local file (backup, export) could not be read or written.
+    Io,
+    /// A bug: an invariant did not hold, or a panic was caught.
+    Internal,
+}
+
+/// Details of an error answer from Graph or from the sign-in service.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceErrorDetails {
+    /// HTTP status of the answer.
+    pub http_status: u16,
+    /// Graph `error.code`, or the sign-in service's `error` (e.g. `invalid_client`).
+    pub code: Option<String>,
+    /// Graph `error.message` or the sign-in `error_description`, verbatim.
+    pub message: Option<String>,
+    /// `request-id` (Graph) or `trace_id` (sign-in).
+    pub request_id: Option<String>,
+    /// `client-request-id` we sent (or `correlation_id` from sign-in).
+    pub client_request_id: Option<String>,
+    /// `innerError.date` as the service wrote it (no time zone).
+    pub date: Option<String>,
+    /// First AADSTS code of a sign-in error (e.g. `AADSTS7000215`).
+    pub aadsts: Option<String>,
+}
+
+/// An error from any core operation. See the module docs.
+#[derive(Debug, Clone)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    recommended_action: Option<String>,
+    service: Option<ServiceErrorDetails>,
+    retry_after: Option<Duration>,
+    target: Option<String>,
+}
+
+impl Error {
+    /// A new error of `kind` with an admin-readable `message` (must not contain secrets).
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            recommended_action: None,
+            service: None,
+            retry_after: None,
+            target: None,
+        }
+    }
+
+    /// Shorthand for [`ErrorKind::InvalidArgument`].
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidArgument, message)
+    }
+
+    /// Shorthand for [`ErrorKind::Internal`].
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Internal, message)
+    }
+
+    /// Shorthand for [`ErrorKind::Cancelled`].
+    pub fn cancelled() -> Self {
+        Self::new(ErrorKind::Cancelled, "The operation was cancelled.")
+    }
+
+    /// Adds what the user can do about it (shown as PowerShell's RecommendedAction).
+    pub fn with_recommended_action(mut self, action: impl Into<String>) -> Self {
+        self.recommended_action = Some(action.into());
+        self
+    }
+
+    /// Attaches the service's answer.
+    pub fn with_service(mut self, details: ServiceErrorDetails) -> Self {
+        self.service = Some(details);
+        self
+    }
+
+    /// Attaches the Retry-After the service asked for.
+    pub fn with_retry_after(mut self, retry_after: Duration) -> Self {
+        self.retry_after = Some(retry_after);
+        self
+    }
+
+    /// Names the value or object the error is about (PowerShell's TargetObject).
+    pub fn with_target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The admin-readable message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// What the user can do about it, when known.
+    pub fn recommended_action(&self) -> Option<&str> {
+        self.recommended_action.as_deref()
+    }
+
+    /// The service's answer, when the error came from the service.
+    pub fn service(&self) -> Option<&ServiceErrorDetails> {
+        self.service.as_ref()
+    }
+
+    /// Retry-After from the last throttled answer, when there was one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// The value or object the error is about.
+    pub fn target(&self) -> Option<&str> {
+        self.target.as_deref()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,78 @@
+//! Events a caller can observe while an operation runs: verbose lines (each request, status,
+//! timing, retries), debug lines, warnings and progress. The PowerShell layer turns them into
+//! `Write-Verbose`, `Write-Debug`, `Write-Warning` and `Write-Progress` on the pipeline thread.
+//!
+//! Events never carry tokens, secrets, Authorization headers or request bodies with secrets.
+
+use std::sync::Arc;
+
+/// How an event should be shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum EventLevel {
+    /// One line for `-Verbose`: request line, status, timing, retry decisions.
+    Verbose = 0,
+    /// Detail for `-Debug`.
+    Debug = 1,
+    /// Something the user should know even without `-Verbose`.
+    Warning = 2,
+    /// A progress report; the message is a JSON object
+    /// `{"activity":…,"status":…,"percent":0-100,"completed":n,"total":n}`.
+    Progress = 3,
+}
+
+/// One event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// How to show it.
+    pub level: EventLevel,
+    /// The text (or JSON for progress). Never contains secrets.
+    pub message: String,
+}
+
+/// Receives events. Called from runtime worker threads: implementations must be cheap and
+/// thread-safe (the ffi layer forwards to a C callback; C# queues for the pipeline thread).
+pub trait EventSink: Send + Sync {
+    /// Delivers one event.
+    fn emit(&self, event: Event);
+}
+
+/// A sink that drops everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoEvents;
+
+impl EventSink for NoEvents {
+    fn emit(&self, _event: Event) {}
+}
+
+/// Shared handle to a sink, cheap to clone into tasks.
+pub type Events = Arc<dyn EventSink>;
+
+/// A sink that drops everything, as a shared handle.
+pub fn none() -> Events {
+    Arc::new(NoEvents)
+}
+
+/// Emits a verbose line.
+pub fn verbose(events: &Events, message: impl Into<String>) {
+    events.emit(Event {
+        level: EventLevel::Verbose,
+        message: message.into(),
+    });
+}
+
+/// Emits a debug line.
+pub fn debug(events: &Events, message: impl Into<String>) {
+    events.emit(Event {
+        level: EventLevel::Debug,
+        message: message.into(),
+    });
+}
+
+/// Emits a warning.
+pub fn warning(events: &Events, message: impl Into<String>) {
+    events.emit(Event {
+        level: EventLevel::Warning,
+        message: message.into(),
+    });
+}

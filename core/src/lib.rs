@@ -1,0 +1,33 @@
+//! Domain core of PhotoUpdatePolicy.
+//!
+//! Everything the product knows about the Entra ID photo update settings lives here: the policy
+//! model and its wire shapes, the role catalog, change planning, sign-in, and the Graph client with
+//! its retries. This crate knows nothing of C, PowerShell or raw pointers; `ffi/` adapts it to a C
+//! ABI and `powershell/` to cmdlets.
+//!
+//! Layout (one job per module):
+//! - [`cloud`]: the four national clouds, their Graph hosts and sign-in authorities, endpoint rules.
+//! - [`config`]: what a caller configures for a client (cloud, endpoints, auth, timeouts, retries).
+//! - [`error`]: the one error type every operation returns, with Graph's details.
+//! - [`events`]: verbose/debug/progress events a caller may observe while a call runs.
+//! - [`model`]: the policy as the service sends it, read leniently, written exactly.
+//! - [`roles`]: the catalog of directory roles that may appear in `allowedRoles`.
+//! - [`plan`]: from the current policy and a requested change, the minimal PATCH and its description.
+//! - [`auth`]: token sources (access token, client secret, certificate, managed identity, device code).
+//! - [`runtime`]: the process-wide tokio runtime and HTTP client.
+//! - [`graph`]: Graph requests, error parsing, retries.
+//! - [`client`]: the policy operations (get, plan, apply, reset) callers use.
+
+pub mod auth;
+pub mod client;
+pub mod cloud;
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod graph;
+pub mod model;
+pub mod plan;
+pub mod roles;
+pub mod runtime;
+
+pub use error::{Error, ErrorKind, Result};
