@@ -19,6 +19,9 @@ pub enum EventLevel {
     /// A progress report; the message is a JSON object
     /// `{"activity":…,"status":…,"percent":0-100,"completed":n,"total":n}`.
     Progress = 3,
+    /// Something the user must see and act on, shown even without `-Verbose` (e.g. the device
+    /// code sign-in instructions). PowerShell: `Write-Information` / host output.
+    Information = 4,
 }
 
 /// One event.
@@ -73,6 +76,14 @@ pub fn debug(events: &Events, message: impl Into<String>) {
 pub fn warning(events: &Events, message: impl Into<String>) {
     events.emit(Event {
         level: EventLevel::Warning,
+        message: message.into(),
+    });
+}
+
+/// Emits an information message (shown to the user without `-Verbose`).
+pub fn information(events: &Events, message: impl Into<String>) {
+    events.emit(Event {
+        level: EventLevel::Information,
         message: message.into(),
     });
 }
