@@ -1,0 +1,42 @@
+using System;
+using System.Management.Automation;
+using PhotoUpdatePolicy.Internal;
+
+namespace PhotoUpdatePolicy.Commands
+{
+    /// <summary>
+    /// Base of every cmdlet of the module: runs native calls through one <see cref="NativeCallRunner"/>
+    /// (so StopProcessing cancels whatever is in flight) and turns native errors into ErrorRecords.
+    /// </summary>
+    public abstract class PhotoPolicyCmdlet : PSCmdlet
+    {
+        private NativeCallRunner? runner;
+
+        /// <summary>The runner for this cmdlet invocation.</summary>
+        internal NativeCallRunner Native => runner ??= new NativeCallRunner(this);
+
+        /// <summary>Ctrl+C: cancel the native call in flight.</summary>
+        protected override void StopProcessing()
+        {
+            runner?.Stop();
+            base.StopProcessing();
+        }
+
+        /// <summary>Writes a non-terminating error for a native failure.</summary>
+        internal void WriteNativeError(PhotoPolicyException error, object? target, string? errorId = null) =>
+            WriteError(error.ToErrorRecord(target, errorId));
+
+        /// <summary>Stops the cmdlet with an error the user must fix first (bad input, no token).</summary>
+        internal void ThrowUsageError(string errorId, string message, ErrorCategory category, object? target, string? recommendedAction = null)
+        {
+            var record = new ErrorRecord(new ArgumentException(message), errorId, category, target);
+            record.ErrorDetails = new ErrorDetails(message);
+            if (recommendedAction != null)
+            {
+                record.ErrorDetails.RecommendedAction = recommendedAction;
+            }
+
+            ThrowTerminatingError(record);
+        }
+    }
+}

@@ -1,0 +1,352 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using PhotoUpdatePolicy.Json;
+using PhotoUpdatePolicy.Native;
+
+namespace PhotoUpdatePolicy.Internal
+{
+    /// <summary>What a native call produced: a JSON document on success, an exception otherwise.</summary>
+    internal readonly struct NativeOutcome
+    {
+        internal NativeOutcome(string? json, PhotoPolicyException? error)
+        {
+            Json = json;
+            Error = error;
+        }
+
+        internal string? Json { get; }
+
+        internal PhotoPolicyException? Error { get; }
+    }
+
+    /// <summary>
+    /// Runs native calls off the pipeline thread and relays their events to the cmdlet.
+    ///
+    /// The native calls block (HTTP, retries with back-off), so each runs on a worker thread while
+    /// the pipeline thread drains a queue of events and writes them with WriteVerbose / WriteDebug /
+    /// WriteWarning / WriteProgress / WriteInformation (PowerShell allows Write* only on the pipeline thread).
+    /// <see cref="Stop"/> (from StopProcessing) cancels the native call context; the pipeline thread
+    /// stops waiting at once, so Ctrl+C returns promptly even while the native call winds down. The
+    /// worker owns the call context, the callback delegate and the secret buffer, and releases them
+    /// only after the native call returned, so nothing is freed under the library's feet.
+    /// </summary>
+    internal sealed class NativeCallRunner
+    {
+        /// <summary>How long a stopped cmdlet waits for the native call to acknowledge cancellation.</summary>
+        private static readonly TimeSpan StopGrace = TimeSpan.FromMilliseconds(300);
+
+        private readonly PSCmdlet cmdlet;
+        private readonly CancellationTokenSource stopping = new CancellationTokenSource();
+        private readonly object gate = new object();
+        private CallContextHandle? current;
+
+        internal NativeCallRunner(PSCmdlet cmdlet)
+        {
+            this.cmdlet = cmdlet;
+        }
+
+        /// <summary>The native call: given a context, returns status, result and error handles.</summary>
+        internal delegate uint NativeCall(CallContextHandle ctx, out ResultHandle result, out ErrorHandle error);
+
+        /// <summary>Whether the pipeline asked to stop.</summary>
+        internal bool IsStopping => stopping.IsCancellationRequested;
+
+        /// <summary>Cancels the call in progress (any thread; idempotent).</summary>
+        internal void Stop()
+        {
+            stopping.Cancel();
+            lock (gate)
+            {
+                if (current != null && !current.IsClosed)
+                {
+                    try
+                    {
+                        NativeMethods.pup_call_context_cancel(current);
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // The call finished between the check and the cancel: nothing to do.
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Runs <paramref name="call"/> on a worker thread and returns its result JSON, or throws
+        /// <see cref="PhotoPolicyException"/> (the native error) or
+        /// <see cref="PipelineStoppedException"/> (the user pressed Ctrl+C).
+        /// </summary>
+        internal string Invoke(NativeCall call)
+        {
+            NativeOutcome outcome = Run(call);
+            if (outcome.Error != null)
+            {
+                if (outcome.Error.Status == PhotoPolicyStatus.Cancelled && IsStopping)
+                {
+                    throw new PipelineStoppedException();
+                }
+
+                throw outcome.Error;
+            }
+
+            return outcome.Json ?? throw new InvalidOperationException("The native library returned success without a result.");
+        }
+
+        /// <summary>Like <see cref="Invoke"/>, then parses the JSON into the neutral tree.</summary>
+        internal object? InvokeJson(NativeCall call) => JsonCodec.Instance.Parse(Invoke(call));
+
+        /// <summary>
+        /// Creates a client on a worker thread. The secret buffer is zeroed once the library has
+        /// copied it (the library keeps its own zeroizing copy).
+        /// </summary>
+        internal ClientHandle CreateClient(string configJson, byte[]? secret)
+        {
+            ClientHandle? client = null;
+            PhotoPolicyException? failure = null;
+            byte[] config = Utf8.Encode(configJson);
+            RunOnWorker(
+                _ =>
+                {
+                    try
+                    {
+                        unsafe
+                        {
+                            fixed (byte* c = config)
+                            fixed (byte* s = secret)
+                            {
+                                uint status = NativeMethods.pup_client_new(
+                                    c, (UIntPtr)config.Length,
+                                    secret is { Length: > 0 } ? s : null, (UIntPtr)(secret?.Length ?? 0),
+                                    out ClientHandle h, out ErrorHandle e);
+                                using (e)
+                                {
+                                    if (status == 0)
+                                    {
+                                        client = h;
+                                    }
+                                    else
+                                    {
+                                        h.Dispose();
+                                        failure = PhotoPolicyException.FromHandle(status, e);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    finally
+                    {
+                        Utf8.Zero(secret);
+                    }
+                },
+                useContext: false);
+
+            if (failure != null)
+            {
+                throw failure;
+            }
+
+            return client ?? throw new InvalidOperationException("The native library returned success without a client.");
+        }
+
+        private NativeOutcome Run(NativeCall call)
+        {
+            NativeOutcome outcome = default;
+            RunOnWorker(
+                ctx =>
+                {
+                    uint status = call(ctx!, out ResultHandle result, out ErrorHandle error);
+                    using (result)
+                    using (error)
+                    {
+                        outcome = status == 0
+                            ? new NativeOutcome(ReadResult(result), null)
+                            : new NativeOutcome(null, PhotoPolicyException.FromHandle(status, error));
+                    }
+                },
+                useContext: true);
+            return outcome;
+        }
+
+        private static string ReadResult(ResultHandle result)
+        {
+            uint rc = NativeMethods.pup_result_json(result, out IntPtr ptr, out UIntPtr len);
+            if (rc != 0)
+            {
+                throw new InvalidOperationException($"pup_result_json failed with status {(PhotoPolicyStatus)rc}.");
+            }
+
+            return Utf8.Decode(ptr, len) ?? string.Empty;
+        }
+
+        private void RunOnWorker(Action<CallContextHandle?> work, bool useContext)
+        {
+            if (IsStopping)
+            {
+                throw new PipelineStoppedException();
+            }
+
+            var events = new BlockingCollection<KeyValuePair<uint, string>>(new ConcurrentQueue<KeyValuePair<uint, string>>());
+
+            Task task = Task.Factory.StartNew(
+                () =>
+                {
+                    // The delegate must stay reachable while the native side may call it: it is a
+                    // local of this worker, kept alive until the context is freed.
+                    PupEventCallback callback = (_, level, msg, len) =>
+                    {
+                        try
+                        {
+                            string text = Utf8.Decode(msg, len) ?? string.Empty;
+                            if (!events.IsAddingCompleted)
+                            {
+                                events.TryAdd(new KeyValuePair<uint, string>(level, text));
+                            }
+                        }
+                        catch (Exception)
+                        {
+                            // Never let an exception cross back into native code.
+                        }
+                    };
+
+                    CallContextHandle? ctx = null;
+                    try
+                    {
+                        if (useContext)
+                        {
+                            ctx = NativeMethods.pup_call_context_new(callback, IntPtr.Zero);
+                            if (ctx.IsInvalid)
+                            {
+                                throw new InvalidOperationException("pup_call_context_new returned NULL.");
+                            }
+
+                            lock (gate)
+                            {
+                                current = ctx;
+                            }
+
+                            if (IsStopping)
+                            {
+                                NativeMethods.pup_call_context_cancel(ctx);
+                            }
+                        }
+
+                        work(ctx);
+                    }
+                    finally
+                    {
+                        lock (gate)
+                        {
+                            current = null;
+                        }
+
+                        ctx?.Dispose();
+                        GC.KeepAlive(callback);
+                        events.CompleteAdding();
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+
+            try
+            {
+                foreach (KeyValuePair<uint, string> ev in events.GetConsumingEnumerable(stopping.Token))
+                {
+                    Write(ev.Key, ev.Value);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C: the context is cancelled; give the call a moment to return, then leave
+                // without waiting for it (the worker releases its own handles).
+                try
+                {
+                    task.Wait(StopGrace);
+                }
+                catch (AggregateException)
+                {
+                }
+
+                throw new PipelineStoppedException();
+            }
+
+            try
+            {
+                task.GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (!(ex is PhotoPolicyException) && !(ex is PipelineStoppedException))
+            {
+                throw new PhotoPolicyException(PhotoPolicyStatus.Internal, "Calling the PhotoUpdatePolicy native library failed: " + ex.Message);
+            }
+        }
+
+        private void Write(uint level, string message)
+        {
+            switch (level)
+            {
+                case 0:
+                    cmdlet.WriteVerbose(message);
+                    break;
+                case 1:
+                    cmdlet.WriteDebug(message);
+                    break;
+                case 2:
+                    cmdlet.WriteWarning(message);
+                    break;
+                case 3:
+                    WriteProgressEvent(message);
+                    break;
+                case 4:
+                    // Something the user must act on now (e.g. a device code sign-in): shown like
+                    // Write-Host, whatever $InformationPreference says, and still capturable.
+                    cmdlet.WriteInformation(new HostInformationMessage { Message = message }, new[] { "PSHOST", "PhotoUpdatePolicy" });
+                    break;
+                default:
+                    cmdlet.WriteVerbose(message);
+                    break;
+            }
+        }
+
+        private void WriteProgressEvent(string json)
+        {
+            Dictionary<string, object?>? obj;
+            try
+            {
+                obj = JsonCodec.Instance.Parse(json) as Dictionary<string, object?>;
+            }
+            catch (Exception)
+            {
+                obj = null;
+            }
+
+            if (obj == null)
+            {
+                cmdlet.WriteVerbose(json);
+                return;
+            }
+
+            string activity = JsonTree.String(obj, "activity") ?? cmdlet.MyInvocation.MyCommand.Name;
+            string status = JsonTree.String(obj, "status") ?? "Working";
+            var record = new ProgressRecord(1, string.IsNullOrEmpty(activity) ? "PhotoUpdatePolicy" : activity, string.IsNullOrEmpty(status) ? "Working" : status);
+            long? percent = JsonTree.Long(obj, "percent");
+            if (percent.HasValue)
+            {
+                record.PercentComplete = (int)Math.Max(0, Math.Min(100, percent.Value));
+            }
+
+            // "completed" and "total" count steps (e.g. tenants): show them in the status line.
+            long? completed = JsonTree.Long(obj, "completed");
+            long? total = JsonTree.Long(obj, "total");
+            if (completed.HasValue && total.HasValue)
+            {
+                record.StatusDescription += $" ({completed.Value}/{total.Value})";
+            }
+
+            cmdlet.WriteProgress(record);
+        }
+    }
+}

@@ -1,0 +1,251 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Management.Automation;
+using System.Text;
+using PhotoUpdatePolicy.Json;
+using PhotoUpdatePolicy.Native;
+
+namespace PhotoUpdatePolicy
+{
+    /// <summary>
+    /// A failure reported by the PhotoUpdatePolicy native library, with everything a support case
+    /// needs (Graph's request-id, client-request-id and date). Never carries a token or secret: the
+    /// library keeps them out of every error.
+    /// </summary>
+    public sealed class PhotoPolicyException : Exception
+    {
+        /// <summary>Creates an exception from already-read fields.</summary>
+        public PhotoPolicyException(
+            PhotoPolicyStatus status,
+            string message,
+            int? httpStatus = null,
+            string? code = null,
+            string? requestId = null,
+            string? clientRequestId = null,
+            string? date = null,
+            TimeSpan? retryAfter = null,
+            string? recommendedAction = null,
+            string? target = null,
+            string? serviceMessage = null,
+            string? kind = null,
+            string? aadsts = null)
+            : base(Compose(message, httpStatus, code, requestId, clientRequestId, date))
+        {
+            Status = status;
+            HttpStatus = httpStatus;
+            Code = code;
+            RequestId = requestId;
+            ClientRequestId = clientRequestId;
+            Date = date;
+            RetryAfter = retryAfter;
+            RecommendedAction = recommendedAction;
+            Target = target;
+            ServiceMessage = serviceMessage;
+            Kind = kind;
+            Aadsts = aadsts;
+            BaseMessage = message;
+        }
+
+        /// <summary>The status the native call returned.</summary>
+        public PhotoPolicyStatus Status { get; }
+
+        /// <summary>The HTTP status of the service's answer, when there was one.</summary>
+        public int? HttpStatus { get; }
+
+        /// <summary>Graph's <c>error.code</c> or the sign-in service's <c>error</c>.</summary>
+        public string? Code { get; }
+
+        /// <summary>Graph's <c>request-id</c> (or the sign-in <c>trace_id</c>).</summary>
+        public string? RequestId { get; }
+
+        /// <summary>The <c>client-request-id</c> sent with the failing request.</summary>
+        public string? ClientRequestId { get; }
+
+        /// <summary>The <c>date</c> from Graph's <c>innerError</c>, as the service wrote it.</summary>
+        public string? Date { get; }
+
+        /// <summary>How long the service asked to wait before retrying, when it said.</summary>
+        public TimeSpan? RetryAfter { get; }
+
+        /// <summary>What the user can do about it.</summary>
+        public string? RecommendedAction { get; }
+
+        /// <summary>The value or object the error is about, when the library named one.</summary>
+        public string? Target { get; }
+
+        /// <summary>The service's own message, verbatim.</summary>
+        public string? ServiceMessage { get; }
+
+        /// <summary>The library's error kind (e.g. <c>invalidArgument</c>).</summary>
+        public string? Kind { get; }
+
+        /// <summary>The first AADSTS code of a sign-in error.</summary>
+        public string? Aadsts { get; }
+
+        /// <summary>The library's message without the appended support details.</summary>
+        public string BaseMessage { get; }
+
+        /// <summary>The stable ErrorId of this failure class (e.g. <c>PhotoUpdatePolicy.Forbidden</c>).</summary>
+        public string ErrorId => "PhotoUpdatePolicy." + ErrorIdSuffix(Status);
+
+        /// <summary>The PowerShell error category for this failure class.</summary>
+        public ErrorCategory Category => CategoryOf(Status, HttpStatus);
+
+        /// <summary>Builds the ErrorRecord a cmdlet writes, with ErrorDetails and RecommendedAction.</summary>
+        public ErrorRecord ToErrorRecord(object? targetObject, string? errorIdOverride = null)
+        {
+            var record = new ErrorRecord(this, errorIdOverride ?? ErrorId, Category, targetObject ?? Target);
+            record.ErrorDetails = new ErrorDetails(Message);
+            if (!string.IsNullOrEmpty(RecommendedAction))
+            {
+                record.ErrorDetails.RecommendedAction = RecommendedAction;
+            }
+
+            return record;
+        }
+
+        internal static string ErrorIdSuffix(PhotoPolicyStatus status) => status switch
+        {
+            PhotoPolicyStatus.NullArgument => "InternalError",
+            PhotoPolicyStatus.InvalidUtf8 => "InvalidArgument",
+            PhotoPolicyStatus.InvalidArgument => "InvalidArgument",
+            PhotoPolicyStatus.InvalidJson => "InvalidJson",
+            PhotoPolicyStatus.Panic => "InternalError",
+            PhotoPolicyStatus.Cancelled => "Cancelled",
+            PhotoPolicyStatus.Authentication => "Unauthorized",
+            PhotoPolicyStatus.PermissionDenied => "Forbidden",
+            PhotoPolicyStatus.NotFound => "NotFound",
+            PhotoPolicyStatus.Throttled => "Throttled",
+            PhotoPolicyStatus.ServiceUnavailable => "ServiceUnavailable",
+            PhotoPolicyStatus.ServiceError => "ServiceError",
+            PhotoPolicyStatus.Network => "NetworkError",
+            PhotoPolicyStatus.Timeout => "Timeout",
+            PhotoPolicyStatus.InvalidResponse => "InvalidResponse",
+            PhotoPolicyStatus.ResetNotVerified => "ResetNotVerified",
+            PhotoPolicyStatus.Io => "IOError",
+            PhotoPolicyStatus.Internal => "InternalError",
+            _ => "Error" + ((uint)status).ToString(CultureInfo.InvariantCulture),
+        };
+
+        internal static ErrorCategory CategoryOf(PhotoPolicyStatus status, int? httpStatus) => status switch
+        {
+            PhotoPolicyStatus.InvalidUtf8 => ErrorCategory.InvalidArgument,
+            PhotoPolicyStatus.InvalidArgument => ErrorCategory.InvalidArgument,
+            PhotoPolicyStatus.InvalidJson => ErrorCategory.InvalidArgument,
+            PhotoPolicyStatus.Cancelled => ErrorCategory.OperationStopped,
+            PhotoPolicyStatus.Authentication => ErrorCategory.AuthenticationError,
+            PhotoPolicyStatus.PermissionDenied => ErrorCategory.PermissionDenied,
+            PhotoPolicyStatus.NotFound => ErrorCategory.ObjectNotFound,
+            PhotoPolicyStatus.Throttled => ErrorCategory.ResourceUnavailable,
+            PhotoPolicyStatus.ServiceUnavailable => ErrorCategory.ResourceUnavailable,
+            // A 400 is the caller's value being refused (e.g. a role the service does not accept).
+            PhotoPolicyStatus.ServiceError => httpStatus == 400 ? ErrorCategory.InvalidArgument : ErrorCategory.InvalidOperation,
+            PhotoPolicyStatus.Network => ErrorCategory.ConnectionError,
+            PhotoPolicyStatus.Timeout => ErrorCategory.OperationTimeout,
+            PhotoPolicyStatus.InvalidResponse => ErrorCategory.InvalidResult,
+            PhotoPolicyStatus.ResetNotVerified => ErrorCategory.InvalidResult,
+            PhotoPolicyStatus.Io => ErrorCategory.WriteError,
+            _ => ErrorCategory.NotSpecified,
+        };
+
+        /// <summary>Reads every field of a native error handle (on the thread that made the call).</summary>
+        internal static PhotoPolicyException FromHandle(uint status, ErrorHandle? error)
+        {
+            var st = (PhotoPolicyStatus)status;
+            if (error == null || error.IsInvalid)
+            {
+                return new PhotoPolicyException(st, $"The PhotoUpdatePolicy native library failed with status {st} ({status}) and no details.");
+            }
+
+            string? Read(Func<ErrorHandle, (uint, IntPtr, UIntPtr)> accessor)
+            {
+                (uint rc, IntPtr ptr, UIntPtr len) = accessor(error);
+                return rc == 0 ? Utf8.Decode(ptr, len) : null;
+            }
+
+            string? message = Read(e => (NativeMethods.pup_error_message(e, out IntPtr p, out UIntPtr l), p, l));
+            string? code = Read(e => (NativeMethods.pup_error_code(e, out IntPtr p, out UIntPtr l), p, l));
+            string? requestId = Read(e => (NativeMethods.pup_error_request_id(e, out IntPtr p, out UIntPtr l), p, l));
+            string? clientRequestId = Read(e => (NativeMethods.pup_error_client_request_id(e, out IntPtr p, out UIntPtr l), p, l));
+            string? date = Read(e => (NativeMethods.pup_error_date(e, out IntPtr p, out UIntPtr l), p, l));
+            string? action = Read(e => (NativeMethods.pup_error_recommended_action(e, out IntPtr p, out UIntPtr l), p, l));
+            string? json = Read(e => (NativeMethods.pup_error_json(e, out IntPtr p, out UIntPtr l), p, l));
+            ushort http = NativeMethods.pup_error_http_status(error);
+            long retryMs = NativeMethods.pup_error_retry_after_ms(error);
+
+            string? target = null, serviceMessage = null, kind = null, aadsts = null;
+            if (json != null)
+            {
+                try
+                {
+                    if (JsonCodec.Instance.Parse(json) is Dictionary<string, object?> obj)
+                    {
+                        target = JsonTree.String(obj, "target");
+                        serviceMessage = JsonTree.String(obj, "serviceMessage");
+                        kind = JsonTree.String(obj, "kind");
+                        aadsts = JsonTree.String(obj, "aadsts");
+                    }
+                }
+                catch (Exception)
+                {
+                    // The accessors above already gave the essentials; the JSON only adds extras.
+                }
+            }
+
+            return new PhotoPolicyException(
+                st,
+                string.IsNullOrEmpty(message) ? $"The operation failed with status {st}." : message!,
+                http == 0 ? (int?)null : http,
+                code,
+                requestId,
+                clientRequestId,
+                date,
+                retryMs >= 0 ? TimeSpan.FromMilliseconds(retryMs) : (TimeSpan?)null,
+                action,
+                target,
+                serviceMessage,
+                kind,
+                aadsts);
+        }
+
+        // The support details go into the message itself so they survive $Error, logs and transcripts.
+        private static string Compose(string message, int? httpStatus, string? code, string? requestId, string? clientRequestId, string? date)
+        {
+            var details = new List<string>();
+            if (httpStatus.HasValue)
+            {
+                details.Add("HTTP " + httpStatus.Value.ToString(CultureInfo.InvariantCulture));
+            }
+
+            if (!string.IsNullOrEmpty(code) && message.IndexOf(code!, StringComparison.Ordinal) < 0)
+            {
+                details.Add("code: " + code);
+            }
+
+            if (!string.IsNullOrEmpty(requestId))
+            {
+                details.Add("request-id: " + requestId);
+            }
+
+            if (!string.IsNullOrEmpty(clientRequestId))
+            {
+                details.Add("client-request-id: " + clientRequestId);
+            }
+
+            if (!string.IsNullOrEmpty(date))
+            {
+                details.Add("date: " + date);
+            }
+
+            if (details.Count == 0)
+            {
+                return message;
+            }
+
+            var sb = new StringBuilder(message);
+            sb.Append(" (").Append(string.Join("; ", details)).Append(')');
+            return sb.ToString();
+        }
+    }
+}

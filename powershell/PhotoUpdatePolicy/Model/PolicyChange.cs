@@ -1,0 +1,87 @@
+using System;
+using System.Collections.Generic;
+using PhotoUpdatePolicy.Json;
+
+namespace PhotoUpdatePolicy
+{
+    /// <summary>One property of the policy that a change moves from one value to another.</summary>
+    public sealed class PolicyChange
+    {
+        /// <summary>Creates a change.</summary>
+        public PolicyChange(string property, object? before, object? after)
+        {
+            Property = property;
+            Before = before;
+            After = after;
+        }
+
+        /// <summary>The property (<c>Source</c> or <c>AllowedRoles</c>).</summary>
+        public string Property { get; }
+
+        /// <summary>The value before the change (text, or role names for AllowedRoles).</summary>
+        public object? Before { get; }
+
+        /// <summary>The value after the change.</summary>
+        public object? After { get; }
+
+        /// <summary><c>Property: before → after</c>.</summary>
+        public override string ToString() => $"{Property}: {Show(Before)} → {Show(After)}";
+
+        private static string Show(object? value) => value switch
+        {
+            null => "(not set)",
+            string[] items => items.Length == 0 ? "(none)" : string.Join(", ", items),
+            _ => value.ToString() ?? string.Empty,
+        };
+
+        internal static PolicyChange[] FromJson(List<object?> changes)
+        {
+            var result = new List<PolicyChange>();
+            foreach (object? item in changes)
+            {
+                if (item is Dictionary<string, object?> c)
+                {
+                    string property = JsonTree.String(c, "property") ?? string.Empty;
+                    result.Add(new PolicyChange(
+                        PascalCase(property),
+                        Value(property, c.TryGetValue("before", out object? b) ? b : null),
+                        Value(property, c.TryGetValue("after", out object? a) ? a : null)));
+                }
+            }
+
+            return result.ToArray();
+        }
+
+        // Sources read the same way as on a Policy; role lists become their display names.
+        private static object? Value(string property, object? value)
+        {
+            if (string.Equals(property, "source", StringComparison.OrdinalIgnoreCase) && (value == null || value is string))
+            {
+                return Policy.DisplaySource((string?)value);
+            }
+
+            if (value is List<object?> list)
+            {
+                var names = new List<string>();
+                foreach (object? entry in list)
+                {
+                    if (entry is Dictionary<string, object?> role)
+                    {
+                        names.Add(JsonTree.String(role, "name") ?? JsonTree.String(role, "id") ?? string.Empty);
+                    }
+                    else
+                    {
+                        names.Add(JsonTree.Scalar(entry) ?? string.Empty);
+                    }
+                }
+
+                return names.ToArray();
+            }
+
+            return JsonTree.ToPowerShell(value);
+        }
+
+        private static string PascalCase(string name) =>
+            name.Length == 0 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1);
+    }
+}

@@ -1,0 +1,120 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace PhotoUpdatePolicy.Native
+{
+    /// <summary>
+    /// Receives events from a native call (<c>PupEventFn</c>). Runs on a native runtime worker thread;
+    /// <paramref name="message"/> is valid only during the call.
+    /// </summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    internal delegate void PupEventCallback(IntPtr userData, uint level, IntPtr message, UIntPtr length);
+
+    /// <summary>
+    /// Every import of the native library, exactly as declared in <c>ffi/include/photo_update_policy.h</c>
+    /// (a Pester test compares the two and checks each symbol is exported). Strings cross as UTF-8
+    /// <c>(byte*, size_t)</c>: <c>LPUTF8Str</c> does not exist on .NET Framework, so callers pin and
+    /// encode by hand (see <see cref="Utf8"/>). <c>size_t</c> is <see cref="UIntPtr"/>.
+    /// </summary>
+    internal static unsafe class NativeMethods
+    {
+        /// <summary>The library name the resolver (or the Windows PowerShell preload) answers for.</summary>
+        internal const string LibraryName = "photo_update_policy";
+
+        /// <summary>The C ABI version this module was written against (<c>PUP_ABI_VERSION</c>).</summary>
+        internal const uint ExpectedAbiVersion = 1;
+
+        private const CallingConvention Cdecl = CallingConvention.Cdecl;
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_abi_version();
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_library_version(out IntPtr outPtr, out UIntPtr outLen);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern CallContextHandle pup_call_context_new(PupEventCallback? onEvent, IntPtr userData);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_call_context_cancel(CallContextHandle ctx);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern void pup_call_context_free(IntPtr ctx);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_client_new(
+            byte* configJson, UIntPtr configLen,
+            byte* secret, UIntPtr secretLen,
+            out ClientHandle outClient, out ErrorHandle outError);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern void pup_client_free(IntPtr client);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_policy_get(
+            ClientHandle client, CallContextHandle ctx,
+            out ResultHandle outResult, out ErrorHandle outError);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_policy_plan(
+            ClientHandle client, byte* changeJson, UIntPtr changeLen, CallContextHandle ctx,
+            out ResultHandle outResult, out ErrorHandle outError);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_policy_apply(
+            ClientHandle client, byte* changeJson, UIntPtr changeLen, CallContextHandle ctx,
+            out ResultHandle outResult, out ErrorHandle outError);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_policy_reset(
+            ClientHandle client, CallContextHandle ctx,
+            out ResultHandle outResult, out ErrorHandle outError);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_roles_catalog(out ResultHandle outResult, out ErrorHandle outError);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_roles_resolve(
+            byte* requestJson, UIntPtr requestLen,
+            out ResultHandle outResult, out ErrorHandle outError);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_result_json(ResultHandle result, out IntPtr outPtr, out UIntPtr outLen);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern void pup_result_free(IntPtr result);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_error_status(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern ushort pup_error_http_status(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern long pup_error_retry_after_ms(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_error_message(ErrorHandle error, out IntPtr outPtr, out UIntPtr outLen);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_error_code(ErrorHandle error, out IntPtr outPtr, out UIntPtr outLen);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_error_request_id(ErrorHandle error, out IntPtr outPtr, out UIntPtr outLen);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_error_client_request_id(ErrorHandle error, out IntPtr outPtr, out UIntPtr outLen);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_error_date(ErrorHandle error, out IntPtr outPtr, out UIntPtr outLen);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_error_recommended_action(ErrorHandle error, out IntPtr outPtr, out UIntPtr outLen);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_error_json(ErrorHandle error, out IntPtr outPtr, out UIntPtr outLen);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern void pup_error_free(IntPtr error);
+    }
+}

@@ -1,0 +1,65 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace PhotoUpdatePolicy.Native
+{
+    // One SafeHandle per opaque native type, so every handle is freed exactly once, by the function
+    // the C ABI names for it, even when a cmdlet is stopped or throws. Public parameterless
+    // constructors are required by the P/Invoke marshaller for `out` parameters.
+
+    /// <summary>Owns a <c>PupClient*</c>.</summary>
+    internal sealed class ClientHandle : SafeHandle
+    {
+        public ClientHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle()
+        {
+            NativeMethods.pup_client_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>Owns a <c>PupResult*</c>.</summary>
+    internal sealed class ResultHandle : SafeHandle
+    {
+        public ResultHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle()
+        {
+            NativeMethods.pup_result_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>Owns a <c>PupError*</c>.</summary>
+    internal sealed class ErrorHandle : SafeHandle
+    {
+        public ErrorHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle()
+        {
+            NativeMethods.pup_error_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>Owns a <c>PupCallContext*</c> (cancellation and event sink of one call).</summary>
+    internal sealed class CallContextHandle : SafeHandle
+    {
+        public CallContextHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle()
+        {
+            NativeMethods.pup_call_context_free(handle);
+            return true;
+        }
+    }
+}
