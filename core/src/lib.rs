@@ -7,6 +7,7 @@
 //!
 //! Layout (one job per module):
 //! - [`cloud`]: the four national clouds, their Graph hosts and sign-in authorities, endpoint rules.
+//! - [`endpoint`]: which Graph and sign-in URLs a token may be sent to.
 //! - [`config`]: what a caller configures for a client (cloud, endpoints, auth, timeouts, retries).
 //! - [`error`]: the one error type every operation returns, with Graph's details.
 //! - [`events`]: verbose/debug/progress events a caller may observe while a call runs.
@@ -22,6 +23,7 @@ pub mod auth;
 pub mod client;
 pub mod cloud;
 pub mod config;
+pub mod endpoint;
 pub mod error;
 pub mod events;
 pub mod graph;

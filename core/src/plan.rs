@@ -1,1 +1,575 @@
-//! (being written)
+//! Change planning: from the current policy and a [`ChangeRequest`], the minimal PATCH body (only
+//! what changes), the policy it leads to, and a description an admin can read before confirming.
+//!
+//! Planning is pure (no I/O), so `-WhatIf` and the real write share one code path.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::cloud::Cloud;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{describe_roles, describe_source, Policy, PolicyView, RoleView, Source};
+use crate::roles::{self, ResolvedRole};
+
+/// What the caller wants changed (the change-request JSON of docs/c-abi.md). Every field is
+/// optional; at least one change is required.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangeRequest {
+    /// `cloud`, `onPremises` or `notSet` (any casing). Kept as text so a wrong value gets an
+    /// InvalidArgument naming it, not a JSON shape error.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The complete list of allowed roles (names, aliases or template IDs); `[]` lifts the
+    /// restriction. Cannot be combined with add/remove.
+    #[serde(default)]
+    pub allowed_roles: Option<Vec<String>>,
+    /// Roles to add to the current list.
+    #[serde(default)]
+    pub add_allowed_roles: Option<Vec<String>>,
+    /// Roles to remove from the current list (absent ones give a warning, not an error).
+    #[serde(default)]
+    pub remove_allowed_roles: Option<Vec<String>>,
+    /// Let well-formed role template IDs outside the catalog through, with a warning.
+    #[serde(default)]
+    pub allow_unknown_role_ids: bool,
+}
+
+impl ChangeRequest {
+    /// Parses the change-request JSON. Wrong shapes and unknown fields → [`ErrorKind::InvalidJson`]
+    /// naming the problem.
+    pub fn from_json(text: &str) -> Result<ChangeRequest> {
+        serde_json::from_str(text).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidJson,
+                format!(
+                    "The change request is not valid: {e}. Expected fields: source, allowedRoles, \
+                     addAllowedRoles, removeAllowedRoles, allowUnknownRoleIds."
+                ),
+            )
+        })
+    }
+}
+
+/// A requested source, parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceChange {
+    /// Photos managed in the cloud.
+    Cloud,
+    /// Photos from on-premises Active Directory.
+    OnPremises,
+    /// Clear the setting (the tenant default).
+    NotSet,
+}
+
+impl SourceChange {
+    /// Parses `cloud`, `onPremises` or `notSet` in any casing (whitespace trimmed).
+    pub fn parse(value: &str) -> Result<SourceChange> {
+        let v = value.trim();
+        if v.eq_ignore_ascii_case("cloud") {
+            Ok(SourceChange::Cloud)
+        } else if v.eq_ignore_ascii_case("onPremises") {
+            Ok(SourceChange::OnPremises)
+        } else if v.eq_ignore_ascii_case("notSet") {
+            Ok(SourceChange::NotSet)
+        } else {
+            Err(Error::invalid_argument(format!(
+                "Invalid source '{value}'. Allowed values: cloud, onPremises, notSet (clears the setting)."
+            ))
+            .with_target(value.to_string()))
+        }
+    }
+
+    fn target(self) -> Option<Source> {
+        match self {
+            SourceChange::Cloud => Some(Source::Cloud),
+            SourceChange::OnPremises => Some(Source::OnPremises),
+            SourceChange::NotSet => None,
+        }
+    }
+}
+
+/// One property that changes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PropertyChange {
+    /// Wire name of the property (`source`, `allowedRoles`).
+    pub property: String,
+    /// The value now (wire form: `null`, a source value, or an array of role IDs).
+    pub before: Value,
+    /// The value after the change (wire form).
+    pub after: Value,
+}
+
+/// The plan for one change request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    /// The policy now.
+    pub before: PolicyView,
+    /// The policy once the change is applied.
+    pub after: PolicyView,
+    /// Each property that changes.
+    pub changes: Vec<PropertyChange>,
+    /// The PATCH body: only the properties that change; `None` when nothing changes.
+    pub patch_body: Option<Value>,
+    /// Whether anything changes.
+    pub has_changes: bool,
+    /// For people: `Source: not set → cloud; Allowed roles: (everyone) → Global Administrator`.
+    pub description: String,
+    /// Deprecated roles, IDs outside the catalog, removals of roles that are not there.
+    pub warnings: Vec<String>,
+}
+
+/// The result of an apply (`pup_policy_apply`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplyOutcome {
+    /// The plan that was applied.
+    pub plan: Plan,
+    /// Whether a write was sent (false when nothing had to change).
+    pub applied: bool,
+    /// The policy before.
+    pub previous: PolicyView,
+    /// The policy after, as the service reports it.
+    pub current: PolicyView,
+    /// HTTP requests sent, retries included.
+    pub requests: u32,
+}
+
+/// How a reset reached the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ResetMethod {
+    /// `PATCH {"source":null,"allowedRoles":[]}`.
+    Patch,
+    /// `DELETE` on the resource (fallback when the PATCH is refused or does not take).
+    Delete,
+    /// The policy was already at the defaults: nothing was written.
+    AlreadyDefault,
+}
+
+/// The result of a reset (`pup_policy_reset`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetOutcome {
+    /// The policy before.
+    pub previous: PolicyView,
+    /// The policy read back after the reset.
+    pub current: PolicyView,
+    /// How the defaults were reached.
+    pub method: ResetMethod,
+    /// Whether reading back proved the defaults (always true in a returned outcome: a reset that
+    /// cannot be proven is an [`ErrorKind::ResetNotVerified`] error).
+    pub verified: bool,
+    /// HTTP requests sent, retries included.
+    pub requests: u32,
+}
+
+/// Computes the plan of `change` against `current`.
+///
+/// Errors ([`ErrorKind::InvalidArgument`]): an empty request; `allowedRoles` combined with
+/// add/remove; a role both added and removed; an invalid source or role value.
+pub fn plan_change(
+    current: &Policy,
+    change: &ChangeRequest,
+    tenant_id: Option<String>,
+    cloud: Cloud,
+) -> Result<Plan> {
+    let has_role_list = change.allowed_roles.is_some();
+    let has_add_remove =
+        change.add_allowed_roles.is_some() || change.remove_allowed_roles.is_some();
+    if change.source.is_none() && !has_role_list && !has_add_remove {
+        return Err(Error::invalid_argument(
+            "The change request asks for no change. Give at least one of: source, allowedRoles, \
+             addAllowedRoles, removeAllowedRoles.",
+        ));
+    }
+    if has_role_list && has_add_remove {
+        return Err(Error::invalid_argument(
+            "allowedRoles replaces the whole list and cannot be combined with addAllowedRoles or \
+             removeAllowedRoles. Use either the full list, or additions and removals.",
+        ));
+    }
+
+    let mut warnings = Vec::new();
+    let allow_unknown = change.allow_unknown_role_ids;
+    let mut resolve_all = |inputs: &[String]| -> Result<Vec<ResolvedRole>> {
+        let mut out: Vec<ResolvedRole> = Vec::new();
+        for input in inputs {
+            let role = roles::resolve_one(input, allow_unknown)?;
+            if let Some(w) = role.warning() {
+                if !warnings.contains(&w) {
+                    warnings.push(w);
+                }
+            }
+            // Duplicates are dropped; the first occurrence keeps its place.
+            if !out.iter().any(|r| r.id == role.id) {
+                out.push(role);
+            }
+        }
+        Ok(out)
+    };
+
+    let target_source = match &change.source {
+        Some(s) => Some(SourceChange::parse(s)?.target()),
+        None => None,
+    };
+
+    // The current list, normalised (trimmed, lower-case GUIDs) and without duplicates, so
+    // comparisons are about roles, not spelling.
+    let mut current_ids: Vec<String> = Vec::new();
+    for r in &current.allowed_roles {
+        let id = roles::normalize_guid(r).unwrap_or_else(|| r.trim().to_string());
+        if !current_ids.contains(&id) {
+            current_ids.push(id);
+        }
+    }
+
+    let target_roles: Option<Vec<String>> = if let Some(list) = &change.allowed_roles {
+        Some(resolve_all(list)?.into_iter().map(|r| r.id).collect())
+    } else if has_add_remove {
+        let add = resolve_all(change.add_allowed_roles.as_deref().unwrap_or_default())?;
+        let remove = resolve_all(change.remove_allowed_roles.as_deref().unwrap_or_default())?;
+        if let Some(both) = add.iter().find(|a| remove.iter().any(|r| r.id == a.id)) {
+            return Err(Error::invalid_argument(format!(
+                "Role '{}' is both added and removed; ask for one or the other.",
+                both.label()
+            ))
+            .with_target(both.input.clone()));
+        }
+        let mut ids = current_ids.clone();
+        for r in &remove {
+            if ids.contains(&r.id) {
+                ids.retain(|id| id != &r.id);
+            } else {
+                warnings.push(format!(
+                    "{} is not in the allowed roles; nothing to remove.",
+                    r.label()
+                ));
+            }
+        }
+        for a in add {
+            if !ids.contains(&a.id) {
+                ids.push(a.id);
+            }
+        }
+        Some(ids)
+    } else {
+        None
+    };
+
+    let mut after = current.clone();
+    let mut patch = Map::new();
+    let mut changes = Vec::new();
+    let mut parts = Vec::new();
+
+    if let Some(target) = target_source {
+        if target != current.source {
+            let before = source_value(current.source.as_ref());
+            let after_v = source_value(target.as_ref());
+            parts.push(format!(
+                "Source: {} → {}",
+                describe_source(current.source.as_ref().map(Source::as_wire)),
+                describe_source(target.as_ref().map(Source::as_wire))
+            ));
+            patch.insert("source".into(), after_v.clone());
+            changes.push(PropertyChange {
+                property: "source".into(),
+                before,
+                after: after_v,
+            });
+            after.source = target;
+        }
+    }
+
+    if let Some(target) = target_roles {
+        // The restriction is a set of roles: the same roles in another order are no change.
+        let same_set =
+            target.len() == current_ids.len() && target.iter().all(|id| current_ids.contains(id));
+        if !same_set {
+            let before_views: Vec<RoleView> =
+                current_ids.iter().map(|id| RoleView::from_id(id)).collect();
+            let after_views: Vec<RoleView> =
+                target.iter().map(|id| RoleView::from_id(id)).collect();
+            parts.push(format!(
+                "Allowed roles: {} → {}",
+                describe_roles(&before_views),
+                describe_roles(&after_views)
+            ));
+            let after_v = Value::Array(target.iter().cloned().map(Value::String).collect());
+            // The full target list is sent (never a delta): the PATCH is idempotent.
+            patch.insert("allowedRoles".into(), after_v.clone());
+            changes.push(PropertyChange {
+                property: "allowedRoles".into(),
+                before: Value::Array(
+                    current
+                        .allowed_roles
+                        .iter()
+                        .cloned()
+                        .map(Value::String)
+                        .collect(),
+                ),
+                after: after_v,
+            });
+            after.allowed_roles = target;
+        }
+    }
+
+    let before_view = PolicyView::new(current, tenant_id.clone(), cloud);
+    let has_changes = !changes.is_empty();
+    let description = if has_changes {
+        parts.join("; ")
+    } else {
+        format!(
+            "No changes: the policy already matches ({}).",
+            before_view.summary()
+        )
+    };
+    Ok(Plan {
+        after: PolicyView::new(&after, tenant_id, cloud),
+        before: before_view,
+        changes,
+        patch_body: has_changes.then_some(Value::Object(patch)),
+        has_changes,
+        description,
+        warnings,
+    })
+}
+
+fn source_value(source: Option<&Source>) -> Value {
+    source.map_or(Value::Null, |s| Value::String(s.as_wire().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
+    const UA: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
+    const PA: &str = "024906de-61e5-49c8-8572-40335f1e0e10";
+
+    fn policy(v: Value) -> Policy {
+        Policy::from_json(&v).unwrap()
+    }
+
+    fn req(v: Value) -> ChangeRequest {
+        ChangeRequest::from_json(&v.to_string()).unwrap()
+    }
+
+    fn plan(current: Value, change: Value) -> Result<Plan> {
+        plan_change(&policy(current), &req(change), None, Cloud::Global)
+    }
+
+    #[test]
+    fn set_source_and_roles_from_default() {
+        let p = plan(
+            json!({"source": null, "allowedRoles": null}),
+            json!({"source": "cloud", "allowedRoles": ["Global Administrator", "UserAdmin"]}),
+        )
+        .unwrap();
+        assert!(p.has_changes);
+        assert_eq!(
+            p.patch_body,
+            Some(json!({"source": "cloud", "allowedRoles": [GA, UA]}))
+        );
+        assert_eq!(
+            p.description,
+            "Source: not set → cloud; Allowed roles: (everyone) → Global Administrator, User Administrator"
+        );
+        assert_eq!(p.after.source.as_deref(), Some("cloud"));
+        assert_eq!(p.after.allowed_roles.len(), 2);
+        assert_eq!(p.before.source, None);
+        assert_eq!(p.changes.len(), 2);
+        assert_eq!(p.changes[0].property, "source");
+        assert_eq!(p.changes[0].before, Value::Null);
+        assert_eq!(p.changes[1].after, json!([GA, UA]));
+    }
+
+    #[test]
+    fn only_what_changes_is_patched() {
+        let p = plan(
+            json!({"source": "cloud", "allowedRoles": [GA]}),
+            json!({"source": "CLOUD", "allowedRoles": ["PeopleAdmin"]}),
+        )
+        .unwrap();
+        assert_eq!(p.patch_body, Some(json!({"allowedRoles": [PA]})));
+        assert_eq!(
+            p.description,
+            "Allowed roles: Global Administrator → People Administrator"
+        );
+        let p = plan(
+            json!({"source": "cloud", "allowedRoles": [GA]}),
+            json!({"source": "onPremises", "allowedRoles": ["GA"]}),
+        )
+        .unwrap();
+        assert_eq!(p.patch_body, Some(json!({"source": "onPremises"})));
+        assert_eq!(p.description, "Source: cloud → onPremises");
+    }
+
+    #[test]
+    fn no_change_has_no_patch_body() {
+        for (current, change) in [
+            (json!({"source": "cloud"}), json!({"source": "Cloud"})),
+            (json!({"allowedRoles": {}}), json!({"allowedRoles": []})),
+            (json!({"allowedRoles": null}), json!({"source": "notSet"})),
+            (
+                json!({"allowedRoles": [UA, GA]}),
+                json!({"allowedRoles": ["GA", "UA", "ga"]}),
+            ),
+            (
+                json!({"allowedRoles": [GA]}),
+                json!({"addAllowedRoles": ["GA"]}),
+            ),
+        ] {
+            let p = plan(current.clone(), change.clone()).unwrap();
+            assert!(!p.has_changes, "{current} {change}");
+            assert_eq!(p.patch_body, None);
+            assert!(p.changes.is_empty());
+            assert!(p.description.starts_with("No changes"), "{}", p.description);
+            assert_eq!(serde_json::to_value(&p).unwrap()["patchBody"], Value::Null);
+        }
+    }
+
+    #[test]
+    fn clear_source_and_clear_roles() {
+        let p = plan(
+            json!({"source": "onPremises", "allowedRoles": [GA]}),
+            json!({"source": "notSet", "allowedRoles": []}),
+        )
+        .unwrap();
+        assert_eq!(
+            p.patch_body,
+            Some(json!({"source": null, "allowedRoles": []}))
+        );
+        assert_eq!(
+            p.description,
+            "Source: onPremises → not set; Allowed roles: Global Administrator → (everyone)"
+        );
+        assert!(p.after.is_default());
+    }
+
+    #[test]
+    fn add_and_remove_keep_order_and_drop_duplicates() {
+        let p = plan(
+            json!({"allowedRoles": [GA, UA]}),
+            json!({"addAllowedRoles": ["PeopleAdmin", "GA", "people administrator"], "removeAllowedRoles": ["UserAdmin"]}),
+        )
+        .unwrap();
+        assert_eq!(p.patch_body, Some(json!({"allowedRoles": [GA, PA]})));
+        assert!(p.warnings.is_empty());
+    }
+
+    #[test]
+    fn removing_an_absent_role_warns() {
+        let p = plan(
+            json!({"allowedRoles": [GA]}),
+            json!({"removeAllowedRoles": ["People Administrator"]}),
+        )
+        .unwrap();
+        assert!(!p.has_changes);
+        assert_eq!(p.warnings.len(), 1);
+        assert!(p.warnings[0].contains("People Administrator is not in the allowed roles"));
+    }
+
+    #[test]
+    fn duplicates_in_a_full_list_are_removed() {
+        let p = plan(
+            json!({}),
+            json!({"allowedRoles": ["UA", "GA", UA, "{FE930BE7-5E62-47DB-91AF-98C3A49A38B1}"]}),
+        )
+        .unwrap();
+        assert_eq!(p.patch_body, Some(json!({"allowedRoles": [UA, GA]})));
+    }
+
+    #[test]
+    fn invalid_requests_are_invalid_argument() {
+        for change in [
+            json!({}),
+            json!({"allowUnknownRoleIds": true}),
+            json!({"allowedRoles": ["GA"], "addAllowedRoles": ["UA"]}),
+            json!({"allowedRoles": [], "removeAllowedRoles": ["UA"]}),
+            json!({"addAllowedRoles": ["GA"], "removeAllowedRoles": ["GlobalAdmin"]}),
+            json!({"source": "hybrid"}),
+            json!({"allowedRoles": ["Nobody"]}),
+        ] {
+            let err = plan(json!({}), change.clone()).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{change}");
+        }
+        let err = plan(json!({}), json!({"source": "hybrid"})).unwrap_err();
+        assert!(err.message().contains("'hybrid'"));
+        assert!(err.message().contains("cloud, onPremises, notSet"));
+    }
+
+    #[test]
+    fn unknown_fields_are_invalid_json() {
+        let err = ChangeRequest::from_json(r#"{"sources":"cloud"}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidJson);
+        assert!(err.message().contains("sources"));
+        let err = ChangeRequest::from_json(r#"{"allowedRoles":"GA"}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidJson);
+    }
+
+    #[test]
+    fn deprecated_and_unknown_roles_warn() {
+        let p = plan(
+            json!({}),
+            json!({"allowedRoles": ["PartnerTier2", "11111111-2222-3333-4444-555555555555"], "allowUnknownRoleIds": true}),
+        )
+        .unwrap();
+        assert_eq!(p.warnings.len(), 2);
+        assert!(p.warnings[0].contains("Partner Tier2 Support"));
+        assert!(p.warnings[1].contains("11111111-2222-3333-4444-555555555555"));
+        assert_eq!(
+            p.description,
+            "Allowed roles: (everyone) → Partner Tier2 Support, 11111111-2222-3333-4444-555555555555"
+        );
+    }
+
+    #[test]
+    fn additional_properties_survive_into_the_after_view() {
+        let p = plan(
+            json!({"source": "cloud", "futureThing": true}),
+            json!({"source": "onPremises"}),
+        )
+        .unwrap();
+        assert_eq!(p.after.additional_properties["futureThing"], json!(true));
+        assert_eq!(p.patch_body, Some(json!({"source": "onPremises"})));
+    }
+
+    #[test]
+    fn unknown_current_source_is_replaced_and_described() {
+        let p = plan(
+            json!({"source": "unknownFutureValue"}),
+            json!({"source": "cloud"}),
+        )
+        .unwrap();
+        assert_eq!(p.description, "Source: unknownFutureValue → cloud");
+    }
+
+    #[test]
+    fn plan_json_has_the_c_abi_shape() {
+        let p = plan(json!({"source": "cloud"}), json!({"source": "onPremises"})).unwrap();
+        let v = serde_json::to_value(&p).unwrap();
+        for key in [
+            "before",
+            "after",
+            "changes",
+            "patchBody",
+            "hasChanges",
+            "description",
+            "warnings",
+        ] {
+            assert!(v.get(key).is_some(), "{key}");
+        }
+        assert_eq!(
+            v["changes"][0],
+            json!({"property": "source", "before": "cloud", "after": "onPremises"})
+        );
+        assert_eq!(
+            serde_json::to_value(ResetMethod::AlreadyDefault).unwrap(),
+            json!("alreadyDefault")
+        );
+    }
+}

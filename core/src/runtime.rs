@@ -1,1 +1,141 @@
-//! (being written)
+//! Process-wide state shared by every client: one tokio runtime and one pooled HTTP client, created
+//! lazily on first use, so a second cmdlet call reuses warm connections.
+//!
+//! TLS is rustls with the ring provider and the platform's certificate verifier, handed to reqwest
+//! as a ready `ClientConfig`. No process-wide default crypto provider is installed: the library is
+//! a guest in someone else's process (PowerShell, maybe with other native modules).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use once_cell::sync::Lazy;
+use rustls_platform_verifier::BuilderVerifierExt;
+
+use crate::config::Timeouts;
+use crate::error::{Error, ErrorKind, Result};
+
+/// The `User-Agent` every request sends.
+pub const USER_AGENT: &str = concat!("PhotoUpdatePolicy/", env!("CARGO_PKG_VERSION"));
+
+static RUNTIME: Lazy<tokio::runtime::Runtime> = Lazy::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("pup-worker")
+        .enable_all()
+        .build()
+        // Only fails when the OS refuses threads or an I/O driver; the ffi panic boundary turns
+        // this into a status code.
+        .expect("the tokio runtime could not be started")
+});
+
+/// The process-wide tokio runtime: multi-thread, 2 workers named `pup-worker`.
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    &RUNTIME
+}
+
+/// Runs `f` to completion on [`runtime()`], blocking the calling thread. Meant for ffi callers on
+/// foreign threads; must not be called from inside the runtime (tokio panics on nested blocking).
+pub fn block_on<F: Future>(f: F) -> F::Output {
+    runtime().block_on(f)
+}
+
+/// HTTP clients by connect timeout (milliseconds). reqwest fixes the connect timeout per client,
+/// so clients with different timeouts each get one pooled client; in practice there is one.
+static CLIENTS: Lazy<Mutex<HashMap<u64, reqwest::Client>>> = Lazy::new(Default::default);
+
+/// The TLS configuration: ring provider, platform verifier, ALPN h2 + http/1.1.
+fn tls_config() -> Result<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_platform_verifier())
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Network,
+                format!("TLS could not be set up with the system's certificate store: {e}."),
+            )
+        })?
+        .with_no_client_auth();
+    // reqwest leaves ALPN to the owner of a preconfigured config; offer HTTP/2 first.
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+fn build_client(connect_timeout: Duration) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls_config()?)
+        .user_agent(USER_AGENT)
+        .connect_timeout(connect_timeout)
+        // Graph never redirects this resource; following a redirect could carry the bearer token
+        // to another host.
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build()
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Internal,
+                format!("The HTTP client could not be created: {e}."),
+            )
+        })
+}
+
+/// The pooled HTTP client for `connect_timeout`, created on first use. Proxies come from
+/// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` and the system settings (reqwest's defaults).
+pub fn http_client_with_connect_timeout(connect_timeout: Duration) -> Result<reqwest::Client> {
+    let key = u64::try_from(connect_timeout.as_millis()).unwrap_or(u64::MAX);
+    let mut clients = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(c) = clients.get(&key) {
+        // reqwest::Client is an Arc inside: clones share the pool.
+        return Ok(c.clone());
+    }
+    let client = build_client(connect_timeout)?;
+    clients.insert(key, client.clone());
+    Ok(client)
+}
+
+static DEFAULT_CLIENT: Lazy<std::result::Result<reqwest::Client, Error>> = Lazy::new(|| {
+    http_client_with_connect_timeout(Duration::from_millis(Timeouts::default().connect_ms))
+});
+
+/// The process-wide HTTP client with the default connect timeout.
+///
+/// # Panics
+/// When TLS cannot be set up at all (no usable certificate store). [`try_http_client`] reports
+/// that as an error instead; the core itself uses the fallible form.
+pub fn http_client() -> &'static reqwest::Client {
+    match try_http_client() {
+        Ok(c) => c,
+        Err(e) => panic!("{}", e.message()),
+    }
+}
+
+/// [`http_client`], reporting a TLS set-up failure as an error.
+pub fn try_http_client() -> Result<&'static reqwest::Client> {
+    DEFAULT_CLIENT.as_ref().map_err(Clone::clone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_has_named_workers_and_blocks_on() {
+        let name = block_on(async {
+            tokio::spawn(async { std::thread::current().name().map(str::to_string) })
+                .await
+                .unwrap()
+        });
+        assert_eq!(name.as_deref(), Some("pup-worker"));
+        assert!(std::ptr::eq(runtime(), runtime()));
+    }
+
+    #[test]
+    fn clients_are_shared_and_no_default_provider_is_installed() {
+        assert!(std::ptr::eq(http_client(), http_client()));
+        let _ = http_client_with_connect_timeout(Duration::from_millis(1234)).unwrap();
+        assert!(rustls::crypto::CryptoProvider::get_default().is_none());
+        assert!(USER_AGENT.starts_with("PhotoUpdatePolicy/"));
+    }
+}

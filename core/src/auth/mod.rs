@@ -4,14 +4,19 @@
 //! the caller passed separately. Tokens are cached and refreshed a few minutes before expiry.
 //! Secrets and tokens are zeroized on drop and never appear in `Debug`, errors or events.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
-use crate::error::Result;
+use crate::config::ClientConfig;
+use crate::error::{Error, Result};
 use crate::events::Events;
+
+pub mod claims;
+pub mod static_token;
 
 /// How the client gets its token. The `mode` tag is camelCase.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -91,4 +96,31 @@ pub trait TokenSource: Send + Sync {
         cancel: &'a CancellationToken,
         events: &'a Events,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<AccessToken>> + Send + 'a>>;
+}
+
+/// Builds the token source for `config`'s auth mode from the secret bytes the caller passed.
+///
+/// Kept a plain `match` on purpose: each auth mode adds one arm.
+pub fn token_source(
+    config: &ClientConfig,
+    secret: Zeroizing<Vec<u8>>,
+) -> Result<Arc<dyn TokenSource>> {
+    match &config.auth {
+        AuthConfig::AccessToken => Ok(Arc::new(static_token::StaticTokenSource::new(secret)?)),
+        other => Err(Error::invalid_argument(format!(
+            "Authentication mode '{}' is not supported yet by this build; use 'accessToken'.",
+            auth_mode_name(other)
+        ))),
+    }
+}
+
+/// The `mode` tag of an auth config, as written in the config JSON.
+pub fn auth_mode_name(auth: &AuthConfig) -> &'static str {
+    match auth {
+        AuthConfig::AccessToken => "accessToken",
+        AuthConfig::ClientSecret { .. } => "clientSecret",
+        AuthConfig::Certificate { .. } => "certificate",
+        AuthConfig::ManagedIdentity { .. } => "managedIdentity",
+        AuthConfig::DeviceCode { .. } => "deviceCode",
+    }
 }
