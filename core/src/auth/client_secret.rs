@@ -1,0 +1,124 @@
+//! App-only sign-in with a client secret (OAuth 2.0 client credentials grant).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use tokio_util::sync::CancellationToken;
+use zeroize::Zeroizing;
+
+use super::answer::parse_token_answer;
+use super::cache::{Clock, TokenCache};
+use super::context::SignInContext;
+use super::http::send;
+use super::signin_error::signin_error;
+use super::{AccessToken, SignInIdentity, TokenSource};
+use crate::error::{Error, Result};
+use crate::events::Events;
+
+/// Signs in as an application with its client secret. The secret is held zeroizing and never
+/// shown: `Debug` prints only the client ID and tenant.
+pub struct ClientSecretSource {
+    ctx: SignInContext,
+    tenant: String,
+    client_id: String,
+    secret: Zeroizing<String>,
+    cache: TokenCache,
+}
+
+impl std::fmt::Debug for ClientSecretSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientSecretSource")
+            .field("tenant", &self.tenant)
+            .field("client_id", &self.client_id)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+impl ClientSecretSource {
+    /// Checks the inputs (tenant present, client ID a GUID, secret non-empty UTF-8) without
+    /// sending anything. `secret` is consumed; our copy is zeroized when the source is dropped.
+    pub fn new(ctx: SignInContext, client_id: &str, secret: Zeroizing<Vec<u8>>) -> Result<Self> {
+        let tenant = ctx.require_tenant("a client secret")?.to_string();
+        let client_id = validate_client_id(client_id)?;
+        let text = std::str::from_utf8(&secret).map_err(|_| {
+            Error::invalid_argument("The client secret is not valid UTF-8 text.").with_target("ClientSecret")
+        })?;
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err(Error::invalid_argument(
+                "The client secret is empty: pass the secret's Value from Certificates & secrets.",
+            )
+            .with_target("ClientSecret"));
+        }
+        let secret = Zeroizing::new(trimmed.to_string());
+        Ok(Self {
+            ctx,
+            tenant,
+            client_id,
+            secret,
+            cache: TokenCache::default(),
+        })
+    }
+
+    /// Replaces the cache's clock (tests make a cached token expire this way).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.cache = TokenCache::new(clock);
+        self
+    }
+
+    async fn fetch(&self, cancel: &CancellationToken, events: &Events) -> Result<AccessToken> {
+        let url = self.ctx.token_url(&self.tenant);
+        let scope = self.ctx.cloud.graph_scope();
+        let build = || {
+            self.ctx.http.post(&url).form(&[
+                ("client_id", self.client_id.as_str()),
+                ("scope", scope.as_str()),
+                ("grant_type", "client_credentials"),
+                ("client_secret", self.secret.as_str()),
+            ])
+        };
+        let answer = send(&self.ctx, "POST", &url, &build, cancel, events).await?;
+        if !answer.is_success() {
+            return Err(signin_error(
+                &format!("Client secret sign-in for application {}", self.client_id),
+                answer.status,
+                &answer.body,
+            ));
+        }
+        Ok(parse_token_answer(&answer.body, self.cache.now(), "sign-in service")?.token)
+    }
+}
+
+impl TokenSource for ClientSecretSource {
+    fn token<'a>(
+        &'a self,
+        cancel: &'a CancellationToken,
+        events: &'a Events,
+    ) -> Pin<Box<dyn Future<Output = Result<AccessToken>> + Send + 'a>> {
+        Box::pin(self.cache.get_or_fetch(cancel, move || self.fetch(cancel, events)))
+    }
+
+    fn sign_in_identity(&self) -> SignInIdentity {
+        SignInIdentity {
+            auth_mode: "clientSecret".into(),
+            cloud: Some(self.ctx.cloud),
+            client_id: Some(self.client_id.clone()),
+            identity: None,
+        }
+    }
+}
+
+/// Checks an application (client) ID: a GUID, any case, optional braces. Returns it lower-case.
+pub fn validate_client_id(client_id: &str) -> Result<String> {
+    let t = client_id.trim().trim_start_matches('{').trim_end_matches('}');
+    match uuid::Uuid::parse_str(t) {
+        Ok(u) if t.len() == 36 => Ok(u.hyphenated().to_string()),
+        _ => Err(Error::invalid_argument(format!(
+            "Client ID '{}' is not valid: pass the application (client) ID, a GUID such as \
+             14d82eec-204b-4c2f-b7e8-296a70dab67e, from the app registration's Overview page.",
+            client_id.trim()
+        ))
+        .with_target(client_id.trim().to_string())),
+    }
+}

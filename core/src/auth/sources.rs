@@ -1,0 +1,89 @@
+//! Builds the sign-in token sources (client secret, certificate, managed identity, device code)
+//! from a client config; called by [`super::token_source`] for every mode but `accessToken`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use super::certificate::CertificateSource;
+use super::client_secret::ClientSecretSource;
+use super::context::SignInContext;
+use super::device_code::DeviceCodeSource;
+use super::managed_identity::{
+    ManagedIdentityEnv, ManagedIdentityOptions, ManagedIdentitySource, UserAssigned,
+};
+use super::{AuthConfig, TokenSource};
+use crate::config::ClientConfig;
+use crate::error::{Error, Result};
+
+/// Builds the token source for a sign-in mode with the process-wide HTTP client and the
+/// process environment (managed identity detection).
+pub fn build(config: &ClientConfig, secret: Zeroizing<Vec<u8>>) -> Result<Arc<dyn TokenSource>> {
+    let http = crate::runtime::http_client_with_connect_timeout(Duration::from_millis(
+        config.timeouts.connect_ms,
+    ))?;
+    build_with(config, secret, http, ManagedIdentityEnv::from_process())
+}
+
+/// [`build`] with an explicit HTTP client and managed identity environment (tests, tools).
+pub fn build_with(
+    config: &ClientConfig,
+    secret: Zeroizing<Vec<u8>>,
+    http: reqwest::Client,
+    env: ManagedIdentityEnv,
+) -> Result<Arc<dyn TokenSource>> {
+    let ctx = SignInContext::from_config(config, http)?;
+    match &config.auth {
+        AuthConfig::AccessToken => Err(Error::internal(
+            "sources::build is for sign-in modes; access tokens use StaticTokenSource",
+        )),
+        AuthConfig::ClientSecret { client_id } => {
+            Ok(Arc::new(ClientSecretSource::new(ctx, client_id, secret)?))
+        }
+        AuthConfig::Certificate {
+            client_id,
+            certificate_pem,
+            legacy_rs256,
+        } => Ok(Arc::new(CertificateSource::new(
+            ctx,
+            client_id,
+            certificate_pem,
+            secret,
+            *legacy_rs256,
+        )?)),
+        AuthConfig::ManagedIdentity {
+            client_id,
+            object_id,
+            resource_id,
+            style,
+            endpoint,
+            arc_token_dir,
+        } => {
+            let mut env = env;
+            // The secret bytes, when given, stand in for IDENTITY_HEADER: hosts (and tests) that
+            // cannot set the native process environment can pass it this way.
+            if !secret.is_empty() {
+                let text = std::str::from_utf8(&secret).map_err(|_| {
+                    Error::invalid_argument("The managed identity header (secret bytes) is not UTF-8 text.")
+                })?;
+                env.identity_header = Some(Zeroizing::new(text.trim().to_string()));
+            }
+            let options = ManagedIdentityOptions {
+                identity: UserAssigned::from_fields(
+                    client_id.as_deref(),
+                    object_id.as_deref(),
+                    resource_id.as_deref(),
+                )?,
+                style: *style,
+                endpoint: endpoint.clone(),
+                arc_token_dir: arc_token_dir.as_ref().map(PathBuf::from),
+            };
+            Ok(Arc::new(ManagedIdentitySource::new(ctx, options, env)?))
+        }
+        AuthConfig::DeviceCode { client_id } => {
+            Ok(Arc::new(DeviceCodeSource::new(ctx, client_id.as_deref())?))
+        }
+    }
+}
