@@ -12,11 +12,29 @@ use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
 use crate::config::ClientConfig;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::events::Events;
 
 pub mod claims;
 pub mod static_token;
+
+// Sign-in modes (client secret, certificate, managed identity, device code) and their helpers.
+pub mod answer;
+pub mod cache;
+pub mod certificate;
+pub mod client_secret;
+pub mod connection;
+pub mod context;
+pub mod device_code;
+mod http;
+pub mod managed_identity;
+pub mod permissions;
+pub mod rfc3339;
+pub mod signin_error;
+pub mod sources;
+
+pub use connection::{connection_info, ConnectionInfo, SignInIdentity};
+pub use permissions::{check_permissions, Access};
 
 /// How the client gets its token. The `mode` tag is camelCase.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -55,6 +73,17 @@ pub enum AuthConfig {
         /// User-assigned identity by Azure resource ID.
         #[serde(default)]
         resource_id: Option<String>,
+        /// Forces the endpoint style (`appService`, `arc`, `imds`) instead of detecting it from
+        /// the environment (`IDENTITY_ENDPOINT`, `IDENTITY_HEADER`, `IMDS_ENDPOINT`).
+        #[serde(default)]
+        style: Option<managed_identity::ManagedIdentityStyle>,
+        /// Full token endpoint URL replacing `IDENTITY_ENDPOINT` or the IMDS address. Plain
+        /// `http://` only on loopback or link-local addresses.
+        #[serde(default)]
+        endpoint: Option<String>,
+        /// The Azure Arc agent's token folder, replacing the platform default.
+        #[serde(default)]
+        arc_token_dir: Option<String>,
     },
     /// Delegated sign-in with the device code flow.
     #[serde(rename_all = "camelCase")]
@@ -96,6 +125,12 @@ pub trait TokenSource: Send + Sync {
         cancel: &'a CancellationToken,
         events: &'a Events,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<AccessToken>> + Send + 'a>>;
+
+    /// How this source signs in (mode, client ID, identity), for [`ConnectionInfo`]. Sources that
+    /// know nothing beyond the token keep the default (`accessToken`).
+    fn sign_in_identity(&self) -> SignInIdentity {
+        SignInIdentity::default()
+    }
 }
 
 /// Builds the token source for `config`'s auth mode from the secret bytes the caller passed.
@@ -107,10 +142,10 @@ pub fn token_source(
 ) -> Result<Arc<dyn TokenSource>> {
     match &config.auth {
         AuthConfig::AccessToken => Ok(Arc::new(static_token::StaticTokenSource::new(secret)?)),
-        other => Err(Error::invalid_argument(format!(
-            "Authentication mode '{}' is not supported yet by this build; use 'accessToken'.",
-            auth_mode_name(other)
-        ))),
+        AuthConfig::ClientSecret { .. }
+        | AuthConfig::Certificate { .. }
+        | AuthConfig::ManagedIdentity { .. }
+        | AuthConfig::DeviceCode { .. } => sources::build(config, secret),
     }
 }
 
