@@ -566,15 +566,16 @@ function Update-HelpMarkdown {
                 '```yaml'
                 "Type: $($fact.Type)"
                 "Parameter Sets: $(if ($s.SetName -eq '__AllParameterSets') { '(All)' } else { $s.SetName })"
-                "Aliases: $($fact.Aliases -join ', ')"
+                "Aliases: $($fact.Aliases -join ', ')".TrimEnd()
                 if ($fact.AcceptedValues.Count) { "Accepted values: $($fact.AcceptedValues -join ', ')" }
                 ''
                 "Required: $($s.Required)"
                 "Position: $($s.Position)"
-                $old = $help.Parameters | Where-Object Name -eq $fact.Name | ForEach-Object { $_.Metadata[0].DefaultValue }
-                "Default value: $(if ($old) { $old } else { 'None' })"
+                # Default value and wildcard support cannot be read from the cmdlet: keep what was written.
+                $old = $help.Parameters | Where-Object Name -eq $fact.Name | ForEach-Object { $_.Metadata[0] }
+                "Default value: $(if ($old) { $old.DefaultValue } else { 'None' })"
                 "Accept pipeline input: $($s.PipelineInput)"
-                'Accept wildcard characters: False'
+                "Accept wildcard characters: $(if ($old -and $old.Wildcard) { 'True' } else { 'False' })"
                 '```'
                 ''
             }
