@@ -1,0 +1,253 @@
+//! `PupClient` and the blocking policy operations (get, plan, apply, reset).
+
+use std::future::Future;
+use std::ptr;
+
+use photo_policy_core::client::{CallContext, PolicyClient};
+use photo_policy_core::config::ClientConfig;
+use photo_policy_core::plan::ChangeRequest;
+use photo_policy_core::runtime::block_on;
+use photo_policy_core::Error;
+use serde::Serialize;
+
+use crate::context::{CallScope, PupCallContext};
+use crate::error::PupError;
+use crate::json::parse_json;
+use crate::panic::{call, guard};
+use crate::result::{deliver_result, PupResult};
+use crate::status::PupStatus;
+use crate::strings::{out_arg, secret_arg, str_arg};
+
+/// A configured client for one tenant and cloud. Create with [`pup_client_new`], free with
+/// [`pup_client_free`]. Thread-safe: several calls may use one client at once.
+pub struct PupClient {
+    inner: PolicyClient,
+}
+
+/// Borrows the client behind a handle, or fails with `PUP_STATUS_NULL_ARGUMENT`.
+///
+/// # Safety
+/// `client` is NULL or a live client handle.
+unsafe fn client_ref<'a>(client: *const PupClient) -> Result<&'a PolicyClient, PupError> {
+    // SAFETY: caller's contract.
+    unsafe { client.as_ref() }
+        .map(|c| &c.inner)
+        .ok_or_else(|| PupError::null_argument("client"))
+}
+
+/// Runs one core operation to completion on the shared runtime, or until the scope is cancelled,
+/// then serializes its result. `may_have_written` adds a note to a cancellation error for
+/// operations that send a change.
+fn run<T, F>(scope: &CallScope, may_have_written: bool, operation: F) -> Result<PupResult, PupError>
+where
+    T: Serialize,
+    F: Future<Output = photo_policy_core::Result<T>>,
+{
+    let outcome = block_on(scope.cancel.run_until_cancelled(operation));
+    match outcome {
+        Some(Ok(value)) => PupResult::from_serialize(&value),
+        Some(Err(e)) => Err(PupError::from(e)),
+        None => {
+            let mut error = Error::cancelled();
+            if may_have_written {
+                error = error.with_recommended_action(
+                    "A change may already have been sent before the cancellation; read the \
+                     policy to see its current state.",
+                );
+            }
+            Err(PupError::from(error))
+        }
+    }
+}
+
+/// The core's call context for a scope.
+fn call_context(scope: &CallScope) -> CallContext {
+    CallContext {
+        cancel: scope.cancel.clone(),
+        events: scope.events.clone(),
+    }
+}
+
+/// Creates a client from a JSON config (see docs/c-abi.md; every field optional, unknown fields
+/// rejected) and the secret its auth mode needs (access token, client secret or private key;
+/// may be NULL with length 0). The secret is copied into memory that is zeroed when the client is
+/// freed: zero your own copy after the call. No network traffic happens here.
+///
+/// On success writes `*out_client` (free with [`pup_client_free`]); on failure writes
+/// `*out_error` when `out_error` is not NULL (free with `pup_error_free`).
+///
+/// # Safety
+/// Each `(ptr, len)` pair is NULL with length 0, or points to `len` readable bytes.
+/// `out_client` is writable; `out_error` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pup_client_new(
+    config_json: *const u8,
+    config_len: usize,
+    secret: *const u8,
+    secret_len: usize,
+    out_client: *mut *mut PupClient,
+    out_error: *mut *mut PupError,
+) -> PupStatus {
+    call(out_error, || {
+        // SAFETY: caller's contract for each pair.
+        let config_text = unsafe { str_arg("config_json", config_json, config_len) }?;
+        // SAFETY: as above.
+        let secret = unsafe { secret_arg("secret", secret, secret_len) }?;
+        out_arg("out_client", out_client)?;
+        let config: ClientConfig = parse_json("config_json", "client config", config_text)?;
+        let inner = PolicyClient::new(config, secret)?;
+        // SAFETY: checked non-NULL above; writable per contract.
+        unsafe { *out_client = Box::into_raw(Box::new(PupClient { inner })) };
+        Ok(())
+    })
+}
+
+/// Frees a client and zeroes its secret and cached token. NULL is accepted. No call may be using
+/// it any more.
+///
+/// # Safety
+/// `client` is NULL or a client handle not yet freed; it must not be used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn pup_client_free(client: *mut PupClient) {
+    guard(ptr::null_mut(), || {
+        if !client.is_null() {
+            // SAFETY: came from Box::into_raw in `pup_client_new` (caller's contract).
+            drop(unsafe { Box::from_raw(client) });
+        }
+    })
+}
+
+/// Reads the tenant's photo update policy (`GET /beta/admin/people/photoUpdateSettings`).
+/// Blocking. `ctx` may be NULL (not cancellable, no events).
+///
+/// On success `*out_result` holds the Policy JSON (docs/c-abi.md); free with `pup_result_free`.
+/// On failure `*out_error` (when not NULL) holds the details; free with `pup_error_free`.
+///
+/// # Safety
+/// `client` is a live client handle; `ctx` is NULL or a live context; `out_result` is writable;
+/// `out_error` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pup_policy_get(
+    client: *const PupClient,
+    ctx: *const PupCallContext,
+    out_result: *mut *mut PupResult,
+    out_error: *mut *mut PupError,
+) -> PupStatus {
+    call(out_error, || {
+        // SAFETY: caller's contract.
+        let client = unsafe { client_ref(client) }?;
+        out_arg("out_result", out_result)?;
+        // SAFETY: caller's contract.
+        let scope = unsafe { CallScope::new(ctx) };
+        let context = call_context(&scope);
+        let result = run(&scope, false, client.get(&context))?;
+        drop(scope);
+        // SAFETY: checked non-NULL above.
+        unsafe { deliver_result(out_result, result) };
+        Ok(())
+    })
+}
+
+/// Works out what a change would do without writing anything: reads the policy, validates the
+/// change request JSON (docs/c-abi.md) and returns the Plan JSON (before, after, changes, the
+/// PATCH body, warnings). Blocking; `ctx` may be NULL.
+///
+/// Ownership of outputs as for [`pup_policy_get`].
+///
+/// # Safety
+/// `client` is a live client handle; `(change_json, change_len)` is NULL with length 0 or points
+/// to `change_len` readable bytes; `ctx` is NULL or a live context; `out_result` is writable;
+/// `out_error` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pup_policy_plan(
+    client: *const PupClient,
+    change_json: *const u8,
+    change_len: usize,
+    ctx: *const PupCallContext,
+    out_result: *mut *mut PupResult,
+    out_error: *mut *mut PupError,
+) -> PupStatus {
+    call(out_error, || {
+        // SAFETY: caller's contract.
+        let client = unsafe { client_ref(client) }?;
+        // SAFETY: caller's contract.
+        let text = unsafe { str_arg("change_json", change_json, change_len) }?;
+        out_arg("out_result", out_result)?;
+        let change = ChangeRequest::from_json(text)?;
+        // SAFETY: caller's contract.
+        let scope = unsafe { CallScope::new(ctx) };
+        let context = call_context(&scope);
+        let result = run(&scope, false, client.plan(&change, &context))?;
+        drop(scope);
+        // SAFETY: checked non-NULL above.
+        unsafe { deliver_result(out_result, result) };
+        Ok(())
+    })
+}
+
+/// Plans the change (as [`pup_policy_plan`]) and, when it changes anything, sends the minimal
+/// PATCH and reads the policy back. Returns the Apply JSON (`plan`, `applied`, `previous`,
+/// `current`, `requests`). Changes take up to 24 hours to take effect across Microsoft 365.
+/// Blocking; `ctx` may be NULL.
+///
+/// Ownership of outputs as for [`pup_policy_get`].
+///
+/// # Safety
+/// As for [`pup_policy_plan`].
+#[no_mangle]
+pub unsafe extern "C" fn pup_policy_apply(
+    client: *const PupClient,
+    change_json: *const u8,
+    change_len: usize,
+    ctx: *const PupCallContext,
+    out_result: *mut *mut PupResult,
+    out_error: *mut *mut PupError,
+) -> PupStatus {
+    call(out_error, || {
+        // SAFETY: caller's contract.
+        let client = unsafe { client_ref(client) }?;
+        // SAFETY: caller's contract.
+        let text = unsafe { str_arg("change_json", change_json, change_len) }?;
+        out_arg("out_result", out_result)?;
+        let change = ChangeRequest::from_json(text)?;
+        // SAFETY: caller's contract.
+        let scope = unsafe { CallScope::new(ctx) };
+        let context = call_context(&scope);
+        let result = run(&scope, true, client.apply(&change, &context))?;
+        drop(scope);
+        // SAFETY: checked non-NULL above.
+        unsafe { deliver_result(out_result, result) };
+        Ok(())
+    })
+}
+
+/// Resets the policy to the tenant default (no source restriction, no role restriction) and
+/// proves it by reading it back. Returns the Reset JSON (`previous`, `current`, `method`,
+/// `verified`, `requests`); `PUP_STATUS_RESET_NOT_VERIFIED` when the read-back disagrees.
+/// Blocking; `ctx` may be NULL.
+///
+/// Ownership of outputs as for [`pup_policy_get`].
+///
+/// # Safety
+/// As for [`pup_policy_get`].
+#[no_mangle]
+pub unsafe extern "C" fn pup_policy_reset(
+    client: *const PupClient,
+    ctx: *const PupCallContext,
+    out_result: *mut *mut PupResult,
+    out_error: *mut *mut PupError,
+) -> PupStatus {
+    call(out_error, || {
+        // SAFETY: caller's contract.
+        let client = unsafe { client_ref(client) }?;
+        out_arg("out_result", out_result)?;
+        // SAFETY: caller's contract.
+        let scope = unsafe { CallScope::new(ctx) };
+        let context = call_context(&scope);
+        let result = run(&scope, true, client.reset(&context))?;
+        drop(scope);
+        // SAFETY: checked non-NULL above.
+        unsafe { deliver_result(out_result, result) };
+        Ok(())
+    })
+}

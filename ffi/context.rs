@@ -1,0 +1,191 @@
+//! `PupCallContext`: what a caller attaches to a blocking call to cancel it from another thread and
+//! to observe its events.
+
+use std::ffi::c_void;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+use std::sync::{Arc, RwLock};
+
+use photo_policy_core::events::{Event, EventSink, Events};
+use tokio_util::sync::CancellationToken;
+
+use crate::panic::guard;
+use crate::status::PupStatus;
+
+/// Receives the events of a call: `level` is 0 verbose, 1 debug, 2 warning, 3 progress (then
+/// `msg` is a JSON object `{"activity","status","percent","completed","total"}`).
+///
+/// Invoked on a runtime worker thread, never on the thread that made the call, only while that
+/// call is in progress (never after it returned). It must return quickly, must not call back
+/// into this library with the same context, and must not unwind (no C++ exception, no managed
+/// exception). `msg` is UTF-8, not NUL-terminated, and valid only during the callback.
+pub type PupEventFn =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, level: u32, msg: *const u8, len: usize)>;
+
+/// Cancellation and an optional event sink for one or more calls. Create with
+/// [`pup_call_context_new`], cancel from any thread with [`pup_call_context_cancel`], free with
+/// [`pup_call_context_free`] once no call uses it any more.
+pub struct PupCallContext {
+    cancel: CancellationToken,
+    callback: Option<Callback>,
+}
+
+/// A C callback and its `user_data`.
+#[derive(Clone, Copy)]
+struct Callback {
+    function: unsafe extern "C" fn(*mut c_void, u32, *const u8, usize),
+    user_data: *mut c_void,
+}
+
+// SAFETY: the C caller promises (see `PupEventFn`) that the callback may be invoked from any
+// thread with this `user_data`; Rust never dereferences `user_data` itself.
+unsafe impl Send for Callback {}
+// SAFETY: as above; the pair is only copied and passed back to the callback.
+unsafe impl Sync for Callback {}
+
+/// The sink one call hands to the core. It forwards to the C callback while the call runs; when
+/// the call returns, [`CallbackSink::close`] waits for an event in flight and turns later events
+/// (from a task that outlived the call) into no-ops, so the callback never runs after the call
+/// returned and the caller may free `user_data`.
+struct CallbackSink {
+    callback: RwLock<Option<Callback>>,
+}
+
+impl CallbackSink {
+    fn close(&self) {
+        // A poisoned lock only means a previous emit panicked; closing must still happen.
+        let mut slot = self.callback.write().unwrap_or_else(|p| p.into_inner());
+        *slot = None;
+    }
+}
+
+impl EventSink for CallbackSink {
+    fn emit(&self, event: Event) {
+        let slot = self.callback.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(cb) = *slot {
+            let message = event.message;
+            // Defensive: a callback written in Rust could panic; never let that unwind into the
+            // core's task.
+            let _ = catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: the function pointer and user_data came from the caller, who promised
+                // they are callable from any thread while the call is in progress (it is: the
+                // sink is closed before the call returns). `message` outlives the callback.
+                unsafe {
+                    (cb.function)(
+                        cb.user_data,
+                        event.level as u32,
+                        message.as_ptr(),
+                        message.len(),
+                    )
+                }
+            }));
+        }
+    }
+}
+
+/// What a blocking call needs from an optional context: a token to watch and a sink to emit into.
+pub(crate) struct CallScope {
+    pub(crate) cancel: CancellationToken,
+    pub(crate) events: Events,
+    sink: Option<Arc<CallbackSink>>,
+}
+
+impl CallScope {
+    /// The scope for one call made with `ctx` (NULL: not cancellable, no events).
+    ///
+    /// # Safety
+    /// `ctx` is NULL or a live context handle.
+    pub(crate) unsafe fn new(ctx: *const PupCallContext) -> Self {
+        // SAFETY: caller's contract.
+        match unsafe { ctx.as_ref() } {
+            None => Self {
+                cancel: CancellationToken::new(),
+                events: photo_policy_core::events::none(),
+                sink: None,
+            },
+            Some(ctx) => match ctx.callback {
+                None => Self {
+                    cancel: ctx.cancel.clone(),
+                    events: photo_policy_core::events::none(),
+                    sink: None,
+                },
+                Some(cb) => {
+                    let sink = Arc::new(CallbackSink {
+                        callback: RwLock::new(Some(cb)),
+                    });
+                    Self {
+                        cancel: ctx.cancel.clone(),
+                        events: sink.clone(),
+                        sink: Some(sink),
+                    }
+                }
+            },
+        }
+    }
+}
+
+impl Drop for CallScope {
+    fn drop(&mut self) {
+        if let Some(sink) = &self.sink {
+            sink.close();
+        }
+    }
+}
+
+/// Creates a call context. `on_event` may be NULL (no events); `user_data` is passed back to it
+/// untouched and may be NULL. Returns NULL only if the library hit an internal error. Free with
+/// [`pup_call_context_free`].
+///
+/// One context can serve several calls, also at once; cancelling it cancels every call using it,
+/// and a cancelled context stays cancelled (later calls with it return `PUP_STATUS_CANCELLED`).
+/// Use a fresh context per operation when that is not wanted.
+#[no_mangle]
+pub extern "C" fn pup_call_context_new(
+    on_event: PupEventFn,
+    user_data: *mut c_void,
+) -> *mut PupCallContext {
+    guard(ptr::null_mut(), || {
+        let context = PupCallContext {
+            cancel: CancellationToken::new(),
+            callback: on_event.map(|function| Callback {
+                function,
+                user_data,
+            }),
+        };
+        Box::into_raw(Box::new(context))
+    })
+}
+
+/// Cancels every call running with `ctx`, and every later one. Any thread, any number of times.
+/// Calls return `PUP_STATUS_CANCELLED` promptly (they do not wait for the service to answer);
+/// a write that was already sent may still take effect, so read the policy back to be sure.
+///
+/// # Safety
+/// `ctx` is NULL (then `PUP_STATUS_NULL_ARGUMENT`) or a live context handle.
+#[no_mangle]
+pub unsafe extern "C" fn pup_call_context_cancel(ctx: *const PupCallContext) -> PupStatus {
+    guard(ptr::null_mut(), || {
+        // SAFETY: caller's contract.
+        match unsafe { ctx.as_ref() } {
+            Some(ctx) => {
+                ctx.cancel.cancel();
+                PupStatus::Ok
+            }
+            None => PupStatus::NullArgument,
+        }
+    })
+}
+
+/// Frees a call context. NULL is accepted. No call may be using it any more.
+///
+/// # Safety
+/// `ctx` is NULL or a context handle not yet freed; it must not be used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn pup_call_context_free(ctx: *mut PupCallContext) {
+    guard(ptr::null_mut(), || {
+        if !ctx.is_null() {
+            // SAFETY: came from Box::into_raw in `pup_call_context_new` (caller's contract).
+            drop(unsafe { Box::from_raw(ctx) });
+        }
+    })
+}

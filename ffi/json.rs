@@ -1,0 +1,23 @@
+//! JSON arguments: parse a caller's document into a core type, with an error that says which
+//! argument was wrong and where.
+
+use serde::de::DeserializeOwned;
+
+use crate::error::PupError;
+use crate::status::PupStatus;
+
+/// Parses `text` (the argument `name`, describing `what` it should be) into `T`.
+/// Any parse or shape error is `PUP_STATUS_INVALID_JSON`; serde's message names the unknown or
+/// missing field and the line and column.
+pub(crate) fn parse_json<T: DeserializeOwned>(
+    name: &str,
+    what: &str,
+    text: &str,
+) -> Result<T, PupError> {
+    serde_json::from_str(text).map_err(|e| {
+        PupError::new(
+            PupStatus::InvalidJson,
+            format!("The argument '{name}' is not a valid {what} JSON document: {e}."),
+        )
+    })
+}

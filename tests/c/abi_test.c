@@ -1,0 +1,771 @@
+/*
+ * C test of the PhotoUpdatePolicy C ABI, compiled against the generated header with
+ * gcc -std=c11 -Wall -Wextra -Werror and linked with libphoto_update_policy.so.
+ *
+ * It talks to a running Graph emulator (tests/emulator):
+ *   PUP_EMULATOR_URL  base URL, e.g. http://127.0.0.1:41234
+ *   PUP_TENANT        tenant ID the token was minted for
+ *   PUP_TOKEN         an access token with PeopleSettings.ReadWrite.All (minted by run.sh)
+ * and uses the emulator's control API (plain HTTP over a socket) for faults and extra tokens.
+ *
+ * Usage: abi_test                 every check; ends with "N passed, 0 failed"
+ *        abi_test --leak-loop N   N get calls through the ABI (for valgrind's leak check)
+ *
+ * Each check prints one line; exit status is non-zero when any check failed.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "photo_update_policy.h"
+
+static int passed = 0;
+static int failed = 0;
+
+static void check(int ok, const char *what) {
+    if (ok) {
+        passed++;
+        printf("ok   %s\n", what);
+    } else {
+        failed++;
+        printf("FAIL %s\n", what);
+    }
+    fflush(stdout);
+}
+
+/* ---------- small helpers ---------- */
+
+static const uint8_t *u8(const char *s) { return (const uint8_t *)s; }
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Copies a borrowed (ptr,len) string into a NUL-terminated heap string ("" for NULL,0). */
+static char *copy_str(const uint8_t *p, size_t n) {
+    char *s = malloc(n + 1);
+    if (!s) abort();
+    if (n) memcpy(s, p, n);
+    s[n] = '\0';
+    return s;
+}
+
+static char *result_text(const PupResult *r) {
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    if (pup_result_json(r, &p, &n) != PUP_STATUS_OK) return copy_str(u8(""), 0);
+    return copy_str(p, n);
+}
+
+typedef PupStatus (*ErrorStrFn)(const PupError *, const uint8_t **, size_t *);
+
+static char *error_field(const PupError *e, ErrorStrFn fn) {
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    if (fn(e, &p, &n) != PUP_STATUS_OK) return copy_str(u8("<accessor failed>"), 17);
+    return copy_str(p, n);
+}
+
+static int error_message_contains(const PupError *e, const char *needle) {
+    char *m = error_field(e, pup_error_message);
+    int ok = strstr(m, needle) != NULL;
+    if (!ok) printf("     message was: %s\n", m);
+    free(m);
+    return ok;
+}
+
+/* ---------- control API over a plain socket ---------- */
+
+static char emu_host[64];
+static int emu_port;
+
+/* Sends one HTTP/1.1 request to the emulator and returns the status (0 on failure); the body
+ * is returned in *out_body (malloc'd) when out_body is not NULL. */
+static int http(const char *method, const char *path, const char *body, char **out_body) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return 0;
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)emu_port);
+    inet_pton(AF_INET, emu_host, &addr.sin_addr);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        close(fd);
+        return 0;
+    }
+    size_t body_len = body ? strlen(body) : 0;
+    char head[512];
+    int hn = snprintf(head, sizeof head,
+                      "%s %s HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\n"
+                      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                      method, path, emu_host, emu_port, body_len);
+    if (write(fd, head, (size_t)hn) != hn ||
+        (body_len && write(fd, body, body_len) != (ssize_t)body_len)) {
+        close(fd);
+        return 0;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) abort();
+    for (;;) {
+        if (len + 1024 > cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            if (!buf) abort();
+        }
+        ssize_t got = read(fd, buf + len, cap - len - 1);
+        if (got <= 0) break;
+        len += (size_t)got;
+    }
+    close(fd);
+    buf[len] = '\0';
+    int status = 0;
+    sscanf(buf, "HTTP/1.1 %d", &status);
+    if (out_body) {
+        char *start = strstr(buf, "\r\n\r\n");
+        *out_body = copy_str(u8(start ? start + 4 : ""), start ? strlen(start + 4) : 0);
+    }
+    free(buf);
+    return status;
+}
+
+/* Mints a token for the tenant with the given application permission (malloc'd, or NULL). */
+static char *mint_token(const char *tenant, const char *role) {
+    char req[256];
+    snprintf(req, sizeof req, "{\"tenantId\":\"%s\",\"roles\":[\"%s\"]}", tenant, role);
+    char *body = NULL;
+    if (http("POST", "/_emulator/tokens", req, &body) != 200) {
+        free(body);
+        return NULL;
+    }
+    char *start = strstr(body, "\"access_token\":\"");
+    char *token = NULL;
+    if (start) {
+        start += strlen("\"access_token\":\"");
+        char *end = strchr(start, '"');
+        if (end) token = copy_str(u8(start), (size_t)(end - start));
+    }
+    free(body);
+    return token;
+}
+
+/* ---------- events ---------- */
+
+static atomic_int event_count;
+static atomic_int event_bad_utf8_len;
+
+static void on_event(void *user_data, uint32_t level, const uint8_t *msg, size_t len) {
+    atomic_int *counter = user_data;
+    if (level > 4 || msg == NULL || len == 0) atomic_fetch_add(&event_bad_utf8_len, 1);
+    atomic_fetch_add(counter, 1);
+}
+
+/* ---------- client construction ---------- */
+
+static const char *emu_url;
+static const char *tenant;
+
+static char *config_json(int max_retries) {
+    char *cfg = malloc(1024);
+    if (!cfg) abort();
+    snprintf(cfg, 1024,
+             "{\"tenantId\":\"%s\",\"graphEndpoint\":\"%s\",\"authorityEndpoint\":\"%s\","
+             "\"allowInsecureLoopback\":true,\"auth\":{\"mode\":\"accessToken\"},"
+             "\"timeouts\":{\"connectMs\":5000,\"totalMs\":30000},"
+             "\"retry\":{\"maxRetries\":%d,\"baseDelayMs\":10}}",
+             tenant, emu_url, emu_url, max_retries);
+    return cfg;
+}
+
+static PupClient *make_client(const char *token, int max_retries) {
+    char *cfg = config_json(max_retries);
+    PupClient *client = NULL;
+    PupError *error = NULL;
+    PupStatus st = pup_client_new(u8(cfg), strlen(cfg), u8(token), strlen(token), &client, &error);
+    if (st != PUP_STATUS_OK) {
+        char *m = error_field(error, pup_error_message);
+        printf("     pup_client_new failed (%u): %s\n", (unsigned)st, m);
+        free(m);
+        pup_error_free(error);
+        client = NULL;
+    }
+    free(cfg);
+    return client;
+}
+
+/* ---------- cancel thread ---------- */
+
+struct cancel_args {
+    const PupCallContext *ctx;
+    long delay_ms;
+};
+
+static void *cancel_later(void *p) {
+    struct cancel_args *a = p;
+    sleep_ms(a->delay_ms);
+    pup_call_context_cancel(a->ctx);
+    return NULL;
+}
+
+/* ---------- checks ---------- */
+
+static void check_versions(void) {
+    check(pup_abi_version() == PUP_ABI_VERSION, "pup_abi_version() == PUP_ABI_VERSION");
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    PupStatus st = pup_library_version(&p, &n);
+    char *v = st == PUP_STATUS_OK ? copy_str(p, n) : copy_str(u8(""), 0);
+    check(st == PUP_STATUS_OK && n > 0 && strchr(v, '.') != NULL,
+          "pup_library_version gives a dotted version");
+    printf("     library version %s\n", v);
+    free(v);
+    check(pup_library_version(NULL, &n) == PUP_STATUS_NULL_ARGUMENT,
+          "pup_library_version(NULL out_ptr) -> NULL_ARGUMENT");
+    check(pup_library_version(&p, NULL) == PUP_STATUS_NULL_ARGUMENT,
+          "pup_library_version(NULL out_len) -> NULL_ARGUMENT");
+}
+
+static void check_client_new_inputs(const char *token) {
+    char *cfg = config_json(0);
+    size_t cfg_len = strlen(cfg);
+    PupClient *client = (PupClient *)0x1; /* sentinel: must stay untouched on failure */
+    PupError *error = NULL;
+
+    PupStatus st = pup_client_new(NULL, 5, u8(token), strlen(token), &client, &error);
+    check(st == PUP_STATUS_NULL_ARGUMENT && pup_error_status(error) == PUP_STATUS_NULL_ARGUMENT &&
+              error_message_contains(error, "config_json") && client == (PupClient *)0x1,
+          "pup_client_new(NULL config, len 5) -> NULL_ARGUMENT naming config_json, out untouched");
+    pup_error_free(error);
+    error = NULL;
+
+    st = pup_client_new(u8(cfg), cfg_len, NULL, 3, &client, &error);
+    check(st == PUP_STATUS_NULL_ARGUMENT && error_message_contains(error, "secret"),
+          "pup_client_new(NULL secret, len 3) -> NULL_ARGUMENT naming secret");
+    pup_error_free(error);
+    error = NULL;
+
+    st = pup_client_new(u8(cfg), cfg_len, u8(token), strlen(token), NULL, &error);
+    check(st == PUP_STATUS_NULL_ARGUMENT && error_message_contains(error, "out_client"),
+          "pup_client_new(NULL out_client) -> NULL_ARGUMENT naming out_client");
+    pup_error_free(error);
+    error = NULL;
+
+    st = pup_client_new(u8(cfg), cfg_len, u8(token), strlen(token), &client, NULL);
+    check(st == PUP_STATUS_OK && client != (PupClient *)0x1 && client != NULL,
+          "pup_client_new(NULL out_error) succeeds with valid input");
+    if (st == PUP_STATUS_OK) pup_client_free(client);
+    client = (PupClient *)0x1;
+
+    st = pup_client_new(NULL, 0, u8(token), strlen(token), &client, NULL);
+    check(st == PUP_STATUS_INVALID_JSON && client == (PupClient *)0x1,
+          "pup_client_new(NULL,0 config, NULL out_error) -> INVALID_JSON, no crash");
+
+    const uint8_t bad_utf8[] = {'{', '"', 0xC3, 0x28, '"', '}'};
+    st = pup_client_new(bad_utf8, sizeof bad_utf8, u8(token), strlen(token), &client, &error);
+    check(st == PUP_STATUS_INVALID_UTF8 && pup_error_status(error) == PUP_STATUS_INVALID_UTF8 &&
+              error_message_contains(error, "offset 2"),
+          "pup_client_new(invalid UTF-8) -> INVALID_UTF8 with the offset");
+    pup_error_free(error);
+    error = NULL;
+
+    /* Over-length: the length is checked before anything is read, so a short buffer is safe. */
+    st = pup_client_new(u8(cfg), (size_t)PUP_MAX_INPUT_BYTES + 1, u8(token), strlen(token),
+                        &client, &error);
+    check(st == PUP_STATUS_INVALID_ARGUMENT && error_message_contains(error, "16777216"),
+          "pup_client_new(config over 16 MiB) -> INVALID_ARGUMENT naming the limit");
+    pup_error_free(error);
+    error = NULL;
+
+    st = pup_client_new(u8(cfg), cfg_len, u8(token), (size_t)PUP_MAX_INPUT_BYTES + 1, &client,
+                        &error);
+    check(st == PUP_STATUS_INVALID_ARGUMENT && error_message_contains(error, "secret"),
+          "pup_client_new(secret over 16 MiB) -> INVALID_ARGUMENT naming secret");
+    pup_error_free(error);
+    error = NULL;
+
+    const char *unknown = "{\"graphEndpiont\":\"http://127.0.0.1:1\"}";
+    st = pup_client_new(u8(unknown), strlen(unknown), u8(token), strlen(token), &client, &error);
+    check(st == PUP_STATUS_INVALID_JSON && error_message_contains(error, "graphEndpiont"),
+          "pup_client_new(unknown config field) -> INVALID_JSON naming the field");
+    pup_error_free(error);
+    error = NULL;
+
+    const char *notjson = "{cloud:";
+    st = pup_client_new(u8(notjson), strlen(notjson), u8(token), strlen(token), &client, &error);
+    check(st == PUP_STATUS_INVALID_JSON, "pup_client_new(malformed JSON) -> INVALID_JSON");
+    pup_error_free(error);
+    error = NULL;
+
+    const char *badcloud = "{\"cloud\":\"Mars\"}";
+    st = pup_client_new(u8(badcloud), strlen(badcloud), u8(token), strlen(token), &client,
+                        &error);
+    check(st != PUP_STATUS_OK && client == (PupClient *)0x1 && error_message_contains(error, "Mars"),
+          "pup_client_new(cloud Mars) fails naming the value");
+    pup_error_free(error);
+    free(cfg);
+}
+
+static void check_policy_round_trip(PupClient *client) {
+    PupResult *result = NULL;
+    PupError *error = NULL;
+
+    /* Start from the default. */
+    PupStatus st = pup_policy_reset(client, NULL, &result, &error);
+    check(st == PUP_STATUS_OK, "pup_policy_reset -> OK");
+    if (st == PUP_STATUS_OK) {
+        char *j = result_text(result);
+        check(strstr(j, "\"verified\":true") != NULL, "reset result says verified:true");
+        free(j);
+    }
+    pup_result_free(result);
+    pup_error_free(error);
+    result = NULL;
+    error = NULL;
+
+    atomic_store(&event_count, 0);
+    PupCallContext *ctx = pup_call_context_new(on_event, &event_count);
+    check(ctx != NULL, "pup_call_context_new(callback) -> handle");
+    st = pup_policy_get(client, ctx, &result, &error);
+    char *j = st == PUP_STATUS_OK ? result_text(result) : copy_str(u8(""), 0);
+    check(st == PUP_STATUS_OK && strstr(j, "\"source\":null") != NULL &&
+              strstr(j, "\"allowedRoles\":[]") != NULL,
+          "pup_policy_get -> default policy (source null, allowedRoles [])");
+    check(atomic_load(&event_count) > 0 && atomic_load(&event_bad_utf8_len) == 0,
+          "event callback received well-formed events during get");
+    free(j);
+    pup_result_free(result);
+    result = NULL;
+
+    const char *change =
+        "{\"source\":\"cloud\",\"allowedRoles\":[\"People Administrator\",\"  {FE930BE7-5E62-47DB-91AF-98C3A49A38B1}\"]}";
+    st = pup_policy_plan(client, u8(change), strlen(change), ctx, &result, &error);
+    j = st == PUP_STATUS_OK ? result_text(result) : copy_str(u8(""), 0);
+    check(st == PUP_STATUS_OK && strstr(j, "\"hasChanges\":true") != NULL,
+          "pup_policy_plan -> hasChanges true");
+    free(j);
+    pup_result_free(result);
+    result = NULL;
+
+    st = pup_policy_apply(client, u8(change), strlen(change), ctx, &result, &error);
+    j = st == PUP_STATUS_OK ? result_text(result) : copy_str(u8(""), 0);
+    check(st == PUP_STATUS_OK && strstr(j, "\"applied\":true") != NULL,
+          "pup_policy_apply -> applied true");
+    free(j);
+    pup_result_free(result);
+    result = NULL;
+
+    st = pup_policy_get(client, NULL, &result, &error);
+    j = st == PUP_STATUS_OK ? result_text(result) : copy_str(u8(""), 0);
+    check(st == PUP_STATUS_OK && strstr(j, "\"source\":\"cloud\"") != NULL &&
+              strstr(j, "024906de-61e5-49c8-8572-40335f1e0e10") != NULL &&
+              strstr(j, "fe930be7-5e62-47db-91af-98c3a49a38b1") != NULL,
+          "pup_policy_get after apply shows source cloud and both roles");
+    free(j);
+    pup_result_free(result);
+    result = NULL;
+
+    st = pup_policy_apply(client, u8(change), strlen(change), ctx, &result, &error);
+    j = st == PUP_STATUS_OK ? result_text(result) : copy_str(u8(""), 0);
+    check(st == PUP_STATUS_OK && strstr(j, "\"applied\":false") != NULL,
+          "pup_policy_apply of the same change -> applied false");
+    free(j);
+    pup_result_free(result);
+    result = NULL;
+
+    st = pup_policy_reset(client, ctx, &result, &error);
+    j = st == PUP_STATUS_OK ? result_text(result) : copy_str(u8(""), 0);
+    check(st == PUP_STATUS_OK && strstr(j, "\"verified\":true") != NULL,
+          "pup_policy_reset after apply -> verified");
+    free(j);
+    pup_result_free(result);
+    result = NULL;
+
+    st = pup_policy_get(client, NULL, &result, &error);
+    j = st == PUP_STATUS_OK ? result_text(result) : copy_str(u8(""), 0);
+    check(st == PUP_STATUS_OK && strstr(j, "\"source\":null") != NULL &&
+              strstr(j, "\"allowedRoles\":[]") != NULL,
+          "pup_policy_get after reset -> default again");
+    free(j);
+    pup_result_free(result);
+    pup_call_context_free(ctx);
+    pup_error_free(error);
+}
+
+static void check_policy_inputs(PupClient *client) {
+    PupResult *result = (PupResult *)0x1;
+    PupError *error = NULL;
+    const char *change = "{\"source\":\"cloud\"}";
+    const uint8_t bad_utf8[] = {'{', 0xFF, '}'};
+    PupStatus st;
+
+#define EXPECT(call, status, what)                                                        \
+    do {                                                                                  \
+        error = NULL;                                                                     \
+        st = (call);                                                                      \
+        check(st == (status) && (error == NULL || pup_error_status(error) == (status)) && \
+                  result == (PupResult *)0x1,                                             \
+              what);                                                                      \
+        pup_error_free(error);                                                            \
+    } while (0)
+
+    EXPECT(pup_policy_get(NULL, NULL, &result, &error), PUP_STATUS_NULL_ARGUMENT,
+           "pup_policy_get(NULL client) -> NULL_ARGUMENT");
+    EXPECT(pup_policy_get(client, NULL, NULL, &error), PUP_STATUS_NULL_ARGUMENT,
+           "pup_policy_get(NULL out_result) -> NULL_ARGUMENT");
+    EXPECT(pup_policy_get(NULL, NULL, &result, NULL), PUP_STATUS_NULL_ARGUMENT,
+           "pup_policy_get(NULL client, NULL out_error) -> NULL_ARGUMENT");
+
+    EXPECT(pup_policy_plan(NULL, u8(change), strlen(change), NULL, &result, &error),
+           PUP_STATUS_NULL_ARGUMENT, "pup_policy_plan(NULL client) -> NULL_ARGUMENT");
+    EXPECT(pup_policy_plan(client, NULL, 4, NULL, &result, &error), PUP_STATUS_NULL_ARGUMENT,
+           "pup_policy_plan(NULL change_json, len 4) -> NULL_ARGUMENT");
+    EXPECT(pup_policy_plan(client, u8(change), strlen(change), NULL, NULL, &error),
+           PUP_STATUS_NULL_ARGUMENT, "pup_policy_plan(NULL out_result) -> NULL_ARGUMENT");
+    EXPECT(pup_policy_plan(client, bad_utf8, sizeof bad_utf8, NULL, &result, &error),
+           PUP_STATUS_INVALID_UTF8, "pup_policy_plan(invalid UTF-8) -> INVALID_UTF8");
+    EXPECT(pup_policy_plan(client, u8(change), (size_t)PUP_MAX_INPUT_BYTES + 1, NULL, &result,
+                           &error),
+           PUP_STATUS_INVALID_ARGUMENT, "pup_policy_plan(over 16 MiB) -> INVALID_ARGUMENT");
+    EXPECT(pup_policy_plan(client, u8("[1,2"), 4, NULL, &result, &error),
+           PUP_STATUS_INVALID_JSON, "pup_policy_plan(malformed JSON) -> INVALID_JSON");
+    {
+        const char *sideways = "{\"source\":\"sideways\"}";
+        error = NULL;
+        st = pup_policy_plan(client, u8(sideways), strlen(sideways), NULL, &result, &error);
+        check((st == PUP_STATUS_INVALID_ARGUMENT || st == PUP_STATUS_INVALID_JSON) &&
+                  error_message_contains(error, "sideways") && result == (PupResult *)0x1,
+              "pup_policy_plan(source sideways) -> invalid, naming the value");
+        pup_error_free(error);
+    }
+
+    EXPECT(pup_policy_apply(NULL, u8(change), strlen(change), NULL, &result, &error),
+           PUP_STATUS_NULL_ARGUMENT, "pup_policy_apply(NULL client) -> NULL_ARGUMENT");
+    EXPECT(pup_policy_apply(client, NULL, 4, NULL, &result, &error), PUP_STATUS_NULL_ARGUMENT,
+           "pup_policy_apply(NULL change_json, len 4) -> NULL_ARGUMENT");
+    EXPECT(pup_policy_apply(client, u8(change), strlen(change), NULL, NULL, &error),
+           PUP_STATUS_NULL_ARGUMENT, "pup_policy_apply(NULL out_result) -> NULL_ARGUMENT");
+    EXPECT(pup_policy_apply(client, bad_utf8, sizeof bad_utf8, NULL, &result, &error),
+           PUP_STATUS_INVALID_UTF8, "pup_policy_apply(invalid UTF-8) -> INVALID_UTF8");
+    EXPECT(pup_policy_apply(client, u8(change), (size_t)PUP_MAX_INPUT_BYTES + 1, NULL, &result,
+                            &error),
+           PUP_STATUS_INVALID_ARGUMENT, "pup_policy_apply(over 16 MiB) -> INVALID_ARGUMENT");
+    EXPECT(pup_policy_apply(client, NULL, 0, NULL, &result, &error), PUP_STATUS_INVALID_JSON,
+           "pup_policy_apply(NULL,0 change) -> INVALID_JSON");
+    const char *unknown_role = "{\"allowedRoles\":[\"Globl Admin\"]}";
+    EXPECT(pup_policy_apply(client, u8(unknown_role), strlen(unknown_role), NULL, &result, &error),
+           PUP_STATUS_INVALID_ARGUMENT, "pup_policy_apply(unknown role name) -> INVALID_ARGUMENT");
+
+    EXPECT(pup_policy_reset(NULL, NULL, &result, &error), PUP_STATUS_NULL_ARGUMENT,
+           "pup_policy_reset(NULL client) -> NULL_ARGUMENT");
+    EXPECT(pup_policy_reset(client, NULL, NULL, &error), PUP_STATUS_NULL_ARGUMENT,
+           "pup_policy_reset(NULL out_result) -> NULL_ARGUMENT");
+#undef EXPECT
+}
+
+static void check_roles(void) {
+    PupResult *result = NULL;
+    PupError *error = NULL;
+    PupStatus st = pup_roles_catalog(&result, &error);
+    char *j = st == PUP_STATUS_OK ? result_text(result) : copy_str(u8(""), 0);
+    check(st == PUP_STATUS_OK && strstr(j, "People Administrator") != NULL &&
+              strstr(j, "024906de-61e5-49c8-8572-40335f1e0e10") != NULL,
+          "pup_roles_catalog lists People Administrator with its template ID");
+    free(j);
+    pup_result_free(result);
+    result = NULL;
+    check(pup_roles_catalog(NULL, &error) == PUP_STATUS_NULL_ARGUMENT &&
+              pup_error_status(error) == PUP_STATUS_NULL_ARGUMENT,
+          "pup_roles_catalog(NULL out_result) -> NULL_ARGUMENT");
+    pup_error_free(error);
+    error = NULL;
+
+    const char *req = "{\"roles\":[\"global administrator\"]}";
+    st = pup_roles_resolve(u8(req), strlen(req), &result, &error);
+    j = st == PUP_STATUS_OK ? result_text(result) : copy_str(u8(""), 0);
+    check(st == PUP_STATUS_OK && strstr(j, "62e90394-69f5-4237-9190-012177145e10") != NULL,
+          "pup_roles_resolve('global administrator') -> its template ID");
+    free(j);
+    pup_result_free(result);
+    result = NULL;
+
+    const char *unknown = "{\"roles\":[\"Global Adminstrator\"]}";
+    st = pup_roles_resolve(u8(unknown), strlen(unknown), &result, &error);
+    check(st == PUP_STATUS_INVALID_ARGUMENT && error_message_contains(error, "Global Adminstrator") &&
+              error_message_contains(error, "Global Administrator"),
+          "pup_roles_resolve(misspelt name) -> INVALID_ARGUMENT naming it and the closest");
+    pup_error_free(error);
+    error = NULL;
+
+    const uint8_t bad_utf8[] = {'{', 0xE2, 0x82, '}'};
+    check(pup_roles_resolve(bad_utf8, sizeof bad_utf8, &result, &error) == PUP_STATUS_INVALID_UTF8,
+          "pup_roles_resolve(invalid UTF-8) -> INVALID_UTF8");
+    pup_error_free(error);
+    error = NULL;
+    check(pup_roles_resolve(NULL, 9, &result, &error) == PUP_STATUS_NULL_ARGUMENT,
+          "pup_roles_resolve(NULL request, len 9) -> NULL_ARGUMENT");
+    pup_error_free(error);
+    error = NULL;
+    check(pup_roles_resolve(u8(req), (size_t)PUP_MAX_INPUT_BYTES + 1, &result, &error) ==
+              PUP_STATUS_INVALID_ARGUMENT,
+          "pup_roles_resolve(over 16 MiB) -> INVALID_ARGUMENT");
+    pup_error_free(error);
+    error = NULL;
+    check(pup_roles_resolve(u8(req), strlen(req), NULL, &error) == PUP_STATUS_NULL_ARGUMENT,
+          "pup_roles_resolve(NULL out_result) -> NULL_ARGUMENT");
+    pup_error_free(error);
+    error = NULL;
+    check(pup_roles_resolve(u8("{\"roles\":5}"), 11, &result, NULL) == PUP_STATUS_INVALID_JSON,
+          "pup_roles_resolve(wrong shape, NULL out_error) -> INVALID_JSON");
+
+    /* result accessor NULLs */
+    st = pup_roles_catalog(&result, &error);
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    check(pup_result_json(NULL, &p, &n) == PUP_STATUS_NULL_ARGUMENT,
+          "pup_result_json(NULL result) -> NULL_ARGUMENT");
+    check(st == PUP_STATUS_OK && pup_result_json(result, NULL, &n) == PUP_STATUS_NULL_ARGUMENT,
+          "pup_result_json(NULL out_ptr) -> NULL_ARGUMENT");
+    check(st == PUP_STATUS_OK && pup_result_json(result, &p, NULL) == PUP_STATUS_NULL_ARGUMENT,
+          "pup_result_json(NULL out_len) -> NULL_ARGUMENT");
+    pup_result_free(result);
+}
+
+/* The 403 answer of a read-only token exercises every string accessor with real values. */
+static void check_service_error(const char *readonly_token) {
+    PupClient *client = make_client(readonly_token, 0);
+    check(client != NULL, "client with a read-only token");
+    if (!client) return;
+    PupResult *result = NULL;
+    PupError *error = NULL;
+    const char *change = "{\"source\":\"onPremises\"}";
+    PupStatus st = pup_policy_apply(client, u8(change), strlen(change), NULL, &result, &error);
+    check(st == PUP_STATUS_PERMISSION_DENIED && pup_error_status(error) == st,
+          "apply with a read-only token -> PERMISSION_DENIED");
+    if (error) {
+        char *msg = error_field(error, pup_error_message);
+        char *code = error_field(error, pup_error_code);
+        char *rid = error_field(error, pup_error_request_id);
+        char *crid = error_field(error, pup_error_client_request_id);
+        char *date = error_field(error, pup_error_date);
+        char *action = error_field(error, pup_error_recommended_action);
+        char *json = error_field(error, pup_error_json);
+        printf("     message=%s\n     code=%s request-id=%s client-request-id=%s date=%s\n"
+               "     action=%s\n",
+               msg, code, rid, crid, date, action);
+        check(pup_error_http_status(error) == 403, "pup_error_http_status -> 403");
+        check(pup_error_retry_after_ms(error) == -1, "pup_error_retry_after_ms -> -1 (none)");
+        check(strlen(msg) > 0, "pup_error_message non-empty");
+        check(strlen(code) > 0, "pup_error_code is the Graph error code");
+        check(strlen(rid) > 0, "pup_error_request_id present");
+        check(strlen(crid) == 36 && crid[8] == '-', "pup_error_client_request_id is a GUID");
+        check(strlen(date) > 0, "pup_error_date present");
+        check(strlen(action) > 0, "pup_error_recommended_action present");
+        check(strstr(json, "\"httpStatus\":403") != NULL && strstr(json, "\"status\":8") != NULL &&
+                  strstr(json, rid) != NULL && strstr(json, crid) != NULL &&
+                  strstr(json, "\"kind\":\"PermissionDenied\"") != NULL,
+              "pup_error_json carries status, kind, httpStatus and the ids");
+        check(strstr(json, readonly_token) == NULL && strstr(msg, readonly_token) == NULL,
+              "the token appears in no error text");
+        free(msg);
+        free(code);
+        free(rid);
+        free(crid);
+        free(date);
+        free(action);
+        free(json);
+    }
+    pup_error_free(error);
+    pup_client_free(client);
+}
+
+static void check_authentication_error(void) {
+    PupClient *client = make_client("not-a-token", 0);
+    if (!client) {
+        check(0, "client with a bogus token");
+        return;
+    }
+    PupResult *result = NULL;
+    PupError *error = NULL;
+    PupStatus st = pup_policy_get(client, NULL, &result, &error);
+    check(st == PUP_STATUS_AUTHENTICATION || st == PUP_STATUS_INVALID_ARGUMENT,
+          "get with a bogus token -> AUTHENTICATION (or INVALID_ARGUMENT before sending)");
+    if (error) {
+        char *json = error_field(error, pup_error_json);
+        check(strstr(json, "not-a-token") == NULL, "the bogus token is not echoed in the error");
+        free(json);
+    }
+    pup_error_free(error);
+    pup_client_free(client);
+}
+
+static void check_throttle(const char *token) {
+    PupClient *client = make_client(token, 0);
+    if (!client) {
+        check(0, "client for throttling");
+        return;
+    }
+    int fs = http("POST", "/_emulator/faults",
+                  "{\"route\":\"graph\",\"kind\":\"throttle\",\"count\":1,\"retryAfterSeconds\":7}",
+                  NULL);
+    check(fs >= 200 && fs < 300, "emulator accepted a throttle fault");
+    PupResult *result = NULL;
+    PupError *error = NULL;
+    PupStatus st = pup_policy_get(client, NULL, &result, &error);
+    check(st == PUP_STATUS_THROTTLED && pup_error_http_status(error) == 429 &&
+              pup_error_retry_after_ms(error) == 7000,
+          "429 with no retries left -> THROTTLED, http 429, retry-after 7000 ms");
+    pup_error_free(error);
+    pup_result_free(result);
+    http("DELETE", "/_emulator/faults", NULL, NULL);
+    pup_client_free(client);
+}
+
+static void check_cancel(PupClient *client) {
+    int fs = http("POST", "/_emulator/faults",
+                  "{\"route\":\"graph\",\"kind\":\"latency\",\"latencyMs\":5000}", NULL);
+    check(fs >= 200 && fs < 300, "emulator accepted a 5 s latency fault");
+    PupCallContext *ctx = pup_call_context_new(NULL, NULL);
+    struct cancel_args args = {ctx, 300};
+    pthread_t thread;
+    pthread_create(&thread, NULL, cancel_later, &args);
+    PupResult *result = NULL;
+    PupError *error = NULL;
+    double start = now_seconds();
+    PupStatus st = pup_policy_get(client, ctx, &result, &error);
+    double took = now_seconds() - start;
+    pthread_join(thread, NULL);
+    printf("     cancelled get returned after %.2f s\n", took);
+    check(st == PUP_STATUS_CANCELLED && pup_error_status(error) == PUP_STATUS_CANCELLED &&
+              result == NULL,
+          "cancel from another thread -> CANCELLED");
+    check(took < 2.5, "cancelled call returned promptly (well before the 5 s latency)");
+    pup_error_free(error);
+    error = NULL;
+
+    start = now_seconds();
+    st = pup_policy_get(client, ctx, &result, &error);
+    check(st == PUP_STATUS_CANCELLED && now_seconds() - start < 0.5,
+          "a cancelled context makes the next call return CANCELLED at once");
+    pup_error_free(error);
+    check(pup_call_context_cancel(ctx) == PUP_STATUS_OK, "pup_call_context_cancel is idempotent");
+    pup_call_context_free(ctx);
+    http("DELETE", "/_emulator/faults", NULL, NULL);
+}
+
+static void check_null_accessors(void) {
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    check(pup_error_status(NULL) == PUP_STATUS_NULL_ARGUMENT, "pup_error_status(NULL)");
+    check(pup_error_http_status(NULL) == 0, "pup_error_http_status(NULL) -> 0");
+    check(pup_error_retry_after_ms(NULL) == -1, "pup_error_retry_after_ms(NULL) -> -1");
+    ErrorStrFn fns[] = {pup_error_message,    pup_error_code,
+                        pup_error_request_id, pup_error_client_request_id,
+                        pup_error_date,       pup_error_recommended_action,
+                        pup_error_json};
+    const char *names[] = {"message", "code", "request_id", "client_request_id",
+                           "date",    "recommended_action", "json"};
+    /* A real error object to test NULL out pointers against. */
+    PupResult *result = NULL;
+    PupError *error = NULL;
+    pup_roles_resolve(NULL, 1, &result, &error);
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+        char what[128];
+        snprintf(what, sizeof what, "pup_error_%s: NULL error / out_ptr / out_len -> NULL_ARGUMENT",
+                 names[i]);
+        check(fns[i](NULL, &p, &n) == PUP_STATUS_NULL_ARGUMENT &&
+                  fns[i](error, NULL, &n) == PUP_STATUS_NULL_ARGUMENT &&
+                  fns[i](error, &p, NULL) == PUP_STATUS_NULL_ARGUMENT,
+              what);
+    }
+    /* Absent strings are (NULL, 0) with status OK. */
+    p = u8("x");
+    n = 99;
+    check(pup_error_code(error, &p, &n) == PUP_STATUS_OK && p == NULL && n == 0,
+          "absent field -> (NULL, 0) and OK");
+    pup_error_free(error);
+
+    check(pup_call_context_cancel(NULL) == PUP_STATUS_NULL_ARGUMENT,
+          "pup_call_context_cancel(NULL) -> NULL_ARGUMENT");
+    PupCallContext *ctx = pup_call_context_new(NULL, NULL);
+    check(ctx != NULL, "pup_call_context_new(NULL callback) -> handle");
+    pup_call_context_free(ctx);
+
+    pup_client_free(NULL);
+    pup_result_free(NULL);
+    pup_error_free(NULL);
+    pup_call_context_free(NULL);
+    check(1, "every _free accepts NULL");
+}
+
+static int leak_loop(PupClient *client, long count) {
+    long ok = 0;
+    for (long i = 0; i < count; i++) {
+        PupResult *result = NULL;
+        PupError *error = NULL;
+        if (pup_policy_get(client, NULL, &result, &error) == PUP_STATUS_OK) ok++;
+        pup_result_free(result);
+        pup_error_free(error);
+    }
+    printf("%ld of %ld get calls succeeded\n", ok, count);
+    return ok == count ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+    emu_url = getenv("PUP_EMULATOR_URL");
+    tenant = getenv("PUP_TENANT");
+    const char *token = getenv("PUP_TOKEN");
+    if (!emu_url || !tenant || !token) {
+        fprintf(stderr, "set PUP_EMULATOR_URL, PUP_TENANT and PUP_TOKEN (see tests/c/run.sh)\n");
+        return 2;
+    }
+    if (sscanf(emu_url, "http://%63[^:]:%d", emu_host, &emu_port) != 2) {
+        fprintf(stderr, "PUP_EMULATOR_URL must look like http://127.0.0.1:PORT\n");
+        return 2;
+    }
+
+    if (argc == 3 && strcmp(argv[1], "--leak-loop") == 0) {
+        PupClient *client = make_client(token, 0);
+        if (!client) return 1;
+        int rc = leak_loop(client, atol(argv[2]));
+        pup_client_free(client);
+        return rc;
+    }
+
+    check_versions();
+    check_client_new_inputs(token);
+    PupClient *client = make_client(token, 2);
+    check(client != NULL, "pup_client_new with the emulator config -> client");
+    if (client) {
+        check_policy_round_trip(client);
+        check_policy_inputs(client);
+        check_cancel(client);
+    }
+    check_roles();
+    check_null_accessors();
+    char *readonly = mint_token(tenant, "PeopleSettings.Read.All");
+    check(readonly != NULL, "minted a read-only token through the control API");
+    if (readonly) check_service_error(readonly);
+    free(readonly);
+    check_authentication_error();
+    check_throttle(token);
+    pup_client_free(client);
+
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
