@@ -286,13 +286,15 @@ fn validate_roles(
     for item in items {
         let s = match item {
             Value::String(s) => s,
-            other => return Err(Box::new(bad_request(
-                &format!(
+            other => {
+                return Err(Box::new(bad_request(
+                    &format!(
                     "Invalid value in 'allowedRoles': expected a role template ID string, got {}.",
                     json_kind(other)
                 ),
-                ids,
-            ))),
+                    ids,
+                )))
+            }
         };
         if !is_guid(s) {
             return Err(Box::new(bad_request(

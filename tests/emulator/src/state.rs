@@ -341,8 +341,6 @@ pub enum DeviceCodeStatus {
 /// A device code in flight.
 #[derive(Debug, Clone)]
 pub struct DeviceCodeEntry {
-    /// The secret code the client polls with.
-    pub device_code: String,
     /// The code the user types.
     pub user_code: String,
     /// Tenant in the URL the flow started on.
