@@ -1,0 +1,193 @@
+# Help and examples: the markdown in docs/help matches the cmdlets the assembled module really
+# exports (drift fails the build), Get-Help -Full on the assembled module shows what the markdown
+# says, the about topics are found, and every example script parses; the emulator walkthrough runs.
+# Runs on Windows PowerShell 5.1 and PowerShell 7 (Invoke-PesterTests.ps1 sets the env variables).
+
+BeforeDiscovery {
+    $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
+    Import-Module (Join-Path $repo 'tools/help/HelpMarkdown.psm1') -Force
+    $helpFiles = @(Get-ChildItem -LiteralPath (Join-Path $repo 'docs/help') -Filter '*.md' | Sort-Object Name |
+            ForEach-Object { @{ Path = $_.FullName; Name = $_.BaseName } })
+    $exampleFiles = @(Get-ChildItem -LiteralPath (Join-Path $repo 'examples') -Filter '*.ps1' | Sort-Object Name |
+            ForEach-Object { @{ Path = $_.FullName; Name = $_.Name } })
+    $moduleFolder = $env:PHOTOPOLICY_TEST_MODULE
+    $exported = @()
+    if ($moduleFolder -and (Test-Path -LiteralPath (Join-Path $moduleFolder 'PhotoUpdatePolicy.psd1'))) {
+        Import-Module (Join-Path $moduleFolder 'PhotoUpdatePolicy.psd1') -Force
+        $exported = @(Get-Command -Module PhotoUpdatePolicy -CommandType Cmdlet | ForEach-Object { @{ Name = $_.Name } })
+    }
+    $aboutTopics = @('about_PhotoUpdatePolicy', 'about_PhotoUpdatePolicy_Authentication', 'about_PhotoUpdatePolicy_Emulator') |
+        ForEach-Object { @{ Topic = $_ } }
+}
+
+BeforeAll {
+    $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
+    Import-Module (Join-Path $repo 'tools/help/HelpMarkdown.psm1') -Force
+    $moduleFolder = $env:PHOTOPOLICY_TEST_MODULE
+    if (-not $moduleFolder) { throw 'PHOTOPOLICY_TEST_MODULE is not set: run the tests through tests/pester/Invoke-PesterTests.ps1.' }
+    Import-Module (Join-Path $moduleFolder 'PhotoUpdatePolicy.psd1') -Force
+    $mamlInModule = Join-Path $moduleFolder 'en-US/PhotoUpdatePolicy.dll-Help.xml'
+}
+
+Describe 'Cmdlet help markdown: <Name>' -ForEach $helpFiles {
+    BeforeAll {
+        $help = Read-HelpMarkdown -Path $Path
+        $command = Get-Command -Module PhotoUpdatePolicy -Name $Name -CommandType Cmdlet -ErrorAction SilentlyContinue
+    }
+
+    It 'is complete: synopsis, description, examples with remarks, every parameter described, syntax in step' {
+        @(Test-HelpMarkdown -Help $help) | Should -BeNullOrEmpty
+    }
+
+    It 'names the issue it belongs to in its front matter' {
+        $help.FrontMatter['issue'] | Should -Match '^\d+$'
+    }
+
+    It 'documents exactly the parameters of the loaded cmdlet (type, sets, required, position, pipeline, aliases, values)' {
+        if (-not $command) {
+            Set-ItResult -Skipped -Because "$Name (issue $($help.FrontMatter['issue'])) is not exported by the module yet"
+            return
+        }
+        @(Compare-HelpWithCommand -Help $help -Command $command) | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Help drift checks' {
+    It 'every exported cmdlet has a markdown file' {
+        $documented = @(Get-ChildItem -LiteralPath (Join-Path $repo 'docs/help') -Filter '*.md' | ForEach-Object BaseName)
+        $missing = @(Get-Command -Module PhotoUpdatePolicy -CommandType Cmdlet | Where-Object { $documented -notcontains $_.Name } | ForEach-Object Name)
+        $missing | Should -BeNullOrEmpty -Because 'each exported cmdlet needs docs/help/<Cmdlet>.md'
+    }
+
+    It 'the committed MAML is what the markdown generates' {
+        $helps = @(Get-ChildItem -LiteralPath (Join-Path $repo 'docs/help') -Filter '*.md' | ForEach-Object { Read-HelpMarkdown -Path $_.FullName })
+        $committed = [System.IO.File]::ReadAllText((Join-Path $repo 'docs/help/en-US/PhotoUpdatePolicy.dll-Help.xml')) -replace "`r`n", "`n"
+        ($committed -eq (ConvertTo-HelpMaml -Help $helps)) | Should -BeTrue -Because 'run tools/help/Build-Help.ps1 -UpdateCommitted after editing docs/help/*.md'
+    }
+
+    It 'the drift check notices an undocumented parameter and a documented parameter the cmdlet lacks' {
+        # Proves the comparison can fail: a copy of Get-PhotoUpdatePolicy.md loses -TenantId and gains -Bogus.
+        $source = [System.IO.File]::ReadAllText((Join-Path $repo 'docs/help/Get-PhotoUpdatePolicy.md'))
+        $edited = $source -replace '### -TenantId', '### -Bogus'
+        $dir = Join-Path ([System.IO.Path]::GetTempPath()) ('pup-help-' + [guid]::NewGuid().ToString('N'))
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        try {
+            $copy = Join-Path $dir 'Get-PhotoUpdatePolicy.md'
+            [System.IO.File]::WriteAllText($copy, $edited)
+            $problems = @(Compare-HelpWithCommand -Help (Read-HelpMarkdown -Path $copy) -Command (Get-Command Get-PhotoUpdatePolicy))
+        } finally { Remove-Item -LiteralPath $dir -Recurse -Force }
+        ($problems -join "`n") | Should -Match 'parameter -TenantId .* is not documented'
+        ($problems -join "`n") | Should -Match 'parameter -Bogus is documented but the cmdlet has no such parameter'
+    }
+
+    It 'the module folder holds the help build.ps1 generated, identical to the committed MAML' {
+        Test-Path -LiteralPath $mamlInModule | Should -BeTrue -Because 'build.ps1 -Task Build runs tools/help/Build-Help.ps1 -ModuleFolder out/PhotoUpdatePolicy'
+        ([System.IO.File]::ReadAllText($mamlInModule) -replace "`r`n", "`n") |
+            Should -Be ([System.IO.File]::ReadAllText((Join-Path $repo 'docs/help/en-US/PhotoUpdatePolicy.dll-Help.xml')) -replace "`r`n", "`n")
+    }
+}
+
+Describe 'Get-Help -Full on the assembled module: <Name>' -ForEach $exported {
+    BeforeAll {
+        $help = Read-HelpMarkdown -Path (Join-Path $repo "docs/help/$Name.md")
+        $full = Get-Help -Name $Name -Full
+        $text = ($full | Out-String -Width 200)
+    }
+
+    It 'shows the synopsis and description from the markdown' {
+        $full.Synopsis | Should -Be $help.Synopsis
+        ($full.description | Out-String) | Should -Match ([regex]::Escape(($help.Description[0] -split ' ')[0..3] -join ' '))
+    }
+
+    It 'shows every parameter with its type, required flag, position and pipeline input' {
+        foreach ($p in $help.Parameters) {
+            $shown = @($full.parameters.parameter | Where-Object { $_.name -eq $p.Name })
+            $shown.Count | Should -Be 1 -Because "-$($p.Name) must appear once"
+            $shown[0].type.name | Should -Be $p.Metadata[0].Type
+            $shown[0].required | Should -Be ($p.Metadata[0].Required.ToString().ToLowerInvariant())
+            $shown[0].pipelineInput | Should -Be $p.Metadata[0].PipelineInput
+        }
+    }
+
+    It 'shows the examples with their code and remarks' {
+        $examples = @($full.examples.example)
+        $examples.Count | Should -Be $help.Examples.Count
+        for ($i = 0; $i -lt $examples.Count; $i++) {
+            $examples[$i].code | Should -Be $help.Examples[$i].Code
+            ($examples[$i].remarks | Out-String) | Should -Not -BeNullOrEmpty
+        }
+        $text | Should -Match 'Example 1'
+    }
+
+    It 'shows inputs, outputs and notes' {
+        $text | Should -Match 'INPUTS'
+        $text | Should -Match ([regex]::Escape($help.Outputs[0].Type))
+        ($full.alertSet | Out-String).Trim() | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'About topic <Topic>' -ForEach $aboutTopics {
+    It 'is well formed (TOPIC header, descriptions, lines of 80 characters at most)' {
+        @(Test-AboutTopic -Path (Join-Path $repo "docs/about/$Topic.help.txt")) | Should -BeNullOrEmpty
+    }
+
+    It 'is shipped in the module folder and found by Get-Help' {
+        Test-Path -LiteralPath (Join-Path $moduleFolder "en-US/$Topic.help.txt") | Should -BeTrue
+        (Get-Help -Name $Topic | Out-String) | Should -Match ([regex]::Escape($Topic))
+    }
+}
+
+Describe 'about_PhotoUpdatePolicy content' {
+    BeforeAll { $about = [System.IO.File]::ReadAllText((Join-Path $repo 'docs/about/about_PhotoUpdatePolicy.help.txt')) }
+
+    It 'lists every role of the catalog with its template ID' {
+        foreach ($role in (Get-PhotoUpdatePolicyRole)) {
+            $about | Should -Match ([regex]::Escape($role.Name) + '\s+' + [regex]::Escape($role.Id))
+        }
+    }
+
+    It 'explains the 24-hour delay, the hybrid source, SetPhotoEnabled and the way back to the defaults' {
+        $about | Should -Match '24 hours'
+        $about | Should -Match 'OnPremises'
+        $about | Should -Match 'SetPhotoEnabled'
+        $about | Should -Match 'Reset-PhotoUpdatePolicy'
+        $about | Should -Match 'Unconfirmed'
+    }
+}
+
+Describe 'Example script <Name>' -ForEach $exampleFiles {
+    It 'parses without errors' {
+        $errors = $null
+        [void][System.Management.Automation.Language.Parser]::ParseFile($Path, [ref]$null, [ref]$errors)
+        @($errors) | Should -BeNullOrEmpty
+    }
+
+    It 'has a header saying what it does, its prerequisites and the permissions it needs' {
+        $text = [System.IO.File]::ReadAllText($Path)
+        $text | Should -Match '\.SYNOPSIS'
+        $text | Should -Match 'What it does:'
+        $text | Should -Match 'Prerequisites:'
+        $text | Should -Match 'Permissions:'
+    }
+
+    It 'uses only cmdlets the module has or will have (documented in docs/help)' {
+        $documented = @(Get-ChildItem -LiteralPath (Join-Path $repo 'docs/help') -Filter '*.md' | ForEach-Object BaseName)
+        $ast = [System.Management.Automation.Language.Parser]::ParseFile($Path, [ref]$null, [ref]$null)
+        $used = @($ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.CommandAst] }, $true) |
+                ForEach-Object { $_.GetCommandName() } | Where-Object { $_ -like '*-PhotoUpdatePolicy*' } | Sort-Object -Unique)
+        @($used | Where-Object { $documented -notcontains $_ }) | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Emulator walkthrough example' {
+    It 'runs end to end against the Graph emulator and leaves the tenant at the defaults' {
+        $emulator = $env:PHOTOPOLICY_TEST_EMULATOR
+        $result = & (Join-Path $repo 'examples/Invoke-EmulatorWalkthrough.ps1') -ModulePath (Join-Path $moduleFolder 'PhotoUpdatePolicy.psd1') `
+            -EmulatorPath $emulator 6>$null
+        $result.Before.EveryoneCanChangePhoto | Should -BeTrue
+        [string]$result.Changed.Source | Should -Be 'Cloud'
+        @($result.Changed.AllowedRoles | ForEach-Object Name | Sort-Object) | Should -Be @('Global Administrator', 'User Administrator')
+        [string]$result.Reset.Source | Should -Be 'NotSet'
+        $result.Reset.EveryoneCanChangePhoto | Should -BeTrue
+    }
+}
