@@ -74,7 +74,8 @@ pub struct Error {
     kind: ErrorKind,
     message: String,
     recommended_action: Option<String>,
-    service: Option<ServiceErrorDetails>,
+    // Boxed: keeps `Result<T, Error>` small (clippy::result_large_err) on every hot path.
+    service: Option<Box<ServiceErrorDetails>>,
     retry_after: Option<Duration>,
     target: Option<String>,
 }
@@ -115,7 +116,7 @@ impl Error {
 
     /// Attaches the service's answer.
     pub fn with_service(mut self, details: ServiceErrorDetails) -> Self {
-        self.service = Some(details);
+        self.service = Some(Box::new(details));
         self
     }
 
@@ -148,7 +149,7 @@ impl Error {
 
     /// The service's answer, when the error came from the service.
     pub fn service(&self) -> Option<&ServiceErrorDetails> {
-        self.service.as_ref()
+        self.service.as_deref()
     }
 
     /// Retry-After from the last throttled answer, when there was one.
