@@ -197,8 +197,11 @@ impl PolicyClient {
                         e.message()
                     ),
                 );
-                self.send(Method::Delete, None, ctx, &counter).await?;
-                method = ResetMethod::Delete;
+                match self.send(Method::Delete, None, ctx, &counter).await {
+                    Ok(_) => method = ResetMethod::Delete,
+                    Err(d) if refused(&d) => return Err(both_refused(&e, d)),
+                    Err(d) => return Err(d),
+                }
             }
             Err(e) => return Err(e),
         }
@@ -330,6 +333,27 @@ impl PolicyClient {
 /// invalid request never costs a request.
 fn validate(change: &ChangeRequest) -> Result<()> {
     plan::plan_change(&Policy::default(), change, None, Default::default()).map(|_| ())
+}
+
+/// The reset was refused both ways: say so, keeping the DELETE answer's details.
+fn both_refused(patch: &Error, delete: Error) -> Error {
+    let mut err = Error::new(
+        ErrorKind::Service,
+        format!(
+            "The policy could not be reset: the service refused both ways. PATCH: {} DELETE: {} \
+             Nothing was changed.",
+            patch.message(),
+            delete.message()
+        ),
+    )
+    .with_recommended_action(
+        "Set the values explicitly instead (Set-PhotoUpdatePolicy -Source ... -AllowedRoles @()), \
+         or try again later.",
+    );
+    if let Some(d) = delete.service() {
+        err = err.with_service(d.clone());
+    }
+    err
 }
 
 /// Whether the service refused the method itself (400 Bad Request or 405 Method Not Allowed).

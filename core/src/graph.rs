@@ -301,7 +301,7 @@ impl GraphClient {
                 self.timeouts.total_ms
             ),
         )
-        .with_recommended_action("Try again later, or raise timeouts.totalMs (-TimeoutSec).")
+        .with_recommended_action("Try again later, or raise timeouts.totalMs.")
         .with_target(self.policy_url.to_string())
     }
 
@@ -760,7 +760,7 @@ mod tests {
             Some(Duration::from_millis(1500))
         );
         assert_eq!(
-            parse_retry_after(&h("Tue, 01 Jan 2000 00:00:00 GMT")),
+            parse_retry_after(&h("Sat, 01 Jan 2000 00:00:00 GMT")),
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after(&h("soon")), None);

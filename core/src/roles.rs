@@ -72,7 +72,7 @@ static CATALOG: [RoleInfo; 7] = [
     RoleInfo {
         name: "Partner Tier1 Support",
         id: "4ba39ca4-527c-499a-b93d-d9b492c50246",
-        aliases: &["PartnerTier1", "Partner Tier 1 Support"],
+        aliases: &["PartnerTier1"],
         documented: false,
         deprecated: true,
         note: "Deprecated role, not for general use.",
@@ -80,7 +80,7 @@ static CATALOG: [RoleInfo; 7] = [
     RoleInfo {
         name: "Partner Tier2 Support",
         id: "e00e864a-17c5-4a4b-9c06-f5b95a8d5bd8",
-        aliases: &["PartnerTier2", "Partner Tier 2 Support"],
+        aliases: &["PartnerTier2"],
         documented: false,
         deprecated: true,
         note: "Deprecated role, not for general use.",

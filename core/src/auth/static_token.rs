@@ -37,8 +37,13 @@ impl StaticTokenSource {
         let text = std::str::from_utf8(&secret)
             .map_err(|_| Error::invalid_argument("The access token is not valid UTF-8 text."))?;
         let mut t = text.trim();
-        if t.len() >= 7 && t[..7].eq_ignore_ascii_case("bearer ") {
-            t = t[7..].trim_start();
+        // "Bearer" alone (trimmed) or followed by whitespace is the scheme, not the token.
+        if t.len() >= 6
+            && t.is_char_boundary(6)
+            && t[..6].eq_ignore_ascii_case("bearer")
+            && t[6..].chars().next().is_none_or(char::is_whitespace)
+        {
+            t = t[6..].trim_start();
         }
         if t.is_empty() {
             return Err(Error::invalid_argument(

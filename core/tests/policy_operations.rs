@@ -1,0 +1,416 @@
+//! get / plan / apply / reset against the Graph emulator, under the profiles that matter.
+
+mod common;
+
+use common::*;
+use graph_emulator::{
+    AcceptedRoles, DefaultAllowedRoles, DeleteBehavior, EnumCasing, PatchAnswer, PatchSourceNull,
+    Profile,
+};
+use photo_policy_core::events::EventLevel;
+use photo_policy_core::plan::{ChangeRequest, ResetMethod};
+use photo_policy_core::ErrorKind;
+use serde_json::json;
+
+fn change(v: serde_json::Value) -> ChangeRequest {
+    ChangeRequest::from_json(&v.to_string()).unwrap()
+}
+
+#[test]
+fn get_reads_the_default_policy_in_every_shape() {
+    for roles in [
+        DefaultAllowedRoles::Null,
+        DefaultAllowedRoles::Empty,
+        DefaultAllowedRoles::Missing,
+        DefaultAllowedRoles::Object,
+    ] {
+        for include_id in [false, true] {
+            let env = Env::new(Profile {
+                default_allowed_roles: roles,
+                include_id,
+                ..Default::default()
+            });
+            let view = block_on(env.client.get(&env.ctx())).unwrap();
+            assert_eq!(view.source, None, "{roles:?}");
+            assert!(view.source_known);
+            assert!(view.allowed_roles.is_empty(), "{roles:?}");
+            assert!(
+                view.additional_properties.is_empty(),
+                "{roles:?} {include_id}"
+            );
+            assert_eq!(view.tenant_id.as_deref(), Some(TENANT));
+            assert!(view.is_default());
+        }
+    }
+}
+
+#[test]
+fn get_shows_stored_values_names_and_unknown_properties() {
+    let env = Env::new(Profile::default());
+    env.emu.set_policy(
+        TENANT,
+        json!({"source": "onPremises", "allowedRoles": [UA, " 62E90394-69F5-4237-9190-012177145E10"], "futureSetting": {"x": 1}}),
+    );
+    let view = block_on(env.client.get(&env.ctx())).unwrap();
+    assert_eq!(view.source.as_deref(), Some("onPremises"));
+    let names: Vec<_> = view
+        .allowed_roles
+        .iter()
+        .map(|r| r.name.clone().unwrap())
+        .collect();
+    assert_eq!(names, ["User Administrator", "Global Administrator"]);
+    assert_eq!(view.allowed_roles[1].id, GA);
+    assert_eq!(view.additional_properties["futureSetting"], json!({"x": 1}));
+    let v = serde_json::to_value(&view).unwrap();
+    assert_eq!(v["cloud"], "Global");
+    assert_eq!(v["tenantId"], TENANT);
+}
+
+#[test]
+fn every_request_has_a_fresh_client_request_id_user_agent_and_a_verbose_line() {
+    let env = Env::new(Profile::default());
+    block_on(env.client.get(&env.ctx())).unwrap();
+    block_on(
+        env.client
+            .apply(&change(json!({"source": "cloud"})), &env.ctx()),
+    )
+    .unwrap();
+    let reqs = env.graph_requests();
+    assert_eq!(reqs.len(), 3);
+    let mut ids = std::collections::HashSet::new();
+    for r in &reqs {
+        let id = r.header("client-request-id").expect("client-request-id");
+        assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+        assert!(ids.insert(id.to_string()), "reused {id}");
+        let ua = r.header("user-agent").unwrap();
+        assert!(ua.starts_with("PhotoUpdatePolicy/"), "{ua}");
+        assert_eq!(r.path, "/beta/admin/people/photoUpdateSettings");
+    }
+    assert_eq!(reqs[2].header("content-type"), Some("application/json"));
+    let verbose = env.events.lines(EventLevel::Verbose);
+    let url = format!("{}/beta/admin/people/photoUpdateSettings", env.emu.url());
+    assert!(
+        verbose
+            .iter()
+            .any(|l| l.starts_with(&format!("GET {url} → 200 OK in ")) && l.ends_with(" ms")),
+        "{verbose:#?}"
+    );
+    assert!(verbose
+        .iter()
+        .any(|l| l.starts_with(&format!("PATCH {url} → 200 OK in "))));
+    for line in env.events.all() {
+        assert!(!line.contains(&env.token), "token leaked in an event");
+        assert!(!line.to_ascii_lowercase().contains("bearer"), "{line}");
+    }
+}
+
+/// The main scenario under every profile combination that changes what the client sees.
+#[test]
+fn set_and_reset_under_profile_combinations() {
+    for patch in [PatchAnswer::Ok200, PatchAnswer::NoContent204] {
+        for roles in [
+            DefaultAllowedRoles::Null,
+            DefaultAllowedRoles::Empty,
+            DefaultAllowedRoles::Missing,
+            DefaultAllowedRoles::Object,
+        ] {
+            for casing in [EnumCasing::Strict, EnumCasing::Lenient] {
+                let label = format!("{patch:?} {roles:?} {casing:?}");
+                let env = Env::new(Profile {
+                    patch,
+                    default_allowed_roles: roles,
+                    enum_casing: casing,
+                    ..Default::default()
+                });
+                let ctx = env.ctx();
+                let out = block_on(env.client.apply(
+                    &change(json!({"source": "onpremises", "allowedRoles": ["People Administrator", "GA"]})),
+                    &ctx,
+                ))
+                .unwrap_or_else(|e| panic!("{label}: {e}"));
+                assert!(out.applied, "{label}");
+                assert_eq!(out.previous.source, None, "{label}");
+                assert!(out.previous.allowed_roles.is_empty(), "{label}");
+                assert_eq!(out.current.source.as_deref(), Some("onPremises"), "{label}");
+                let ids: Vec<_> = out
+                    .current
+                    .allowed_roles
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect();
+                assert_eq!(ids, [PA, GA], "{label}");
+                // 200: GET + PATCH; 204: GET + PATCH + read-back GET.
+                let expected = if patch == PatchAnswer::Ok200 { 2 } else { 3 };
+                assert_eq!(out.requests, expected, "{label}");
+                assert_eq!(env.methods().len(), expected as usize, "{label}");
+                // Sent in camel case, whatever the caller typed.
+                let patch_req = env
+                    .graph_requests()
+                    .into_iter()
+                    .find(|r| r.method == "PATCH")
+                    .unwrap();
+                assert_eq!(
+                    patch_req.json().unwrap(),
+                    json!({"source": "onPremises", "allowedRoles": [PA, GA]}),
+                    "{label}"
+                );
+                let stored = env.emu.policy(TENANT);
+                assert_eq!(stored["source"], "onPremises", "{label}");
+
+                let view = block_on(env.client.get(&ctx)).unwrap();
+                assert_eq!(view, out.current, "{label}");
+
+                let reset =
+                    block_on(env.client.reset(&ctx)).unwrap_or_else(|e| panic!("{label}: {e}"));
+                assert_eq!(reset.method, ResetMethod::Patch, "{label}");
+                assert!(reset.verified);
+                assert!(reset.current.is_default(), "{label}");
+                assert_eq!(reset.previous, out.current, "{label}");
+                // GET, PATCH, GET (verification).
+                assert_eq!(reset.requests, 3, "{label}");
+                assert!(
+                    block_on(env.client.get(&ctx)).unwrap().is_default(),
+                    "{label}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn set_add_and_remove_roles() {
+    let env = Env::new(Profile::default());
+    let ctx = env.ctx();
+    let out = block_on(
+        env.client
+            .apply(&change(json!({"allowedRoles": ["UserAdmin"]})), &ctx),
+    )
+    .unwrap();
+    assert_eq!(out.plan.patch_body, Some(json!({"allowedRoles": [UA]})));
+    assert_eq!(
+        out.plan.description,
+        "Allowed roles: (everyone) → User Administrator"
+    );
+
+    let out = block_on(env.client.apply(
+        &change(json!({"addAllowedRoles": ["PeopleAdmin", "GA"]})),
+        &ctx,
+    ))
+    .unwrap();
+    assert_eq!(
+        out.plan.patch_body,
+        Some(json!({"allowedRoles": [UA, PA, GA]}))
+    );
+    assert_eq!(env.emu.policy(TENANT)["allowedRoles"], json!([UA, PA, GA]));
+
+    let out = block_on(env.client.apply(
+        &change(json!({"removeAllowedRoles": ["User Administrator", "Intune Administrator"]})),
+        &ctx,
+    ))
+    .unwrap();
+    assert_eq!(out.plan.patch_body, Some(json!({"allowedRoles": [PA, GA]})));
+    assert_eq!(out.plan.warnings.len(), 1);
+    assert!(out.plan.warnings[0].contains("Intune Administrator is not in the allowed roles"));
+    assert!(env
+        .events
+        .lines(EventLevel::Warning)
+        .iter()
+        .any(|w| w.contains("Intune Administrator")));
+    assert!(env
+        .events
+        .lines(EventLevel::Warning)
+        .iter()
+        .any(|w| w.contains("24 hours")));
+
+    let out = block_on(env.client.apply(&change(json!({"allowedRoles": []})), &ctx)).unwrap();
+    assert!(out.current.allowed_roles.is_empty());
+    assert_eq!(env.emu.policy(TENANT)["allowedRoles"], json!([]));
+}
+
+#[test]
+fn no_op_apply_sends_exactly_one_get() {
+    let env = Env::new(Profile::default());
+    env.emu
+        .set_policy(TENANT, json!({"source": "cloud", "allowedRoles": [GA]}));
+    let out = block_on(env.client.apply(
+        &change(json!({"source": "Cloud", "allowedRoles": ["Global Administrator"]})),
+        &env.ctx(),
+    ))
+    .unwrap();
+    assert!(!out.applied);
+    assert!(!out.plan.has_changes);
+    assert_eq!(out.plan.patch_body, None);
+    assert_eq!(out.requests, 1);
+    assert_eq!(out.previous, out.current);
+    assert_eq!(env.methods(), ["GET"]);
+}
+
+#[test]
+fn plan_reads_but_never_writes() {
+    let env = Env::new(Profile::default());
+    let plan = block_on(
+        env.client
+            .plan(&change(json!({"source": "cloud"})), &env.ctx()),
+    )
+    .unwrap();
+    assert!(plan.has_changes);
+    assert_eq!(plan.description, "Source: not set → cloud");
+    assert_eq!(env.methods(), ["GET"]);
+    assert_eq!(env.emu.policy(TENANT), json!({}));
+}
+
+#[test]
+fn invalid_change_requests_send_nothing() {
+    let env = Env::new(Profile::default());
+    for c in [
+        json!({}),
+        json!({"allowedRoles": ["Nobody"]}),
+        json!({"allowedRoles": ["GA"], "addAllowedRoles": ["UA"]}),
+        json!({"source": "sideways"}),
+        json!({"allowedRoles": ["62e90394-69f5-4237-9190-012177145e1"]}),
+    ] {
+        let err = block_on(env.client.apply(&change(c.clone()), &env.ctx())).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{c}");
+    }
+    assert!(env.graph_requests().is_empty());
+}
+
+#[test]
+fn clear_source_with_not_set() {
+    let env = Env::new(Profile::default());
+    env.emu.set_policy(TENANT, json!({"source": "cloud"}));
+    let out = block_on(
+        env.client
+            .apply(&change(json!({"source": "notSet"})), &env.ctx()),
+    )
+    .unwrap();
+    assert_eq!(out.plan.patch_body, Some(json!({"source": null})));
+    assert_eq!(out.current.source, None);
+}
+
+#[test]
+fn reset_already_default_writes_nothing() {
+    let env = Env::new(Profile::default());
+    let out = block_on(env.client.reset(&env.ctx())).unwrap();
+    assert_eq!(out.method, ResetMethod::AlreadyDefault);
+    assert!(out.verified);
+    assert_eq!(out.requests, 1);
+    assert_eq!(env.methods(), ["GET"]);
+    let v = serde_json::to_value(&out).unwrap();
+    assert_eq!(v["method"], "alreadyDefault");
+}
+
+#[test]
+fn reset_falls_back_to_delete_when_patch_null_is_refused() {
+    let env = Env::new(Profile {
+        patch_source_null: PatchSourceNull::Refused,
+        ..Default::default()
+    });
+    env.emu
+        .set_policy(TENANT, json!({"source": "cloud", "allowedRoles": [GA]}));
+    let out = block_on(env.client.reset(&env.ctx())).unwrap();
+    assert_eq!(out.method, ResetMethod::Delete);
+    assert!(out.verified);
+    assert!(out.current.is_default());
+    assert_eq!(out.previous.source.as_deref(), Some("cloud"));
+    assert_eq!(env.methods(), ["GET", "PATCH", "DELETE", "GET"]);
+    assert_eq!(out.requests, 4);
+    let delete = &env.graph_requests()[2];
+    assert_eq!(delete.path, "/beta/admin/people/photoUpdateSettings");
+}
+
+#[test]
+fn reset_uses_patch_when_delete_is_refused() {
+    let env = Env::new(Profile {
+        delete: DeleteBehavior::Refused,
+        ..Default::default()
+    });
+    env.emu.set_policy(
+        TENANT,
+        json!({"source": "onPremises", "allowedRoles": [UA]}),
+    );
+    let out = block_on(env.client.reset(&env.ctx())).unwrap();
+    assert_eq!(out.method, ResetMethod::Patch);
+    assert!(out.current.is_default());
+    assert_eq!(env.methods(), ["GET", "PATCH", "GET"]);
+    assert_eq!(
+        env.graph_requests()[1].json().unwrap(),
+        json!({"source": null, "allowedRoles": []})
+    );
+}
+
+#[test]
+fn reset_refused_both_ways_is_a_clear_service_error() {
+    let env = Env::new(Profile {
+        delete: DeleteBehavior::Refused,
+        patch_source_null: PatchSourceNull::Refused,
+        ..Default::default()
+    });
+    env.emu.set_policy(TENANT, json!({"source": "cloud"}));
+    let err = block_on(env.client.reset(&env.ctx())).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Service);
+    assert!(
+        err.message().contains("refused both ways"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(err.service().unwrap().http_status, 405);
+    assert_eq!(env.emu.policy(TENANT)["source"], "cloud");
+}
+
+#[test]
+fn rejected_role_surfaces_the_service_code_and_message() {
+    let env = Env::new(Profile {
+        accepted_roles: AcceptedRoles::Documented,
+        ..Default::default()
+    });
+    let err = block_on(env.client.apply(
+        &change(json!({"allowedRoles": ["Directory Writers"]})),
+        &env.ctx(),
+    ))
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Service);
+    let d = err.service().unwrap();
+    assert_eq!(d.http_status, 400);
+    assert_eq!(d.code.as_deref(), Some("Request_BadRequest"));
+    assert!(d
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("9360feb5-f418-4baa-8175-e2a00bac4301"));
+    assert!(err.message().contains("Request_BadRequest"));
+    assert!(err.message().contains(d.message.as_deref().unwrap()));
+    let sent = env.graph_requests()[1]
+        .header("client-request-id")
+        .unwrap()
+        .to_string();
+    assert_eq!(d.client_request_id.as_deref(), Some(sent.as_str()));
+    assert!(d.request_id.is_some());
+    assert!(d.date.is_some());
+
+    // Accepted when the service accepts all seven.
+    env.emu.set_profile(Profile {
+        accepted_roles: AcceptedRoles::All,
+        ..Default::default()
+    });
+    block_on(env.client.apply(
+        &change(json!({"allowedRoles": ["Directory Writers"]})),
+        &env.ctx(),
+    ))
+    .unwrap();
+}
+
+#[test]
+fn partner_tier_roles_warn_but_apply() {
+    let env = Env::new(Profile {
+        accepted_roles: AcceptedRoles::All,
+        ..Default::default()
+    });
+    let out = block_on(env.client.apply(
+        &change(json!({"allowedRoles": ["PartnerTier1"]})),
+        &env.ctx(),
+    ))
+    .unwrap();
+    assert!(out.applied);
+    assert!(out.plan.warnings[0].contains("deprecated"));
+}
