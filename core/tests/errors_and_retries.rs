@@ -139,7 +139,9 @@ fn max_retries_exhausted_is_service_unavailable() {
     let err = block_on(env.client.get(&env.ctx())).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServiceUnavailable);
     assert!(
-        err.message().to_lowercase().contains("gave up after 3 attempts"),
+        err.message()
+            .to_lowercase()
+            .contains("gave up after 3 attempts"),
         "{}",
         err.message()
     );
