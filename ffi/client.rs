@@ -11,7 +11,7 @@ use photo_policy_core::Error;
 use serde::Serialize;
 
 use crate::context::{CallScope, PupCallContext};
-use crate::error::PupError;
+use crate::error::{Failure, PupError};
 use crate::json::parse_json;
 use crate::panic::{call, guard};
 use crate::result::{deliver_result, PupResult};
@@ -28,17 +28,17 @@ pub struct PupClient {
 ///
 /// # Safety
 /// `client` is NULL or a live client handle.
-unsafe fn client_ref<'a>(client: *const PupClient) -> Result<&'a PolicyClient, PupError> {
+unsafe fn client_ref<'a>(client: *const PupClient) -> Result<&'a PolicyClient, Failure> {
     // SAFETY: caller's contract.
     unsafe { client.as_ref() }
         .map(|c| &c.inner)
-        .ok_or_else(|| PupError::null_argument("client"))
+        .ok_or_else(|| Box::new(PupError::null_argument("client")))
 }
 
 /// Runs one core operation to completion on the shared runtime, or until the scope is cancelled,
 /// then serializes its result. `may_have_written` adds a note to a cancellation error for
 /// operations that send a change.
-fn run<T, F>(scope: &CallScope, may_have_written: bool, operation: F) -> Result<PupResult, PupError>
+fn run<T, F>(scope: &CallScope, may_have_written: bool, operation: F) -> Result<PupResult, Failure>
 where
     T: Serialize,
     F: Future<Output = photo_policy_core::Result<T>>,
@@ -46,7 +46,7 @@ where
     let outcome = block_on(scope.cancel.run_until_cancelled(operation));
     match outcome {
         Some(Ok(value)) => PupResult::from_serialize(&value),
-        Some(Err(e)) => Err(PupError::from(e)),
+        Some(Err(e)) => Err(e.into()),
         None => {
             let mut error = Error::cancelled();
             if may_have_written {
@@ -55,7 +55,7 @@ where
                      policy to see its current state.",
                 );
             }
-            Err(PupError::from(error))
+            Err(error.into())
         }
     }
 }

@@ -167,6 +167,15 @@ impl Default for PupErrorParts {
     }
 }
 
+/// A failure on its way to the caller. Boxed so `Result`s inside the library stay small.
+pub(crate) type Failure = Box<PupError>;
+
+impl From<Error> for Box<PupError> {
+    fn from(e: Error) -> Self {
+        Box::new(PupError::from(e))
+    }
+}
+
 impl From<Error> for PupError {
     fn from(e: Error) -> Self {
         let service = e.service().cloned().unwrap_or_default();
@@ -194,10 +203,10 @@ impl From<Error> for PupError {
 
 /// Hands `error` to the caller through `out_error` when the caller asked for it; otherwise drops
 /// it. Never called on success, so `*out_error` is only ever written on failure.
-pub(crate) fn deliver(out_error: *mut *mut PupError, error: PupError) {
+pub(crate) fn deliver(out_error: *mut *mut PupError, error: Failure) {
     if !out_error.is_null() {
         // SAFETY: the caller passed a writable `PupError **` (documented on every export).
-        unsafe { *out_error = Box::into_raw(Box::new(error)) };
+        unsafe { *out_error = Box::into_raw(error) };
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::error::PupError;
+use crate::error::{Failure, PupError};
 use crate::status::PupStatus;
 
 /// Parses `text` (the argument `name`, describing `what` it should be) into `T`.
@@ -13,11 +13,11 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
     name: &str,
     what: &str,
     text: &str,
-) -> Result<T, PupError> {
+) -> Result<T, Failure> {
     serde_json::from_str(text).map_err(|e| {
-        PupError::new(
+        Box::new(PupError::new(
             PupStatus::InvalidJson,
             format!("The argument '{name}' is not a valid {what} JSON document: {e}."),
-        )
+        ))
     })
 }

@@ -9,7 +9,7 @@ use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
-use crate::error::{deliver, PupError};
+use crate::error::{deliver, Failure, PupError};
 use crate::status::PupStatus;
 
 /// What an export returns when its body panicked.
@@ -68,7 +68,7 @@ pub(crate) fn guard<R: OnPanic>(out_error: *mut *mut PupError, body: impl FnOnce
             // that escape.
             let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
             let _ = catch_unwind(AssertUnwindSafe(|| {
-                deliver(out_error, PupError::panic(&message))
+                deliver(out_error, Box::new(PupError::panic(&message)))
             }));
             R::on_panic()
         }
@@ -79,7 +79,7 @@ pub(crate) fn guard<R: OnPanic>(out_error: *mut *mut PupError, body: impl FnOnce
 /// through `out_error` and its status returned.
 pub(crate) fn call(
     out_error: *mut *mut PupError,
-    body: impl FnOnce() -> Result<(), PupError>,
+    body: impl FnOnce() -> Result<(), Failure>,
 ) -> PupStatus {
     guard(out_error, || match body() {
         Ok(()) => PupStatus::Ok,

@@ -4,7 +4,7 @@ use std::ptr;
 
 use serde::Serialize;
 
-use crate::error::PupError;
+use crate::error::{Failure, PupError};
 use crate::panic::guard;
 use crate::status::PupStatus;
 use crate::strings::write_borrowed;
@@ -19,14 +19,14 @@ pub struct PupResult {
 impl PupResult {
     /// Serializes a core result. Serialization of the core's own types cannot fail in practice;
     /// if it ever does, that is an internal error rather than a panic.
-    pub(crate) fn from_serialize(value: &impl Serialize) -> Result<Self, PupError> {
+    pub(crate) fn from_serialize(value: &impl Serialize) -> Result<Self, Failure> {
         serde_json::to_string(value)
             .map(|json| Self { json })
             .map_err(|e| {
-                PupError::new(
+                Box::new(PupError::new(
                     PupStatus::Internal,
                     format!("internal error: the result could not be written as JSON: {e}"),
-                )
+                ))
             })
     }
 

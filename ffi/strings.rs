@@ -5,7 +5,7 @@ use std::ptr;
 
 use zeroize::Zeroizing;
 
-use crate::error::PupError;
+use crate::error::{Failure, PupError};
 use crate::status::PupStatus;
 
 /// The largest input accepted, in bytes (16 MiB). Checked before anything is read, so a wrong
@@ -21,27 +21,27 @@ pub(crate) unsafe fn bytes_arg<'a>(
     name: &str,
     ptr: *const u8,
     len: usize,
-) -> Result<&'a [u8], PupError> {
+) -> Result<&'a [u8], Failure> {
     if len > PUP_MAX_INPUT_BYTES {
-        return Err(PupError::new(
+        return Err(Box::new(PupError::new(
             PupStatus::InvalidArgument,
             format!(
                 "The argument '{name}' is {len} bytes long; the limit is {PUP_MAX_INPUT_BYTES} \
                  bytes (16 MiB)."
             ),
-        ));
+        )));
     }
     if ptr.is_null() {
         if len == 0 {
             return Ok(&[]);
         }
-        return Err(PupError::new(
+        return Err(Box::new(PupError::new(
             PupStatus::NullArgument,
             format!(
                 "The argument '{name}' is NULL but its length is {len}; pass a pointer to {len} \
                  bytes, or NULL with length 0."
             ),
-        ));
+        )));
     }
     // SAFETY: non-NULL, `len` readable bytes (caller's contract); u8 has no alignment needs.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
@@ -55,18 +55,18 @@ pub(crate) unsafe fn str_arg<'a>(
     name: &str,
     ptr: *const u8,
     len: usize,
-) -> Result<&'a str, PupError> {
+) -> Result<&'a str, Failure> {
     // SAFETY: forwarded contract.
     let bytes = unsafe { bytes_arg(name, ptr, len) }?;
     std::str::from_utf8(bytes).map_err(|e| {
-        PupError::new(
+        Box::new(PupError::new(
             PupStatus::InvalidUtf8,
             format!(
                 "The argument '{name}' is not valid UTF-8: the byte at offset {} does not start \
                  a valid UTF-8 sequence. Pass UTF-8 text.",
                 e.valid_up_to()
             ),
-        )
+        ))
     })
 }
 
@@ -79,7 +79,7 @@ pub(crate) unsafe fn secret_arg(
     name: &str,
     ptr: *const u8,
     len: usize,
-) -> Result<Zeroizing<Vec<u8>>, PupError> {
+) -> Result<Zeroizing<Vec<u8>>, Failure> {
     // SAFETY: forwarded contract.
     let bytes = unsafe { bytes_arg(name, ptr, len) }?;
     // Allocate the exact size first so the copy never reallocates and leaves a stray copy behind.
@@ -89,9 +89,9 @@ pub(crate) unsafe fn secret_arg(
 }
 
 /// Checks that an output pointer is not NULL.
-pub(crate) fn out_arg<T>(name: &str, out: *mut T) -> Result<(), PupError> {
+pub(crate) fn out_arg<T>(name: &str, out: *mut T) -> Result<(), Failure> {
     if out.is_null() {
-        Err(PupError::null_argument(name))
+        Err(Box::new(PupError::null_argument(name)))
     } else {
         Ok(())
     }
