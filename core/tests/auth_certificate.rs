@@ -13,7 +13,11 @@ use photo_policy_core::ErrorKind;
 use sha2::Digest as _;
 use zeroize::Zeroizing;
 
-fn cert_config(emu: &graph_emulator::Emulator, cert: &str, legacy_rs256: bool) -> photo_policy_core::config::ClientConfig {
+fn cert_config(
+    emu: &graph_emulator::Emulator,
+    cert: &str,
+    legacy_rs256: bool,
+) -> photo_policy_core::config::ClientConfig {
     config(
         emu,
         Cloud::Global,
@@ -50,7 +54,10 @@ fn ps256_assertion_is_accepted_and_well_formed() {
     let source = auth::token_source(&cfg, key("test-key.pem")).unwrap();
     let (rec, events) = recorder();
     let t = token(source.as_ref(), &events).unwrap();
-    assert_eq!(jwt_part(&t.token, 1)["roles"][0], "PeopleSettings.ReadWrite.All");
+    assert_eq!(
+        jwt_part(&t.token, 1)["roles"][0],
+        "PeopleSettings.ReadWrite.All"
+    );
     token(source.as_ref(), &events).unwrap();
     let reqs = requests_on(&emu, "token");
     assert_eq!(reqs.len(), 1, "cached after the first sign-in");
@@ -74,7 +81,10 @@ fn ps256_assertion_is_accepted_and_well_formed() {
     let claims = jwt_part(&assertion, 1);
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     assert_eq!(header["alg"], "PS256");
-    assert_eq!(header["x5t#S256"], b64.encode(sha2::Sha256::digest(cert_der("test-cert.pem"))));
+    assert_eq!(
+        header["x5t#S256"],
+        b64.encode(sha2::Sha256::digest(cert_der("test-cert.pem")))
+    );
     assert!(header.get("x5t").is_none());
     assert_eq!(claims["aud"], url);
     assert_eq!(claims["iss"], CLIENT_ID);
@@ -85,7 +95,11 @@ fn ps256_assertion_is_accepted_and_well_formed() {
     let jti = claims["jti"].as_str().unwrap();
     assert!(uuid::Uuid::parse_str(jti).is_ok());
     let again = direct.client_assertion(&url).unwrap();
-    assert_ne!(jwt_part(&again, 1)["jti"], claims["jti"], "a new jti per assertion");
+    assert_ne!(
+        jwt_part(&again, 1)["jti"],
+        claims["jti"],
+        "a new jti per assertion"
+    );
 }
 
 #[test]
@@ -97,12 +111,24 @@ fn rs256_with_sha1_thumbprint_is_accepted() {
     let (_rec, events) = recorder();
     token(source.as_ref(), &events).unwrap();
 
-    let direct = CertificateSource::new(context(&cfg), CLIENT_ID, &fixture_text("test-cert.pem"), key("test-key.pem"), true).unwrap();
-    let assertion = direct.client_assertion("http://x/t/oauth2/v2.0/token").unwrap();
+    let direct = CertificateSource::new(
+        context(&cfg),
+        CLIENT_ID,
+        &fixture_text("test-cert.pem"),
+        key("test-key.pem"),
+        true,
+    )
+    .unwrap();
+    let assertion = direct
+        .client_assertion("http://x/t/oauth2/v2.0/token")
+        .unwrap();
     let header = jwt_part(&assertion, 0);
     assert_eq!(header["alg"], "RS256");
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    assert_eq!(header["x5t"], b64.encode(sha1::Sha1::digest(cert_der("test-cert.pem"))));
+    assert_eq!(
+        header["x5t"],
+        b64.encode(sha1::Sha1::digest(cert_der("test-cert.pem")))
+    );
     assert!(header.get("x5t#S256").is_none());
 }
 
@@ -127,8 +153,16 @@ fn expired_certificate_fails_before_sending_naming_the_dates() {
     let (_rec, events) = recorder();
     let err = token(source.as_ref(), &events).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
-    assert!(err.message().contains("expired on 2021-01-01T00:00:00Z"), "{}", err.message());
-    assert!(err.message().contains("2020-01-01T00:00:00Z"), "{}", err.message());
+    assert!(
+        err.message().contains("expired on 2021-01-01T00:00:00Z"),
+        "{}",
+        err.message()
+    );
+    assert!(
+        err.message().contains("2020-01-01T00:00:00Z"),
+        "{}",
+        err.message()
+    );
     assert!(err.message().contains("AADSTS700027"), "{}", err.message());
     assert!(err.recommended_action().is_some());
     assert!(requests_on(&emu, "token").is_empty(), "nothing may be sent");
@@ -142,7 +176,12 @@ fn not_yet_valid_certificate_fails_before_sending() {
     let (_rec, events) = recorder();
     let err = token(source.as_ref(), &events).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
-    assert!(err.message().contains("not valid before 2090-01-01T00:00:00Z"), "{}", err.message());
+    assert!(
+        err.message()
+            .contains("not valid before 2090-01-01T00:00:00Z"),
+        "{}",
+        err.message()
+    );
     assert!(emu.requests().is_empty());
 }
 
@@ -155,9 +194,16 @@ fn unregistered_certificate_is_authentication_with_aadsts700027() {
     let (_rec, events) = recorder();
     let err = token(source.as_ref(), &events).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
-    assert_eq!(err.service().unwrap().aadsts.as_deref(), Some("AADSTS700027"));
+    assert_eq!(
+        err.service().unwrap().aadsts.as_deref(),
+        Some("AADSTS700027")
+    );
     assert!(err.message().contains("AADSTS700027"), "{}", err.message());
-    assert!(err.message().contains("not registered"), "{}", err.message());
+    assert!(
+        err.message().contains("not registered"),
+        "{}",
+        err.message()
+    );
 }
 
 #[test]
@@ -170,13 +216,24 @@ fn wrong_or_mismatched_keys_are_invalid_argument() {
 
     let e = build_error(auth::token_source(&cfg, key("other-key.pem")));
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
-    assert!(e.message().contains("does not belong to certificate"), "{}", e.message());
+    assert!(
+        e.message().contains("does not belong to certificate"),
+        "{}",
+        e.message()
+    );
 
     let e = build_error(auth::token_source(&cfg, key("test-cert.pem")));
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
-    assert!(e.message().contains("only a certificate"), "{}", e.message());
+    assert!(
+        e.message().contains("only a certificate"),
+        "{}",
+        e.message()
+    );
 
-    let e = build_error(auth::token_source(&cfg, Zeroizing::new(b"garbage".to_vec())));
+    let e = build_error(auth::token_source(
+        &cfg,
+        Zeroizing::new(b"garbage".to_vec()),
+    ));
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
 
     let mut bad_cert = cfg.clone();
@@ -195,7 +252,14 @@ fn wrong_or_mismatched_keys_are_invalid_argument() {
 fn debug_never_shows_the_key() {
     let emu = emulator();
     let cfg = cert_config(&emu, "test-cert.pem", false);
-    let source = CertificateSource::new(context(&cfg), CLIENT_ID, &fixture_text("test-cert.pem"), key("test-key.pem"), false).unwrap();
+    let source = CertificateSource::new(
+        context(&cfg),
+        CLIENT_ID,
+        &fixture_text("test-cert.pem"),
+        key("test-key.pem"),
+        false,
+    )
+    .unwrap();
     let text = format!("{source:?}");
     assert!(text.contains("redacted"));
     assert!(!text.contains("MII"));

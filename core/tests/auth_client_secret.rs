@@ -15,7 +15,10 @@ use photo_policy_core::events::EventLevel;
 use photo_policy_core::ErrorKind;
 use zeroize::Zeroizing;
 
-fn secret_config(emu: &graph_emulator::Emulator, cloud: Cloud) -> photo_policy_core::config::ClientConfig {
+fn secret_config(
+    emu: &graph_emulator::Emulator,
+    cloud: Cloud,
+) -> photo_policy_core::config::ClientConfig {
     config(
         emu,
         cloud,
@@ -26,7 +29,12 @@ fn secret_config(emu: &graph_emulator::Emulator, cloud: Cloud) -> photo_policy_c
 }
 
 fn register(emu: &graph_emulator::Emulator) {
-    emu.register_app(App::with_secret(TENANT, CLIENT_ID, SECRET, &["PeopleSettings.ReadWrite.All"]));
+    emu.register_app(App::with_secret(
+        TENANT,
+        CLIENT_ID,
+        SECRET,
+        &["PeopleSettings.ReadWrite.All"],
+    ));
 }
 
 fn secret(s: &str) -> Zeroizing<Vec<u8>> {
@@ -53,7 +61,10 @@ fn gets_a_token_and_reuses_it_from_the_cache() {
     let body = reqs[0].body.clone().unwrap_or_default();
     assert!(body.contains("grant_type=client_credentials"), "{body}");
     assert!(body.contains(&format!("client_id={CLIENT_ID}")), "{body}");
-    assert!(body.contains("scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"), "{body}");
+    assert!(
+        body.contains("scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"),
+        "{body}"
+    );
 
     // The token grants what the app was given, for the right tenant.
     let claims = jwt_part(&first.token, 1);
@@ -75,8 +86,14 @@ fn scope_follows_the_cloud_even_with_the_emulator_as_authority() {
     let source = auth::token_source(&secret_config(&emu, Cloud::USGov), secret(SECRET)).unwrap();
     let (_rec, events) = recorder();
     token(source.as_ref(), &events).unwrap();
-    let body = requests_on(&emu, "token")[0].body.clone().unwrap_or_default();
-    assert!(body.contains("scope=https%3A%2F%2Fgraph.microsoft.us%2F.default"), "{body}");
+    let body = requests_on(&emu, "token")[0]
+        .body
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        body.contains("scope=https%3A%2F%2Fgraph.microsoft.us%2F.default"),
+        "{body}"
+    );
 }
 
 #[test]
@@ -119,7 +136,10 @@ fn concurrent_calls_share_one_sign_in() {
             let events = events.clone();
             handles.push(tokio::spawn(async move {
                 let cancel = tokio_util::sync::CancellationToken::new();
-                source.token(&cancel, &events).await.map(|t| t.token.to_string())
+                source
+                    .token(&cancel, &events)
+                    .await
+                    .map(|t| t.token.to_string())
             }));
         }
         let mut out = Vec::new();
@@ -136,8 +156,11 @@ fn concurrent_calls_share_one_sign_in() {
 fn wrong_secret_is_authentication_with_aadsts7000215() {
     let emu = emulator();
     register(&emu);
-    let source =
-        auth::token_source(&secret_config(&emu, Cloud::Global), secret("not-the-secret")).unwrap();
+    let source = auth::token_source(
+        &secret_config(&emu, Cloud::Global),
+        secret("not-the-secret"),
+    )
+    .unwrap();
     let (rec, events) = recorder();
     let err = token(source.as_ref(), &events).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
@@ -145,8 +168,15 @@ fn wrong_secret_is_authentication_with_aadsts7000215() {
     assert_eq!(service.aadsts.as_deref(), Some("AADSTS7000215"));
     assert_eq!(service.code.as_deref(), Some("invalid_client"));
     assert!(err.message().contains("AADSTS7000215"), "{}", err.message());
-    assert!(err.message().contains("client secret is wrong or expired"), "{}", err.message());
-    assert!(err.recommended_action().unwrap().contains("Certificates & secrets"));
+    assert!(
+        err.message().contains("client secret is wrong or expired"),
+        "{}",
+        err.message()
+    );
+    assert!(err
+        .recommended_action()
+        .unwrap()
+        .contains("Certificates & secrets"));
     assert!(!err.message().contains("not-the-secret"));
     assert!(!format!("{err:?}").contains("not-the-secret"));
     assert!(!rec.all_text().contains("not-the-secret"));
@@ -168,8 +198,15 @@ fn unknown_app_is_authentication_with_aadsts700016() {
     let (_rec, events) = recorder();
     let err = token(source.as_ref(), &events).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
-    assert_eq!(err.service().unwrap().aadsts.as_deref(), Some("AADSTS700016"));
-    assert!(err.message().contains("application was not found"), "{}", err.message());
+    assert_eq!(
+        err.service().unwrap().aadsts.as_deref(),
+        Some("AADSTS700016")
+    );
+    assert!(
+        err.message().contains("application was not found"),
+        "{}",
+        err.message()
+    );
 }
 
 #[test]
@@ -179,8 +216,15 @@ fn unknown_tenant_is_authentication_with_aadsts90002() {
     let (_rec, events) = recorder();
     let err = token(source.as_ref(), &events).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
-    assert_eq!(err.service().unwrap().aadsts.as_deref(), Some("AADSTS90002"));
-    assert!(err.message().contains("tenant was not found"), "{}", err.message());
+    assert_eq!(
+        err.service().unwrap().aadsts.as_deref(),
+        Some("AADSTS90002")
+    );
+    assert!(
+        err.message().contains("tenant was not found"),
+        "{}",
+        err.message()
+    );
     assert!(err.recommended_action().is_some());
 }
 

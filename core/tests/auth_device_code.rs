@@ -26,7 +26,11 @@ fn quick_emulator(expires_in: u64) -> Emulator {
 }
 
 fn device_source(emu: &Emulator, tenant: Option<&str>) -> Arc<dyn TokenSource> {
-    let mut cfg = config(emu, Cloud::Global, AuthConfig::DeviceCode { client_id: None });
+    let mut cfg = config(
+        emu,
+        Cloud::Global,
+        AuthConfig::DeviceCode { client_id: None },
+    );
     cfg.tenant_id = tenant.map(str::to_string);
     auth::token_source(&cfg, Zeroizing::new(Vec::new())).unwrap()
 }
@@ -68,7 +72,11 @@ fn approved_sign_in_gives_a_delegated_token_and_connection_info() {
     // The user sees the service's instructions, with the code, without -Verbose.
     let info = rec.messages(EventLevel::Information);
     assert_eq!(info.len(), 1, "{info:?}");
-    assert!(info[0].contains(&user_code) && info[0].contains("devicelogin"), "{}", info[0]);
+    assert!(
+        info[0].contains(&user_code) && info[0].contains("devicelogin"),
+        "{}",
+        info[0]
+    );
 
     emu.approve_device_code(DeviceCodeApproval {
         user_code,
@@ -85,12 +93,21 @@ fn approved_sign_in_gives_a_delegated_token_and_connection_info() {
 
     // The request asked for the Graph permission (of the cloud) plus offline_access.
     let reqs = requests_on(&emu, "token");
-    let start_req = reqs.iter().find(|r| r.path.ends_with("/devicecode")).expect("devicecode request");
+    let start_req = reqs
+        .iter()
+        .find(|r| r.path.ends_with("/devicecode"))
+        .expect("devicecode request");
     assert_eq!(start_req.path, format!("/{TENANT}/oauth2/v2.0/devicecode"));
     let body = start_req.body.clone().unwrap_or_default();
-    assert!(body.contains("https%3A%2F%2Fgraph.microsoft.com%2FPeopleSettings.ReadWrite.All"), "{body}");
+    assert!(
+        body.contains("https%3A%2F%2Fgraph.microsoft.com%2FPeopleSettings.ReadWrite.All"),
+        "{body}"
+    );
     assert!(body.contains("offline_access"), "{body}");
-    assert!(body.contains("client_id=14d82eec-204b-4c2f-b7e8-296a70dab67e"), "{body}");
+    assert!(
+        body.contains("client_id=14d82eec-204b-4c2f-b7e8-296a70dab67e"),
+        "{body}"
+    );
 
     // Cached: a second call neither polls nor shows a code again.
     let polls = requests_on(&emu, "token").len();
@@ -99,14 +116,25 @@ fn approved_sign_in_gives_a_delegated_token_and_connection_info() {
     assert_eq!(rec.messages(EventLevel::Information).len(), 1);
 
     // Connection info: who, how, roles by name; never the token.
-    let info = photo_policy_core::runtime::block_on(connection_info(source.as_ref(), &cancel, &events)).unwrap();
+    let info =
+        photo_policy_core::runtime::block_on(connection_info(source.as_ref(), &cancel, &events))
+            .unwrap();
     assert_eq!(info.auth_mode, "deviceCode");
     assert_eq!(info.tenant_id.as_deref(), Some(TENANT));
     assert_eq!(info.cloud, "Global");
     assert_eq!(info.account.as_deref(), Some("admin@contoso.com"));
-    assert_eq!(info.directory_roles[0].name.as_deref(), Some("People Administrator"));
-    assert!(info.scopes.iter().any(|s| s == "PeopleSettings.ReadWrite.All"));
-    assert!(info.token_expires_on.as_deref().is_some_and(|s| s.ends_with('Z')));
+    assert_eq!(
+        info.directory_roles[0].name.as_deref(),
+        Some("People Administrator")
+    );
+    assert!(info
+        .scopes
+        .iter()
+        .any(|s| s == "PeopleSettings.ReadWrite.All"));
+    assert!(info
+        .token_expires_on
+        .as_deref()
+        .is_some_and(|s| s.ends_with('Z')));
     let json = serde_json::to_string(&info).unwrap();
     assert!(!json.contains(t.token.as_str()));
     assert!(!rec.all_text().contains(t.token.as_str()));
@@ -124,9 +152,14 @@ fn declined_sign_in_is_a_clear_authentication_error() {
     let err = finish(handle).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
     assert!(err.message().contains("declined"), "{}", err.message());
-    assert_eq!(err.service().unwrap().code.as_deref(), Some("authorization_declined"));
+    assert_eq!(
+        err.service().unwrap().code.as_deref(),
+        Some("authorization_declined")
+    );
     // No tenant configured: the flow starts on "organizations".
-    assert!(requests_on(&emu, "token")[0].path.starts_with("/organizations/"));
+    assert!(requests_on(&emu, "token")[0]
+        .path
+        .starts_with("/organizations/"));
 }
 
 #[test]
@@ -151,5 +184,9 @@ fn cancelling_while_waiting_returns_promptly() {
     cancel.cancel();
     let err = finish(handle).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Cancelled);
-    assert!(t0.elapsed() < Duration::from_millis(900), "{:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        t0.elapsed()
+    );
 }

@@ -65,8 +65,17 @@ fn no_secret() -> Zeroizing<Vec<u8>> {
     Zeroizing::new(Vec::new())
 }
 
-fn build(cfg: &photo_policy_core::config::ClientConfig, env: ManagedIdentityEnv) -> Arc<dyn TokenSource> {
-    build_with(cfg, no_secret(), photo_policy_core::runtime::http_client().clone(), env).unwrap()
+fn build(
+    cfg: &photo_policy_core::config::ClientConfig,
+    env: ManagedIdentityEnv,
+) -> Arc<dyn TokenSource> {
+    build_with(
+        cfg,
+        no_secret(),
+        photo_policy_core::runtime::http_client().clone(),
+        env,
+    )
+    .unwrap()
 }
 
 /// The environment App Service sets, pointing at the emulator.
@@ -80,8 +89,14 @@ fn app_service_env(emu: &graph_emulator::Emulator) -> ManagedIdentityEnv {
 
 fn check_expiry(t: &photo_policy_core::auth::AccessToken) {
     let exp = t.expires_at.expect("expiry known");
-    assert!(exp > SystemTime::now() + Duration::from_secs(3000), "{exp:?}");
-    assert!(exp < SystemTime::now() + Duration::from_secs(3700), "{exp:?}");
+    assert!(
+        exp > SystemTime::now() + Duration::from_secs(3000),
+        "{exp:?}"
+    );
+    assert!(
+        exp < SystemTime::now() + Duration::from_secs(3700),
+        "{exp:?}"
+    );
 }
 
 #[test]
@@ -93,18 +108,27 @@ fn app_service_detected_from_env_with_expires_on_as_string_and_number() {
             ..Profile::default()
         });
         configure(&emu, None);
-        let source = build(&mi_config(&emu, None, None, None, None), app_service_env(&emu));
+        let source = build(
+            &mi_config(&emu, None, None, None, None),
+            app_service_env(&emu),
+        );
         let (rec, events) = recorder();
         let t = token(source.as_ref(), &events).unwrap_or_else(|e| panic!("{label}: {e}"));
         check_expiry(&t);
-        assert_eq!(jwt_part(&t.token, 1)["roles"][0], "PeopleSettings.ReadWrite.All");
+        assert_eq!(
+            jwt_part(&t.token, 1)["roles"][0],
+            "PeopleSettings.ReadWrite.All"
+        );
         token(source.as_ref(), &events).unwrap();
         let reqs = requests_on(&emu, "msi");
         assert_eq!(reqs.len(), 1, "{label}: cached");
         assert_eq!(reqs[0].path, "/msi/token");
         let q = reqs[0].query.clone().unwrap_or_default();
         assert!(q.contains("api-version=2019-08-01"), "{q}");
-        assert!(q.contains("resource=https%3A%2F%2Fgraph.microsoft.com"), "{q}");
+        assert!(
+            q.contains("resource=https%3A%2F%2Fgraph.microsoft.com"),
+            "{q}"
+        );
         assert!(reqs[0].header("metadata").is_some());
         assert!(!rec.all_text().contains(HEADER));
     }
@@ -114,11 +138,17 @@ fn app_service_detected_from_env_with_expires_on_as_string_and_number() {
 fn app_service_user_assigned_by_client_id_and_wrong_header() {
     let emu = emulator();
     configure(&emu, None);
-    let source = build(&mi_config(&emu, None, None, Some(UA_CLIENT_ID), None), app_service_env(&emu));
+    let source = build(
+        &mi_config(&emu, None, None, Some(UA_CLIENT_ID), None),
+        app_service_env(&emu),
+    );
     let (_rec, events) = recorder();
     let t = token(source.as_ref(), &events).unwrap();
     assert_eq!(jwt_part(&t.token, 1)["roles"][0], "PeopleSettings.Read.All");
-    let q = requests_on(&emu, "msi")[0].query.clone().unwrap_or_default();
+    let q = requests_on(&emu, "msi")[0]
+        .query
+        .clone()
+        .unwrap_or_default();
     assert!(q.contains(&format!("client_id={UA_CLIENT_ID}")), "{q}");
 
     let mut env = app_service_env(&emu);
@@ -151,13 +181,29 @@ fn imds_style_with_string_values_and_user_assigned_identity() {
     let q = reqs[0].query.clone().unwrap_or_default();
     assert!(q.contains("api-version=2018-02-01"), "{q}");
     assert!(q.contains(&format!("client_id={UA_CLIENT_ID}")), "{q}");
-    assert_eq!(reqs[0].header("metadata").map(str::to_ascii_lowercase).as_deref(), Some("true"));
+    assert_eq!(
+        reqs[0]
+            .header("metadata")
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("true")
+    );
 
     // An unknown user-assigned identity: the endpoint's error, as Authentication.
-    let cfg = mi_config(&emu, Some(ManagedIdentityStyle::Imds), Some("/metadata/identity/oauth2/token"), Some("12345678-0000-0000-0000-000000000000"), None);
+    let cfg = mi_config(
+        &emu,
+        Some(ManagedIdentityStyle::Imds),
+        Some("/metadata/identity/oauth2/token"),
+        Some("12345678-0000-0000-0000-000000000000"),
+        None,
+    );
     let err = token(build(&cfg, ManagedIdentityEnv::default()).as_ref(), &events).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
-    assert!(err.message().contains("Identity not found"), "{}", err.message());
+    assert!(
+        err.message().contains("Identity not found"),
+        "{}",
+        err.message()
+    );
     assert!(err.recommended_action().is_some());
 }
 
@@ -177,9 +223,17 @@ fn arc_detected_from_env_answers_the_challenge() {
     let t = token(source.as_ref(), &events).unwrap();
     check_expiry(&t);
     let reqs = requests_on(&emu, "msi");
-    assert_eq!(reqs.iter().map(|r| r.status).collect::<Vec<_>>(), [Some(401), Some(200)]);
+    assert_eq!(
+        reqs.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [Some(401), Some(200)]
+    );
     // The key file's contents are a secret: never in events.
-    let key_file = std::fs::read_dir(dir.path()).unwrap().next().unwrap().unwrap().path();
+    let key_file = std::fs::read_dir(dir.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let contents = std::fs::read_to_string(key_file).unwrap();
     assert!(!rec.all_text().contains(contents.trim()));
 }
@@ -201,7 +255,12 @@ fn arc_refuses_a_realm_outside_the_token_folder() {
     let (_rec, events) = recorder();
     let err = token(source.as_ref(), &events).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
-    assert!(err.message().contains("not inside the agent's token folder"), "{}", err.message());
+    assert!(
+        err.message()
+            .contains("not inside the agent's token folder"),
+        "{}",
+        err.message()
+    );
     // Only the challenge was sent; no second request carried anything.
     assert_eq!(requests_on(&emu, "msi").len(), 1);
 }
@@ -213,7 +272,10 @@ fn arc_key_file_checks() {
 
     let ok = trusted.path().join("good.key");
     std::fs::write(&ok, "secret-value\n").unwrap();
-    assert_eq!(read_arc_key(&ok, trusted.path()).unwrap().as_str(), "secret-value");
+    assert_eq!(
+        read_arc_key(&ok, trusted.path()).unwrap().as_str(),
+        "secret-value"
+    );
 
     let exact = trusted.path().join("exact.key");
     std::fs::write(&exact, vec![b'a'; ARC_MAX_KEY_BYTES as usize]).unwrap();
@@ -227,14 +289,21 @@ fn arc_key_file_checks() {
 
     let not_key = trusted.path().join("secret.txt");
     std::fs::write(&not_key, "x").unwrap();
-    assert!(read_arc_key(&not_key, trusted.path()).unwrap_err().message().contains("not a .key file"));
+    assert!(read_arc_key(&not_key, trusted.path())
+        .unwrap_err()
+        .message()
+        .contains("not a .key file"));
 
     let elsewhere = outside.path().join("a.key");
     std::fs::write(&elsewhere, "x").unwrap();
     assert!(read_arc_key(&elsewhere, trusted.path()).is_err());
 
     // `..` and links that leave the folder are resolved before the check.
-    let dotdot = trusted.path().join("..").join(outside.path().file_name().unwrap()).join("a.key");
+    let dotdot = trusted
+        .path()
+        .join("..")
+        .join(outside.path().file_name().unwrap())
+        .join("a.key");
     assert!(read_arc_key(&dotdot, trusted.path()).is_err());
     #[cfg(unix)]
     {
@@ -257,16 +326,43 @@ fn endpoint_and_identity_rules_are_checked_before_sending() {
     if let AuthConfig::ManagedIdentity { endpoint, .. } = &mut cfg.auth {
         *endpoint = Some("http://10.0.0.5/metadata/identity/oauth2/token".into());
     }
-    let e = build_error(build_with(&cfg, no_secret(), http.clone(), ManagedIdentityEnv::default()));
+    let e = build_error(build_with(
+        &cfg,
+        no_secret(),
+        http.clone(),
+        ManagedIdentityEnv::default(),
+    ));
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     assert!(e.message().contains("10.0.0.5"));
     // Arc has no user-assigned identities.
-    let cfg = mi_config(&emu, Some(ManagedIdentityStyle::Arc), Some("/arc/x"), Some(UA_CLIENT_ID), Some(Path::new("/tmp")));
-    let e = build_error(build_with(&cfg, no_secret(), http.clone(), ManagedIdentityEnv::default()));
+    let cfg = mi_config(
+        &emu,
+        Some(ManagedIdentityStyle::Arc),
+        Some("/arc/x"),
+        Some(UA_CLIENT_ID),
+        Some(Path::new("/tmp")),
+    );
+    let e = build_error(build_with(
+        &cfg,
+        no_secret(),
+        http.clone(),
+        ManagedIdentityEnv::default(),
+    ));
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     // App Service without IDENTITY_HEADER.
-    let cfg = mi_config(&emu, Some(ManagedIdentityStyle::AppService), Some("/msi/token"), None, None);
-    let e = build_error(build_with(&cfg, no_secret(), http, ManagedIdentityEnv::default()));
+    let cfg = mi_config(
+        &emu,
+        Some(ManagedIdentityStyle::AppService),
+        Some("/msi/token"),
+        None,
+        None,
+    );
+    let e = build_error(build_with(
+        &cfg,
+        no_secret(),
+        http,
+        ManagedIdentityEnv::default(),
+    ));
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     assert!(e.message().contains("IDENTITY_HEADER"));
     assert!(emu.requests().is_empty());

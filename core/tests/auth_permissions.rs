@@ -34,15 +34,30 @@ fn application_tokens() {
 #[test]
 fn delegated_tokens() {
     let emu = emulator();
-    let ok = emu.mint_token(TokenSpec::delegated(TENANT, "PeopleSettings.ReadWrite.All", &[PEOPLE_ADMIN]));
-    let no_role = emu.mint_token(TokenSpec::delegated(TENANT, "PeopleSettings.ReadWrite.All", &[HELPDESK_ADMIN]));
+    let ok = emu.mint_token(TokenSpec::delegated(
+        TENANT,
+        "PeopleSettings.ReadWrite.All",
+        &[PEOPLE_ADMIN],
+    ));
+    let no_role = emu.mint_token(TokenSpec::delegated(
+        TENANT,
+        "PeopleSettings.ReadWrite.All",
+        &[HELPDESK_ADMIN],
+    ));
     let no_scope = emu.mint_token(TokenSpec::delegated(TENANT, "User.Read", &[PEOPLE_ADMIN]));
     assert!(check_permissions(&decode_claims(&ok).unwrap(), Access::Write).is_ok());
     let e = check_token_permissions(&no_role, Access::Write).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PermissionDenied);
-    assert!(e.recommended_action().unwrap().contains("People Administrator"));
+    assert!(e
+        .recommended_action()
+        .unwrap()
+        .contains("People Administrator"));
     let e = check_token_permissions(&no_scope, Access::Read).unwrap_err();
-    assert!(e.message().contains("PeopleSettings.Read.All"), "{}", e.message());
+    assert!(
+        e.message().contains("PeopleSettings.Read.All"),
+        "{}",
+        e.message()
+    );
 }
 
 #[test]
@@ -53,19 +68,39 @@ fn opaque_tokens_skip_the_pre_flight() {
 #[test]
 fn connection_info_for_an_app_sign_in() {
     let emu = emulator();
-    emu.register_app(App::with_secret(TENANT, CLIENT_ID, SECRET, &["PeopleSettings.ReadWrite.All"]));
-    let cfg = config(&emu, Cloud::Global, AuthConfig::ClientSecret { client_id: CLIENT_ID.into() });
+    emu.register_app(App::with_secret(
+        TENANT,
+        CLIENT_ID,
+        SECRET,
+        &["PeopleSettings.ReadWrite.All"],
+    ));
+    let cfg = config(
+        &emu,
+        Cloud::Global,
+        AuthConfig::ClientSecret {
+            client_id: CLIENT_ID.into(),
+        },
+    );
     let source = auth::token_source(&cfg, Zeroizing::new(SECRET.as_bytes().to_vec())).unwrap();
     let (_rec, events) = recorder();
     let cancel = CancellationToken::new();
-    let info = photo_policy_core::runtime::block_on(connection_info(source.as_ref(), &cancel, &events)).unwrap();
+    let info =
+        photo_policy_core::runtime::block_on(connection_info(source.as_ref(), &cancel, &events))
+            .unwrap();
     assert_eq!(info.auth_mode, "clientSecret");
     assert_eq!(info.client_id.as_deref(), Some(CLIENT_ID));
     assert_eq!(info.tenant_id.as_deref(), Some(TENANT));
     assert_eq!(info.roles, ["PeopleSettings.ReadWrite.All"]);
     assert!(info.account.is_none() && info.scopes.is_empty());
     let json = serde_json::to_value(&info).unwrap();
-    for key in ["tenantId", "cloud", "authMode", "clientId", "tokenExpiresOn", "directoryRoles"] {
+    for key in [
+        "tenantId",
+        "cloud",
+        "authMode",
+        "clientId",
+        "tokenExpiresOn",
+        "directoryRoles",
+    ] {
         assert!(json.get(key).is_some(), "{key} missing in {json}");
     }
     assert!(!json.to_string().contains(SECRET));

@@ -46,7 +46,10 @@ impl std::fmt::Debug for TokenAnswer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenAnswer")
             .field("token", &self.token)
-            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -57,11 +60,15 @@ pub(crate) fn parse_token_answer(body: &[u8], now: SystemTime, what: &str) -> Re
     let invalid = |detail: &str| {
         Error::new(
             ErrorKind::InvalidResponse,
-            format!("The {what} answered success but the answer could not be understood: {detail}."),
+            format!(
+                "The {what} answered success but the answer could not be understood: {detail}."
+            ),
         )
     };
     let mut json: Value = serde_json::from_slice(body).map_err(|_| invalid("it is not JSON"))?;
-    let obj = json.as_object_mut().ok_or_else(|| invalid("it is not a JSON object"))?;
+    let obj = json
+        .as_object_mut()
+        .ok_or_else(|| invalid("it is not a JSON object"))?;
     let token = match obj.remove("access_token") {
         Some(Value::String(s)) if !s.trim().is_empty() => Zeroizing::new(s),
         Some(Value::String(mut s)) => {
@@ -113,7 +120,10 @@ mod tests {
     fn number_or_string_reads_both_shapes() {
         assert_eq!(number_or_string(&json!(3599)), Some(3599));
         assert_eq!(number_or_string(&json!("3599")), Some(3599));
-        assert_eq!(number_or_string(&json!(" 1700000000 ")), Some(1_700_000_000));
+        assert_eq!(
+            number_or_string(&json!(" 1700000000 ")),
+            Some(1_700_000_000)
+        );
         assert_eq!(number_or_string(&json!(3599.0)), Some(3599));
         assert_eq!(number_or_string(&json!("3599.0")), Some(3599));
         assert_eq!(number_or_string(&json!(-1)), None);
@@ -126,10 +136,17 @@ mod tests {
     #[test]
     fn expiry_from_expires_on_string_number_and_expires_in() {
         let now = UNIX_EPOCH + Duration::from_secs(1_000);
-        let a = parse_token_answer(br#"{"access_token":"t","expires_on":"5000"}"#, now, "x").unwrap();
-        assert_eq!(a.token.expires_at, Some(UNIX_EPOCH + Duration::from_secs(5000)));
+        let a =
+            parse_token_answer(br#"{"access_token":"t","expires_on":"5000"}"#, now, "x").unwrap();
+        assert_eq!(
+            a.token.expires_at,
+            Some(UNIX_EPOCH + Duration::from_secs(5000))
+        );
         let a = parse_token_answer(br#"{"access_token":"t","expires_on":5000}"#, now, "x").unwrap();
-        assert_eq!(a.token.expires_at, Some(UNIX_EPOCH + Duration::from_secs(5000)));
+        assert_eq!(
+            a.token.expires_at,
+            Some(UNIX_EPOCH + Duration::from_secs(5000))
+        );
         let a = parse_token_answer(br#"{"access_token":"t","expires_in":"60"}"#, now, "x").unwrap();
         assert_eq!(a.token.expires_at, Some(now + Duration::from_secs(60)));
         let a = parse_token_answer(
@@ -147,12 +164,20 @@ mod tests {
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"exp":4242}"#);
         let body = format!(r#"{{"access_token":"h.{payload}.s"}}"#);
         let a = parse_token_answer(body.as_bytes(), UNIX_EPOCH, "x").unwrap();
-        assert_eq!(a.token.expires_at, Some(UNIX_EPOCH + Duration::from_secs(4242)));
+        assert_eq!(
+            a.token.expires_at,
+            Some(UNIX_EPOCH + Duration::from_secs(4242))
+        );
     }
 
     #[test]
     fn bad_answers_are_invalid_response_without_echoing_the_body() {
-        for body in [&b"not json"[..], br#"[]"#, br#"{"token_type":"Bearer"}"#, br#"{"access_token":""}"#] {
+        for body in [
+            &b"not json"[..],
+            br#"[]"#,
+            br#"{"token_type":"Bearer"}"#,
+            br#"{"access_token":""}"#,
+        ] {
             let e = parse_token_answer(body, UNIX_EPOCH, "sign-in service").unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidResponse);
         }

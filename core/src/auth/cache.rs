@@ -68,7 +68,11 @@ impl TokenCache {
 
     /// The cached token when fresh, else the result of `fetch` (which is then cached). `fetch`
     /// runs with the cache locked, so concurrent callers share one sign-in.
-    pub async fn get_or_fetch<F, Fut>(&self, cancel: &CancellationToken, fetch: F) -> Result<AccessToken>
+    pub async fn get_or_fetch<F, Fut>(
+        &self,
+        cancel: &CancellationToken,
+        fetch: F,
+    ) -> Result<AccessToken>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<AccessToken>>,

@@ -59,23 +59,23 @@ impl CertificateInfo {
             ))
             .with_target("certificatePem")
         };
-        let blocks = pem::parse_many(certificate_pem.as_bytes()).map_err(|_| bad("it is not PEM text"))?;
+        let blocks =
+            pem::parse_many(certificate_pem.as_bytes()).map_err(|_| bad("it is not PEM text"))?;
         let der = blocks
             .into_iter()
             .find(|p| p.tag() == "CERTIFICATE")
             .map(pem::Pem::into_contents)
             .ok_or_else(|| bad("it holds no CERTIFICATE block"))?;
-        let (_, cert) = x509_parser::parse_x509_certificate(&der)
-            .map_err(|_| bad("the certificate could not be parsed (not X.509 DER inside the PEM)"))?;
+        let (_, cert) = x509_parser::parse_x509_certificate(&der).map_err(|_| {
+            bad("the certificate could not be parsed (not X.509 DER inside the PEM)")
+        })?;
         let modulus = match cert.public_key().parsed() {
             Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => strip_zeros(rsa.modulus).to_vec(),
-            _ => {
-                return Err(Error::invalid_argument(
-                    "The certificate's key is not RSA: Entra ID certificate credentials for client \
+            _ => return Err(Error::invalid_argument(
+                "The certificate's key is not RSA: Entra ID certificate credentials for client \
                      assertions need an RSA key of at least 2048 bits.",
-                )
-                .with_target("certificatePem"))
-            }
+            )
+            .with_target("certificatePem")),
         };
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let sha1 = sha1::Sha1::digest(&der);
@@ -286,7 +286,10 @@ impl TokenSource for CertificateSource {
         cancel: &'a CancellationToken,
         events: &'a Events,
     ) -> Pin<Box<dyn Future<Output = Result<AccessToken>> + Send + 'a>> {
-        Box::pin(self.cache.get_or_fetch(cancel, move || self.fetch(cancel, events)))
+        Box::pin(
+            self.cache
+                .get_or_fetch(cancel, move || self.fetch(cancel, events)),
+        )
     }
 
     fn sign_in_identity(&self) -> SignInIdentity {
@@ -324,7 +327,10 @@ fn der_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
             return None;
         }
         let bytes = input.get(2..2 + n)?;
-        (bytes.iter().fold(0usize, |acc, &b| (acc << 8) | b as usize), 2 + n)
+        (
+            bytes.iter().fold(0usize, |acc, &b| (acc << 8) | b as usize),
+            2 + n,
+        )
     };
     let content = input.get(header..header.checked_add(len)?)?;
     Some((tag, content, &input[header + len..]))
@@ -370,7 +376,9 @@ fn pkcs8_to_pkcs1(der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         } else {
             "not an RSA key"
         };
-        return Err(key_error(&format!("it is {kind}; client assertions here need RSA")));
+        return Err(key_error(&format!(
+            "it is {kind}; client assertions here need RSA"
+        )));
     }
     let (key_tag, key, _) = der_tlv(rest).ok_or_else(malformed)?;
     if key_tag != TAG_OCTET_STRING {
@@ -381,9 +389,13 @@ fn pkcs8_to_pkcs1(der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
 
 /// Reads the private key bytes (PEM or DER, PKCS#8 or PKCS#1) and returns PKCS#1 DER.
 fn private_key_pkcs1(bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
     if bytes[start..].starts_with(b"-----BEGIN") {
-        let blocks = pem::parse_many(bytes).map_err(|_| key_error("the PEM text could not be read"))?;
+        let blocks =
+            pem::parse_many(bytes).map_err(|_| key_error("the PEM text could not be read"))?;
         let mut saw_certificate = false;
         for block in blocks {
             let encrypted = block
@@ -393,14 +405,20 @@ fn private_key_pkcs1(bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
             match block.tag() {
                 "PRIVATE KEY" => return pkcs8_to_pkcs1(&Zeroizing::new(block.into_contents())),
                 "RSA PRIVATE KEY" if encrypted => {
-                    return Err(key_error("it is encrypted with a password; export it without one"))
+                    return Err(key_error(
+                        "it is encrypted with a password; export it without one",
+                    ))
                 }
                 "RSA PRIVATE KEY" => return Ok(Zeroizing::new(block.into_contents())),
                 "ENCRYPTED PRIVATE KEY" => {
-                    return Err(key_error("it is encrypted with a password; export it without one"))
+                    return Err(key_error(
+                        "it is encrypted with a password; export it without one",
+                    ))
                 }
                 "EC PRIVATE KEY" => {
-                    return Err(key_error("it is an elliptic-curve (EC) key; client assertions here need RSA"))
+                    return Err(key_error(
+                        "it is an elliptic-curve (EC) key; client assertions here need RSA",
+                    ))
                 }
                 "CERTIFICATE" => saw_certificate = true,
                 _ => {}
@@ -413,11 +431,13 @@ fn private_key_pkcs1(bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         }));
     }
     // DER: PKCS#8 is SEQUENCE { INTEGER, SEQUENCE {…}, … }; PKCS#1 is SEQUENCE { INTEGER, INTEGER, … }.
-    let (tag, seq, _) = der_tlv(bytes).ok_or_else(|| key_error("it is neither PEM text nor DER"))?;
+    let (tag, seq, _) =
+        der_tlv(bytes).ok_or_else(|| key_error("it is neither PEM text nor DER"))?;
     if tag != TAG_SEQUENCE {
         return Err(key_error("it is neither PEM text nor DER"));
     }
-    let (_, version, rest) = der_tlv(seq).ok_or_else(|| key_error("the DER structure is malformed"))?;
+    let (_, version, rest) =
+        der_tlv(seq).ok_or_else(|| key_error("the DER structure is malformed"))?;
     match der_tlv(rest).map(|(t, _, _)| t) {
         Some(TAG_SEQUENCE) if version == [3] => Err(key_error(
             "it looks like a PFX/PKCS#12 file; export the private key as unencrypted PKCS#8 PEM",
@@ -447,7 +467,12 @@ mod tests {
 
     #[test]
     fn junk_keys_are_invalid_argument() {
-        for junk in [&b""[..], b"hello", b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", &[0x30, 0x03, 0x02, 0x01, 0x00]] {
+        for junk in [
+            &b""[..],
+            b"hello",
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+            &[0x30, 0x03, 0x02, 0x01, 0x00],
+        ] {
             let e = private_key_pkcs1(junk).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidArgument);
         }

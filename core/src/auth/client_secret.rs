@@ -42,7 +42,8 @@ impl ClientSecretSource {
         let tenant = ctx.require_tenant("a client secret")?.to_string();
         let client_id = validate_client_id(client_id)?;
         let text = std::str::from_utf8(&secret).map_err(|_| {
-            Error::invalid_argument("The client secret is not valid UTF-8 text.").with_target("ClientSecret")
+            Error::invalid_argument("The client secret is not valid UTF-8 text.")
+                .with_target("ClientSecret")
         })?;
         let trimmed = text.trim();
         if trimmed.is_empty() {
@@ -96,7 +97,10 @@ impl TokenSource for ClientSecretSource {
         cancel: &'a CancellationToken,
         events: &'a Events,
     ) -> Pin<Box<dyn Future<Output = Result<AccessToken>> + Send + 'a>> {
-        Box::pin(self.cache.get_or_fetch(cancel, move || self.fetch(cancel, events)))
+        Box::pin(
+            self.cache
+                .get_or_fetch(cancel, move || self.fetch(cancel, events)),
+        )
     }
 
     fn sign_in_identity(&self) -> SignInIdentity {
@@ -111,7 +115,10 @@ impl TokenSource for ClientSecretSource {
 
 /// Checks an application (client) ID: a GUID, any case, optional braces. Returns it lower-case.
 pub fn validate_client_id(client_id: &str) -> Result<String> {
-    let t = client_id.trim().trim_start_matches('{').trim_end_matches('}');
+    let t = client_id
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}');
     match uuid::Uuid::parse_str(t) {
         Ok(u) if t.len() == 36 => Ok(u.hyphenated().to_string()),
         _ => Err(Error::invalid_argument(format!(

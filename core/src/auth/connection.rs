@@ -77,7 +77,9 @@ pub fn directory_role_name(id: &str) -> Option<&'static str> {
 /// The cloud whose Graph a token's audience names.
 fn cloud_from_audience(aud: &str) -> Option<Cloud> {
     let aud = aud.trim_end_matches('/');
-    Cloud::ALL.into_iter().find(|c| c.graph_host().eq_ignore_ascii_case(aud))
+    Cloud::ALL
+        .into_iter()
+        .find(|c| c.graph_host().eq_ignore_ascii_case(aud))
 }
 
 impl ConnectionInfo {
@@ -129,7 +131,10 @@ pub async fn connection_info(
     events: &Events,
 ) -> Result<ConnectionInfo> {
     let token = source.token(cancel, events).await?;
-    Ok(ConnectionInfo::from_token(&source.sign_in_identity(), &token))
+    Ok(ConnectionInfo::from_token(
+        &source.sign_in_identity(),
+        &token,
+    ))
 }
 
 #[cfg(test)]
@@ -141,7 +146,11 @@ mod tests {
     fn jwt(payload: serde_json::Value) -> String {
         use base64::Engine as _;
         let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        format!("{}.{}.sig", e.encode(br#"{"alg":"RS256"}"#), e.encode(payload.to_string()))
+        format!(
+            "{}.{}.sig",
+            e.encode(br#"{"alg":"RS256"}"#),
+            e.encode(payload.to_string())
+        )
     }
 
     #[test]
@@ -166,8 +175,14 @@ mod tests {
         assert_eq!(info.cloud, "USGov");
         assert_eq!(info.tenant_id.as_deref(), Some("tenant-1"));
         assert_eq!(info.account.as_deref(), Some("admin@contoso.us"));
-        assert_eq!(info.token_expires_on.as_deref(), Some("2023-11-14T22:13:20Z"));
-        assert_eq!(info.directory_roles[0].name.as_deref(), Some("People Administrator"));
+        assert_eq!(
+            info.token_expires_on.as_deref(),
+            Some("2023-11-14T22:13:20Z")
+        );
+        assert_eq!(
+            info.directory_roles[0].name.as_deref(),
+            Some("People Administrator")
+        );
         assert_eq!(info.directory_roles[1].name, None);
         let text = serde_json::to_string(&info).unwrap();
         assert!(text.contains("\"tokenExpiresOn\"") && text.contains("\"directoryRoles\""));

@@ -53,7 +53,12 @@ impl SignInContext {
 
     /// A context for tests and tools that pass an authority they trust: the authority is not
     /// validated (the tenant is). Production code uses [`Self::from_config`].
-    pub fn new(http: reqwest::Client, cloud: Cloud, authority: &str, tenant: Option<&str>) -> Result<Self> {
+    pub fn new(
+        http: reqwest::Client,
+        cloud: Cloud,
+        authority: &str,
+        tenant: Option<&str>,
+    ) -> Result<Self> {
         let tenant = tenant.map(validate_tenant).transpose()?;
         Ok(Self {
             http,
@@ -93,7 +98,8 @@ pub fn validate_tenant(tenant: &str) -> Result<String> {
     let t = tenant.trim();
     let ok = !t.is_empty()
         && t.len() <= 253
-        && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
         && !t.starts_with('.')
         && !t.ends_with('.')
         && !t.contains("..");
@@ -126,7 +132,10 @@ mod tests {
     #[test]
     fn tenant_accepts_guid_and_domain_and_rejects_path_tricks() {
         assert!(validate_tenant("72f988bf-86f1-41af-91ab-2d7cd011db47").is_ok());
-        assert_eq!(validate_tenant(" contoso.onmicrosoft.com ").unwrap(), "contoso.onmicrosoft.com");
+        assert_eq!(
+            validate_tenant(" contoso.onmicrosoft.com ").unwrap(),
+            "contoso.onmicrosoft.com"
+        );
         for bad in ["", "a/b", "..", "x?y=1", "contoso..com", "tenant name"] {
             let e = validate_tenant(bad).unwrap_err();
             assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument, "{bad}");
@@ -143,14 +152,20 @@ mod tests {
         };
         let ctx = SignInContext::from_config(&config, http.clone()).unwrap();
         assert_eq!(ctx.authority, "https://login.chinacloudapi.cn");
-        assert_eq!(ctx.token_url("t"), "https://login.chinacloudapi.cn/t/oauth2/v2.0/token");
+        assert_eq!(
+            ctx.token_url("t"),
+            "https://login.chinacloudapi.cn/t/oauth2/v2.0/token"
+        );
         config.authority_endpoint = Some("http://127.0.0.1:5099".into());
         assert!(SignInContext::from_config(&config, http.clone()).is_err());
         config.allow_insecure_loopback = true;
         let ctx = SignInContext::from_config(&config, http.clone()).unwrap();
         assert_eq!(ctx.authority, "http://127.0.0.1:5099");
         // The scope still follows the cloud, not the overridden authority.
-        assert_eq!(ctx.cloud.graph_scope(), "https://microsoftgraph.chinacloudapi.cn/.default");
+        assert_eq!(
+            ctx.cloud.graph_scope(),
+            "https://microsoftgraph.chinacloudapi.cn/.default"
+        );
         config.tenant_id = Some("../evil".into());
         assert!(SignInContext::from_config(&config, http).is_err());
     }

@@ -61,7 +61,10 @@ impl DeviceCodeSource {
     /// context's tenant, or `organizations` when none is set. Nothing is sent.
     pub fn new(ctx: SignInContext, client_id: Option<&str>) -> Result<Self> {
         let client_id = validate_client_id(client_id.unwrap_or(DEFAULT_PUBLIC_CLIENT_ID))?;
-        let tenant = ctx.tenant.clone().unwrap_or_else(|| ORGANIZATIONS.to_string());
+        let tenant = ctx
+            .tenant
+            .clone()
+            .unwrap_or_else(|| ORGANIZATIONS.to_string());
         Ok(Self {
             ctx,
             tenant,
@@ -79,7 +82,10 @@ impl DeviceCodeSource {
 
     /// The scope requested: `<graph host>/PeopleSettings.ReadWrite.All openid profile offline_access`.
     pub fn scope(&self) -> String {
-        format!("{}/{DELEGATED_PERMISSION} {OIDC_SCOPES}", self.ctx.cloud.graph_host())
+        format!(
+            "{}/{DELEGATED_PERMISSION} {OIDC_SCOPES}",
+            self.ctx.cloud.graph_host()
+        )
     }
 
     fn take_refresh_token(&self) -> Option<Zeroizing<String>> {
@@ -109,7 +115,10 @@ impl DeviceCodeSource {
                 Err(e) => {
                     return Err(Error::new(
                         ErrorKind::Authentication,
-                        format!("The signed-in session could not be renewed: {}", e.message()),
+                        format!(
+                            "The signed-in session could not be renewed: {}",
+                            e.message()
+                        ),
                     )
                     .with_recommended_action(
                         "Connect again with the device code to sign in interactively.",
@@ -140,23 +149,38 @@ impl DeviceCodeSource {
         };
         let answer = send(&self.ctx, "POST", &url, &build, cancel, events).await?;
         if !answer.is_success() {
-            return Err(signin_error("Refreshing the delegated sign-in", answer.status, &answer.body));
+            return Err(signin_error(
+                "Refreshing the delegated sign-in",
+                answer.status,
+                &answer.body,
+            ));
         }
         parse_token_answer(&answer.body, self.cache.now(), "sign-in service")
     }
 
-    async fn interactive(&self, cancel: &CancellationToken, events: &Events) -> Result<TokenAnswer> {
-        let code_url = format!("{}/{}/oauth2/v2.0/devicecode", self.ctx.authority, self.tenant);
+    async fn interactive(
+        &self,
+        cancel: &CancellationToken,
+        events: &Events,
+    ) -> Result<TokenAnswer> {
+        let code_url = format!(
+            "{}/{}/oauth2/v2.0/devicecode",
+            self.ctx.authority, self.tenant
+        );
         let scope = self.scope();
         let build = || {
-            self.ctx
-                .http
-                .post(&code_url)
-                .form(&[("client_id", self.client_id.as_str()), ("scope", scope.as_str())])
+            self.ctx.http.post(&code_url).form(&[
+                ("client_id", self.client_id.as_str()),
+                ("scope", scope.as_str()),
+            ])
         };
         let answer = send(&self.ctx, "POST", &code_url, &build, cancel, events).await?;
         if !answer.is_success() {
-            return Err(signin_error("Starting device code sign-in", answer.status, &answer.body));
+            return Err(signin_error(
+                "Starting device code sign-in",
+                answer.status,
+                &answer.body,
+            ));
         }
         let code = DeviceCode::parse(&answer.body)?;
         events::information(events, code.message.clone());
@@ -227,9 +251,12 @@ fn details(body: &[u8], status: u16) -> crate::error::ServiceErrorDetails {
 }
 
 fn ended(body: &[u8], status: u16, what: &str, action: &str) -> Error {
-    Error::new(ErrorKind::Authentication, format!("Device code sign-in ended: {what}."))
-        .with_recommended_action(action)
-        .with_service(details(body, status))
+    Error::new(
+        ErrorKind::Authentication,
+        format!("Device code sign-in ended: {what}."),
+    )
+    .with_recommended_action(action)
+    .with_service(details(body, status))
 }
 
 fn expired() -> Error {
@@ -257,7 +284,9 @@ impl DeviceCode {
             )
         };
         let mut v: Value = serde_json::from_slice(body).map_err(|_| invalid("it is not JSON"))?;
-        let obj = v.as_object_mut().ok_or_else(|| invalid("it is not an object"))?;
+        let obj = v
+            .as_object_mut()
+            .ok_or_else(|| invalid("it is not an object"))?;
         let device_code = match obj.remove("device_code") {
             Some(Value::String(s)) if !s.is_empty() => Zeroizing::new(s),
             _ => return Err(invalid("it has no device_code")),
@@ -296,7 +325,10 @@ impl TokenSource for DeviceCodeSource {
         cancel: &'a CancellationToken,
         events: &'a Events,
     ) -> Pin<Box<dyn Future<Output = Result<AccessToken>> + Send + 'a>> {
-        Box::pin(self.cache.get_or_fetch(cancel, move || self.fetch(cancel, events)))
+        Box::pin(
+            self.cache
+                .get_or_fetch(cancel, move || self.fetch(cancel, events)),
+        )
     }
 
     fn sign_in_identity(&self) -> SignInIdentity {

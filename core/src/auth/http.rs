@@ -66,10 +66,19 @@ fn transport_error(method: &str, shown_url: &str, e: &reqwest::Error) -> Error {
         cause = s.to_string();
         src = s.source();
     }
-    let what = if e.is_timeout() { "timed out" } else { "failed" };
-    let detail = if cause.is_empty() { String::new() } else { format!(": {cause}") };
-    Error::new(kind, format!("{method} {shown_url} {what}{detail}."))
-        .with_recommended_action("Check the network connection, proxy and firewall, then try again.")
+    let what = if e.is_timeout() {
+        "timed out"
+    } else {
+        "failed"
+    };
+    let detail = if cause.is_empty() {
+        String::new()
+    } else {
+        format!(": {cause}")
+    };
+    Error::new(kind, format!("{method} {shown_url} {what}{detail}.")).with_recommended_action(
+        "Check the network connection, proxy and firewall, then try again.",
+    )
 }
 
 /// Sends the request `build` makes (called again for each retry), logging `METHOD url → status in
@@ -113,7 +122,10 @@ pub(crate) async fn send(
         let elapsed = t0.elapsed().as_millis();
         let delay = match outcome {
             Ok((status, headers, body)) => {
-                events::verbose(events, format!("{method} {shown_url} → {status} in {elapsed} ms"));
+                events::verbose(
+                    events,
+                    format!("{method} {shown_url} → {status} in {elapsed} ms"),
+                );
                 let answer = Answer {
                     status: status.as_u16(),
                     headers,
@@ -128,7 +140,10 @@ pub(crate) async fn send(
                     .unwrap_or_else(|| backoff(ctx, attempt))
             }
             Err(e) => {
-                events::verbose(events, format!("{method} {shown_url} → failed in {elapsed} ms"));
+                events::verbose(
+                    events,
+                    format!("{method} {shown_url} → failed in {elapsed} ms"),
+                );
                 let retryable = e.is_connect() || e.is_timeout() || e.is_request() || e.is_body();
                 if !retryable || attempt >= ctx.retry.max_retries {
                     return Err(transport_error(method, shown_url, &e));
@@ -146,7 +161,11 @@ pub(crate) async fn send(
         attempt += 1;
         events::verbose(
             events,
-            format!("Retrying sign-in request in {} ms (attempt {})", delay.as_millis(), attempt + 1),
+            format!(
+                "Retrying sign-in request in {} ms (attempt {})",
+                delay.as_millis(),
+                attempt + 1
+            ),
         );
         sleep_cancellable(delay, cancel).await?;
     }
@@ -154,7 +173,11 @@ pub(crate) async fn send(
 
 /// Exponential back-off with jitter: base × 2^attempt, ±25 %.
 fn backoff(ctx: &SignInContext, attempt: u32) -> Duration {
-    let base = ctx.retry.base_delay_ms.max(1).saturating_mul(1u64 << attempt.min(16));
+    let base = ctx
+        .retry
+        .base_delay_ms
+        .max(1)
+        .saturating_mul(1u64 << attempt.min(16));
     let jitter = fastrand::u64(0..=base / 2);
     Duration::from_millis(base - base / 4 + jitter)
 }

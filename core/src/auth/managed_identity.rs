@@ -74,7 +74,10 @@ impl std::fmt::Debug for ManagedIdentityEnv {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ManagedIdentityEnv")
             .field("identity_endpoint", &self.identity_endpoint)
-            .field("identity_header", &self.identity_header.as_ref().map(|_| "<redacted>"))
+            .field(
+                "identity_header",
+                &self.identity_header.as_ref().map(|_| "<redacted>"),
+            )
             .field("imds_endpoint", &self.imds_endpoint)
             .field("program_data", &self.program_data)
             .finish()
@@ -96,7 +99,11 @@ impl ManagedIdentityEnv {
     /// The style the environment indicates: App Service when `IDENTITY_ENDPOINT` and
     /// `IDENTITY_HEADER` are set, Arc when `IDENTITY_ENDPOINT` and `IMDS_ENDPOINT` are, else IMDS.
     pub fn detect(&self) -> ManagedIdentityStyle {
-        match (&self.identity_endpoint, &self.identity_header, &self.imds_endpoint) {
+        match (
+            &self.identity_endpoint,
+            &self.identity_header,
+            &self.imds_endpoint,
+        ) {
             (Some(_), Some(_), _) => ManagedIdentityStyle::AppService,
             (Some(_), None, Some(_)) => ManagedIdentityStyle::Arc,
             _ => ManagedIdentityStyle::Imds,
@@ -125,7 +132,11 @@ impl UserAssigned {
         object_id: Option<&str>,
         resource_id: Option<&str>,
     ) -> Result<Self> {
-        let clean = |v: Option<&str>| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let clean = |v: Option<&str>| {
+            v.map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
         let set: Vec<UserAssigned> = [
             clean(client_id).map(UserAssigned::ClientId),
             clean(object_id).map(UserAssigned::ObjectId),
@@ -194,7 +205,11 @@ impl std::fmt::Debug for ManagedIdentitySource {
 impl ManagedIdentitySource {
     /// Resolves the style and endpoint from `options` and `env` and checks them; nothing is sent.
     /// Plain `http://` endpoints must be on loopback or link-local addresses.
-    pub fn new(ctx: SignInContext, options: ManagedIdentityOptions, env: ManagedIdentityEnv) -> Result<Self> {
+    pub fn new(
+        ctx: SignInContext,
+        options: ManagedIdentityOptions,
+        env: ManagedIdentityEnv,
+    ) -> Result<Self> {
         let style = options.style.unwrap_or_else(|| env.detect());
         let endpoint_text = match (&options.endpoint, style) {
             (Some(e), _) => e.trim().to_string(),
@@ -258,7 +273,9 @@ impl ManagedIdentitySource {
         let mut url = self.endpoint.clone();
         let resource = self.ctx.cloud.graph_host();
         let (api_version, id_param) = match self.style {
-            ManagedIdentityStyle::AppService => ("2019-08-01", ["client_id", "principal_id", "mi_res_id"]),
+            ManagedIdentityStyle::AppService => {
+                ("2019-08-01", ["client_id", "principal_id", "mi_res_id"])
+            }
             ManagedIdentityStyle::Arc => ("2019-11-01", ["client_id", "object_id", "msi_res_id"]),
             ManagedIdentityStyle::Imds => ("2018-02-01", ["client_id", "object_id", "msi_res_id"]),
         };
@@ -295,7 +312,11 @@ impl ManagedIdentitySource {
         let shown = url.as_str().to_string();
         let answer = match self.style {
             ManagedIdentityStyle::AppService => {
-                let header = self.identity_header.as_ref().map(|h| h.as_str()).unwrap_or_default();
+                let header = self
+                    .identity_header
+                    .as_ref()
+                    .map(|h| h.as_str())
+                    .unwrap_or_default();
                 let build = || {
                     self.ctx
                         .http
@@ -361,9 +382,15 @@ impl ManagedIdentitySource {
                     ),
                 )
             })?;
-        let dir = self.arc_token_dir.as_deref().ok_or_else(|| Error::internal("Arc token folder missing"))?;
+        let dir = self
+            .arc_token_dir
+            .as_deref()
+            .ok_or_else(|| Error::internal("Arc token folder missing"))?;
         let secret = read_arc_key(Path::new(&realm), dir)?;
-        events::debug(events, format!("Answering the Azure Arc challenge with key file {realm}"));
+        events::debug(
+            events,
+            format!("Answering the Azure Arc challenge with key file {realm}"),
+        );
         let authorization = Zeroizing::new(format!("Basic {}", secret.as_str()));
         let build = || {
             self.ctx
@@ -382,7 +409,10 @@ impl TokenSource for ManagedIdentitySource {
         cancel: &'a CancellationToken,
         events: &'a Events,
     ) -> Pin<Box<dyn Future<Output = Result<AccessToken>> + Send + 'a>> {
-        Box::pin(self.cache.get_or_fetch(cancel, move || self.fetch(cancel, events)))
+        Box::pin(
+            self.cache
+                .get_or_fetch(cancel, move || self.fetch(cancel, events)),
+        )
     }
 
     fn sign_in_identity(&self) -> SignInIdentity {
@@ -394,7 +424,11 @@ impl TokenSource for ManagedIdentitySource {
             auth_mode: "managedIdentity".into(),
             cloud: Some(self.ctx.cloud),
             client_id,
-            identity: Some(format!("{} ({})", self.identity.describe(), self.style.display_name())),
+            identity: Some(format!(
+                "{} ({})",
+                self.identity.describe(),
+                self.style.display_name()
+            )),
         }
     }
 }
@@ -403,8 +437,10 @@ impl TokenSource for ManagedIdentitySource {
 /// link-local addresses (the tokens must not cross a network in clear text).
 fn check_identity_endpoint(text: &str) -> Result<url::Url> {
     let url = url::Url::parse(text).map_err(|e| {
-        Error::invalid_argument(format!("Managed identity endpoint '{text}' is not a valid URL ({e})."))
-            .with_target(text.to_string())
+        Error::invalid_argument(format!(
+            "Managed identity endpoint '{text}' is not a valid URL ({e})."
+        ))
+        .with_target(text.to_string())
     })?;
     let ok = match url.scheme() {
         "https" => url.host().is_some(),
@@ -425,8 +461,13 @@ fn check_identity_endpoint(text: &str) -> Result<url::Url> {
 /// The Arc agent's token folder for this platform.
 fn default_arc_token_dir(env: &ManagedIdentityEnv) -> Result<PathBuf> {
     if cfg!(windows) {
-        let base = env.program_data.clone().unwrap_or_else(|| r"C:\ProgramData".to_string());
-        Ok(Path::new(&base).join("AzureConnectedMachineAgent").join("Tokens"))
+        let base = env
+            .program_data
+            .clone()
+            .unwrap_or_else(|| r"C:\ProgramData".to_string());
+        Ok(Path::new(&base)
+            .join("AzureConnectedMachineAgent")
+            .join("Tokens"))
     } else if cfg!(target_os = "linux") {
         Ok(PathBuf::from("/var/opt/azcmagent/tokens"))
     } else {
@@ -483,17 +524,23 @@ pub fn read_arc_key(path: &Path, token_dir: &Path) -> Result<Zeroizing<String>> 
     }
     let canonical_dir = std::fs::canonicalize(token_dir)
         .map_err(|_| refuse("the agent's token folder does not exist or cannot be read"))?;
-    let canonical = std::fs::canonicalize(path).map_err(|_| refuse("it does not exist or cannot be read"))?;
+    let canonical =
+        std::fs::canonicalize(path).map_err(|_| refuse("it does not exist or cannot be read"))?;
     if canonical.parent() != Some(canonical_dir.as_path()) {
         return Err(refuse("it is not inside the agent's token folder"));
     }
     let file = std::fs::File::open(&canonical).map_err(|_| refuse("it cannot be opened"))?;
-    let meta = file.metadata().map_err(|_| refuse("its size cannot be read"))?;
+    let meta = file
+        .metadata()
+        .map_err(|_| refuse("its size cannot be read"))?;
     if !meta.is_file() {
         return Err(refuse("it is not a regular file"));
     }
     if meta.len() > ARC_MAX_KEY_BYTES {
-        return Err(refuse(&format!("it is {} bytes, more than {ARC_MAX_KEY_BYTES}", meta.len())));
+        return Err(refuse(&format!(
+            "it is {} bytes, more than {ARC_MAX_KEY_BYTES}",
+            meta.len()
+        )));
     }
     // Read at most one byte more than allowed, in case it grew after the size check.
     let mut buf = Zeroizing::new(Vec::with_capacity(meta.len() as usize));
@@ -501,7 +548,9 @@ pub fn read_arc_key(path: &Path, token_dir: &Path) -> Result<Zeroizing<String>> 
         .read_to_end(&mut buf)
         .map_err(|_| refuse("it cannot be read"))?;
     if buf.len() as u64 > ARC_MAX_KEY_BYTES {
-        return Err(refuse(&format!("it is more than {ARC_MAX_KEY_BYTES} bytes")));
+        return Err(refuse(&format!(
+            "it is more than {ARC_MAX_KEY_BYTES} bytes"
+        )));
     }
     let text = std::str::from_utf8(&buf).map_err(|_| refuse("it is not text"))?;
     let trimmed = text.trim();
@@ -526,23 +575,50 @@ mod tests {
 
     #[test]
     fn detection_order() {
-        assert_eq!(env(Some("http://127.0.0.1:1/msi/token"), Some("h"), None).detect(), ManagedIdentityStyle::AppService);
-        assert_eq!(env(Some("http://localhost:40342/x"), None, Some("http://localhost:40342")).detect(), ManagedIdentityStyle::Arc);
+        assert_eq!(
+            env(Some("http://127.0.0.1:1/msi/token"), Some("h"), None).detect(),
+            ManagedIdentityStyle::AppService
+        );
+        assert_eq!(
+            env(
+                Some("http://localhost:40342/x"),
+                None,
+                Some("http://localhost:40342")
+            )
+            .detect(),
+            ManagedIdentityStyle::Arc
+        );
         assert_eq!(env(None, None, None).detect(), ManagedIdentityStyle::Imds);
-        assert_eq!(env(Some("http://127.0.0.1:1/x"), None, None).detect(), ManagedIdentityStyle::Imds);
+        assert_eq!(
+            env(Some("http://127.0.0.1:1/x"), None, None).detect(),
+            ManagedIdentityStyle::Imds
+        );
     }
 
     #[test]
     fn debug_hides_identity_header() {
-        let text = format!("{:?}", env(Some("http://127.0.0.1:1/x"), Some("super-secret-header"), None));
+        let text = format!(
+            "{:?}",
+            env(
+                Some("http://127.0.0.1:1/x"),
+                Some("super-secret-header"),
+                None
+            )
+        );
         assert!(!text.contains("super-secret-header"));
     }
 
     #[test]
     fn endpoint_rules() {
-        assert!(check_identity_endpoint("http://169.254.169.254/metadata/identity/oauth2/token").is_ok());
+        assert!(
+            check_identity_endpoint("http://169.254.169.254/metadata/identity/oauth2/token")
+                .is_ok()
+        );
         assert!(check_identity_endpoint("http://127.0.0.1:41741/msi/token").is_ok());
-        assert!(check_identity_endpoint("http://localhost:40342/metadata/identity/oauth2/token").is_ok());
+        assert!(
+            check_identity_endpoint("http://localhost:40342/metadata/identity/oauth2/token")
+                .is_ok()
+        );
         assert!(check_identity_endpoint("https://identity.example.net/token").is_ok());
         let e = check_identity_endpoint("http://10.1.2.3/msi/token").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument);
@@ -552,8 +628,14 @@ mod tests {
 
     #[test]
     fn realm_parsing() {
-        assert_eq!(parse_basic_realm("Basic realm=/var/opt/azcmagent/tokens/a.key").as_deref(), Some("/var/opt/azcmagent/tokens/a.key"));
-        assert_eq!(parse_basic_realm("basic realm=\"C:\\x\\a.key\"").as_deref(), Some("C:\\x\\a.key"));
+        assert_eq!(
+            parse_basic_realm("Basic realm=/var/opt/azcmagent/tokens/a.key").as_deref(),
+            Some("/var/opt/azcmagent/tokens/a.key")
+        );
+        assert_eq!(
+            parse_basic_realm("basic realm=\"C:\\x\\a.key\"").as_deref(),
+            Some("C:\\x\\a.key")
+        );
         assert_eq!(parse_basic_realm("Bearer realm=x"), None);
         assert_eq!(parse_basic_realm("Basic"), None);
         assert_eq!(parse_basic_realm("Basic realm="), None);
@@ -561,7 +643,10 @@ mod tests {
 
     #[test]
     fn user_assigned_allows_one_id() {
-        assert_eq!(UserAssigned::from_fields(None, None, None).unwrap(), UserAssigned::None);
+        assert_eq!(
+            UserAssigned::from_fields(None, None, None).unwrap(),
+            UserAssigned::None
+        );
         assert_eq!(
             UserAssigned::from_fields(Some(" abc "), None, Some("")).unwrap(),
             UserAssigned::ClientId("abc".into())
@@ -572,7 +657,13 @@ mod tests {
     #[test]
     fn imds_is_the_default_and_query_names_follow_the_style() {
         let http = crate::runtime::http_client().clone();
-        let ctx = SignInContext::new(http, crate::cloud::Cloud::USGov, "https://login.microsoftonline.us", None).unwrap();
+        let ctx = SignInContext::new(
+            http,
+            crate::cloud::Cloud::USGov,
+            "https://login.microsoftonline.us",
+            None,
+        )
+        .unwrap();
         let src = ManagedIdentitySource::new(
             ctx,
             ManagedIdentityOptions {

@@ -25,9 +25,15 @@ pub const READ: &str = "PeopleSettings.Read.All";
 
 /// Directory roles (template ID, name) that may change the photo policy as a delegated user.
 pub const WRITE_ROLES: [(&str, &str); 3] = [
-    ("62e90394-69f5-4237-9190-012177145e10", "Global Administrator"),
+    (
+        "62e90394-69f5-4237-9190-012177145e10",
+        "Global Administrator",
+    ),
     ("fe930be7-5e62-47db-91af-98c3a49a38b1", "User Administrator"),
-    ("024906de-61e5-49c8-8572-40335f1e0e10", "People Administrator"),
+    (
+        "024906de-61e5-49c8-8572-40335f1e0e10",
+        "People Administrator",
+    ),
 ];
 
 /// Global Reader may read the policy as a delegated user.
@@ -116,10 +122,11 @@ pub fn check_permissions(claims: &TokenClaims, need: Access) -> Result<()> {
     if need == Access::Read {
         roles.push(GLOBAL_READER);
     }
-    let holds = claims
-        .wids
-        .iter()
-        .any(|w| roles.iter().any(|(id, _)| w.trim().eq_ignore_ascii_case(id)));
+    let holds = claims.wids.iter().any(|w| {
+        roles
+            .iter()
+            .any(|(id, _)| w.trim().eq_ignore_ascii_case(id))
+    });
     if holds {
         return Ok(());
     }
@@ -182,16 +189,22 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::PermissionDenied);
         assert!(e.message().contains(READ_WRITE), "{}", e.message());
         assert!(e.message().contains("User.Read.All"));
-        assert!(e.recommended_action().unwrap().contains("Grant admin consent"));
+        assert!(e
+            .recommended_action()
+            .unwrap()
+            .contains("Grant admin consent"));
         let e = check_permissions(&app(&[]), Access::Read).unwrap_err();
         assert!(e.message().contains(READ) && e.message().contains("none"));
     }
 
     #[test]
     fn delegated_tokens_need_the_scope() {
-        let e = check_permissions(&user(&["User.Read"], &[PEOPLE_ADMIN]), Access::Write).unwrap_err();
+        let e =
+            check_permissions(&user(&["User.Read"], &[PEOPLE_ADMIN]), Access::Write).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::PermissionDenied);
-        assert!(e.message().contains("delegated permission PeopleSettings.ReadWrite.All"));
+        assert!(e
+            .message()
+            .contains("delegated permission PeopleSettings.ReadWrite.All"));
         assert!(e.message().contains("admin@contoso.com"));
         assert!(check_permissions(&user(&[READ], &[PEOPLE_ADMIN]), Access::Read).is_ok());
         assert!(check_permissions(&user(&[READ], &[PEOPLE_ADMIN]), Access::Write).is_err());
@@ -208,10 +221,15 @@ mod tests {
         let e = check_permissions(&user(&[READ_WRITE], &[HELPDESK]), Access::Write).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::PermissionDenied);
         assert!(e.message().contains("People Administrator"));
-        assert!(e.recommended_action().unwrap().contains("People Administrator"));
+        assert!(e
+            .recommended_action()
+            .unwrap()
+            .contains("People Administrator"));
         // Global Reader may read, not write.
         assert!(check_permissions(&user(&[READ_WRITE], &[GLOBAL_READER_ID]), Access::Read).is_ok());
-        assert!(check_permissions(&user(&[READ_WRITE], &[GLOBAL_READER_ID]), Access::Write).is_err());
+        assert!(
+            check_permissions(&user(&[READ_WRITE], &[GLOBAL_READER_ID]), Access::Write).is_err()
+        );
         // No wids claim: the service decides.
         assert!(check_permissions(&user(&[READ_WRITE], &[]), Access::Write).is_ok());
     }

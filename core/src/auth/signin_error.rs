@@ -128,8 +128,13 @@ pub fn parse_error_details(http_status: u16, body: &[u8]) -> Option<ServiceError
     // Entra: "error" is a string. Some MI hosts nest {"error":{"code","message"}} like Graph.
     let (code, message) = match v.get("error") {
         Some(Value::String(code)) => (Some(code.clone()), string_field(&v, "error_description")),
-        Some(inner @ Value::Object(_)) => (string_field(inner, "code"), string_field(inner, "message")),
-        _ => (None, string_field(&v, "message").or_else(|| string_field(&v, "Message"))),
+        Some(inner @ Value::Object(_)) => {
+            (string_field(inner, "code"), string_field(inner, "message"))
+        }
+        _ => (
+            None,
+            string_field(&v, "message").or_else(|| string_field(&v, "Message")),
+        ),
     };
     if code.is_none() && message.is_none() {
         return None;
@@ -216,8 +221,14 @@ mod tests {
 
     #[test]
     fn aadsts_is_extracted() {
-        assert_eq!(aadsts_code("AADSTS700016: Application x").as_deref(), Some("AADSTS700016"));
-        assert_eq!(aadsts_code("x AADSTS90002 y").as_deref(), Some("AADSTS90002"));
+        assert_eq!(
+            aadsts_code("AADSTS700016: Application x").as_deref(),
+            Some("AADSTS700016")
+        );
+        assert_eq!(
+            aadsts_code("x AADSTS90002 y").as_deref(),
+            Some("AADSTS90002")
+        );
         assert_eq!(aadsts_code("AADSTS: nothing"), None);
         assert_eq!(aadsts_code("no code"), None);
     }
@@ -228,7 +239,10 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Authentication);
         assert!(e.message().contains("AADSTS7000215"), "{}", e.message());
         assert!(e.message().contains("client secret is wrong or expired"));
-        assert!(e.recommended_action().unwrap().contains("Certificates & secrets"));
+        assert!(e
+            .recommended_action()
+            .unwrap()
+            .contains("Certificates & secrets"));
         let s = e.service().unwrap();
         assert_eq!(s.code.as_deref(), Some("invalid_client"));
         assert_eq!(s.aadsts.as_deref(), Some("AADSTS7000215"));
@@ -239,17 +253,29 @@ mod tests {
 
     #[test]
     fn error_codes_fallback_and_unknown_code() {
-        let e = signin_error("X", 400, br#"{"error":"invalid_request","error_description":"odd","error_codes":["90002"]}"#);
+        let e = signin_error(
+            "X",
+            400,
+            br#"{"error":"invalid_request","error_description":"odd","error_codes":["90002"]}"#,
+        );
         assert_eq!(e.service().unwrap().aadsts.as_deref(), Some("AADSTS90002"));
         assert!(e.message().contains("tenant was not found"));
-        let e = signin_error("X", 400, br#"{"error":"invalid_grant","error_description":"AADSTS123: new thing"}"#);
+        let e = signin_error(
+            "X",
+            400,
+            br#"{"error":"invalid_grant","error_description":"AADSTS123: new thing"}"#,
+        );
         assert!(e.message().contains("AADSTS123") && e.message().contains("new thing"));
         assert!(e.recommended_action().is_none());
     }
 
     #[test]
     fn managed_identity_shapes() {
-        let e = signin_error("MI", 400, br#"{"statusCode":400,"message":"No managed identity found"}"#);
+        let e = signin_error(
+            "MI",
+            400,
+            br#"{"statusCode":400,"message":"No managed identity found"}"#,
+        );
         assert_eq!(e.kind(), ErrorKind::Authentication);
         assert!(e.message().contains("No managed identity found"));
         let e = signin_error("MI", 502, b"<html>bad gateway</html>");

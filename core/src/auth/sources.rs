@@ -66,7 +66,9 @@ pub fn build_with(
             // cannot set the native process environment can pass it this way.
             if !secret.is_empty() {
                 let text = std::str::from_utf8(&secret).map_err(|_| {
-                    Error::invalid_argument("The managed identity header (secret bytes) is not UTF-8 text.")
+                    Error::invalid_argument(
+                        "The managed identity header (secret bytes) is not UTF-8 text.",
+                    )
                 })?;
                 env.identity_header = Some(Zeroizing::new(text.trim().to_string()));
             }

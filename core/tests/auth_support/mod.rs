@@ -94,12 +94,17 @@ pub fn token(source: &dyn TokenSource, events: &Events) -> Result<AccessToken> {
 
 /// Requests the emulator logged on a route family (`token`, `msi`, `graph`).
 pub fn requests_on(emu: &Emulator, route: &str) -> Vec<RecordedRequest> {
-    emu.requests().into_iter().filter(|r| r.route == route).collect()
+    emu.requests()
+        .into_iter()
+        .filter(|r| r.route == route)
+        .collect()
 }
 
 /// A fixture's path.
 pub fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// A fixture's bytes.
@@ -123,9 +128,7 @@ pub fn jwt_part(token: &str, index: usize) -> serde_json::Value {
 }
 
 /// The error of a factory call that must fail (token sources have no `Debug` through `dyn`).
-pub fn build_error(
-    r: photo_policy_core::Result<Arc<dyn TokenSource>>,
-) -> photo_policy_core::Error {
+pub fn build_error(r: photo_policy_core::Result<Arc<dyn TokenSource>>) -> photo_policy_core::Error {
     match r {
         Ok(_) => panic!("expected the token source to be refused"),
         Err(e) => e,
