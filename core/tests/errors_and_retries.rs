@@ -250,14 +250,30 @@ fn slow_body_counts_against_the_total_timeout() {
     assert_eq!(err.kind(), ErrorKind::Timeout, "{}", err.message());
 }
 
-fn cancel_after(ctx: &photo_policy_core::client::CallContext, ms: u64) -> Instant {
+/// Cancels `ctx` after `ms` from another thread; the returned cell holds when it really did.
+fn cancel_after(
+    ctx: &photo_policy_core::client::CallContext,
+    ms: u64,
+) -> std::sync::Arc<std::sync::Mutex<Option<Instant>>> {
     let cancel = ctx.cancel.clone();
-    let at = Instant::now() + Duration::from_millis(ms);
+    let at = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let at2 = at.clone();
     std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(ms));
+        *at2.lock().unwrap() = Some(Instant::now());
         cancel.cancel();
     });
     at
+}
+
+/// How long after the cancel the call returned.
+fn latency_since(cancelled: &std::sync::Mutex<Option<Instant>>) -> Duration {
+    let returned = Instant::now();
+    let at = cancelled
+        .lock()
+        .unwrap()
+        .expect("the call returned before it was cancelled");
+    returned.saturating_duration_since(at)
 }
 
 #[test]
@@ -269,7 +285,7 @@ fn cancel_during_retry_after_wait_returns_promptly() {
     let ctx = env.ctx();
     let cancelled_at = cancel_after(&ctx, 300);
     let err = block_on(env.client.get(&ctx)).unwrap_err();
-    let late = Instant::now().saturating_duration_since(cancelled_at);
+    let late = latency_since(&cancelled_at);
     assert_eq!(err.kind(), ErrorKind::Cancelled);
     assert!(
         late < Duration::from_millis(200),
@@ -287,7 +303,11 @@ fn cancel_during_a_slow_body_returns_promptly() {
     let cancelled_at = cancel_after(&ctx, 300);
     let err = block_on(env.client.get(&ctx)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Cancelled);
-    assert!(Instant::now().saturating_duration_since(cancelled_at) < Duration::from_millis(200));
+    let late = latency_since(&cancelled_at);
+    assert!(
+        late < Duration::from_millis(200),
+        "returned {late:?} after cancel"
+    );
 }
 
 #[test]
@@ -354,6 +374,12 @@ fn connection_refused_is_a_network_error_after_retries() {
 
 /// Serves one canned HTTP answer to every connection on loopback.
 fn canned_server(response: &'static str) -> String {
+    canned_server_by_method(move |_| response.to_string())
+}
+
+/// Serves, on loopback, the answer `answer(method)` gives for each request's method.
+fn canned_server_by_method(answer: impl Fn(&str) -> String + Send + Sync + 'static) -> String {
+    let answer = std::sync::Arc::new(answer);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -363,6 +389,7 @@ fn canned_server(response: &'static str) -> String {
             let Ok((mut sock, _)) = listener.accept().await else {
                 return;
             };
+            let answer = answer.clone();
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 8192];
                 let mut seen = Vec::new();
@@ -372,12 +399,49 @@ fn canned_server(response: &'static str) -> String {
                         Ok(n) => seen.extend_from_slice(&buf[..n]),
                     }
                 }
-                let _ = sock.write_all(response.as_bytes()).await;
+                let head = String::from_utf8_lossy(&seen).to_string();
+                let method = head.split(' ').next().unwrap_or("").to_string();
+                let _ = sock.write_all(answer(&method).as_bytes()).await;
                 let _ = sock.shutdown().await;
             });
         }
     });
     url
+}
+
+fn json_answer(status: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[test]
+fn reset_that_does_not_take_is_not_verified() {
+    // A service that accepts PATCH and DELETE but keeps the old values.
+    let url = canned_server_by_method(|method| match method {
+        "GET" => json_answer("200 OK", r#"{"source":"cloud","allowedRoles":[]}"#),
+        _ => "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n".to_string(),
+    });
+    let config = ClientConfig {
+        graph_endpoint: Some(url),
+        allow_insecure_loopback: true,
+        ..Default::default()
+    };
+    let client = PolicyClient::new(config, secret("opaque")).unwrap();
+    let events = std::sync::Arc::new(Collect::default());
+    let ctx = photo_policy_core::client::CallContext::with_events(events.clone());
+    let err = block_on(client.reset(&ctx)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ResetNotVerified);
+    assert!(err.message().contains("Source: cloud"), "{}", err.message());
+    assert!(err.message().contains("after DELETE"), "{}", err.message());
+    let methods: Vec<String> = events
+        .lines(EventLevel::Verbose)
+        .iter()
+        .filter(|l| l.contains(" → "))
+        .map(|l| l.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(methods, ["GET", "PATCH", "GET", "DELETE", "GET"]);
 }
 
 #[test]
