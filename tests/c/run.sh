@@ -5,6 +5,7 @@
 #   tests/c/run.sh [debug|release] leak [N]     N (default 10000) get calls through the ABI
 #   PUP_VALGRIND=1 tests/c/run.sh ...           run the program under valgrind
 #                                               (--leak-check=full, definite leaks are errors)
+#   PUP_SKIP_CARGO=1 tests/c/run.sh ...         reuse the already built library and emulator
 #
 # Builds the library (cdylib) and the emulator binary, starts `graph-emulator --port 0`, mints an
 # access token with curl through the control API, runs tests/c/build/<profile>/abi_test, and
@@ -27,8 +28,10 @@ esac
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 
-cargo build -p photo_update_policy --lib "${CARGO_PROFILE[@]}"
-cargo build -p graph_emulator --bin graph-emulator "${CARGO_PROFILE[@]}"
+if [[ "${PUP_SKIP_CARGO:-0}" != "1" ]]; then
+  cargo build -p photo_update_policy --lib "${CARGO_PROFILE[@]}"
+  cargo build -p graph_emulator --bin graph-emulator "${CARGO_PROFILE[@]}"
+fi
 make -s -C tests/c PROFILE="$PROFILE"
 
 WORK="$(mktemp -d)"
