@@ -6,10 +6,6 @@ namespace PhotoUpdatePolicy.Commands
     /// <summary>Texts shared by the cmdlets that change the policy.</summary>
     internal static class PolicyText
     {
-        /// <summary>The reminder after any real change (documented propagation delay).</summary>
-        internal const string PropagationWarning =
-            "Photo update policy changes can take up to 24 hours to apply across Microsoft 365.";
-
         /// <summary>A one-line description of a policy for Verbose and ShouldProcess texts.</summary>
         internal static string Describe(Policy policy) =>
             $"Source={policy.Source}; AllowedRoles={(policy.EveryoneCanChangePhoto ? "(none: every user can change their own photo)" : string.Join(", ", policy.AllowedRoles.Select(r => r.ToString())))}";

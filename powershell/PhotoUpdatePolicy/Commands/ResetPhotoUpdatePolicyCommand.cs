@@ -39,7 +39,7 @@ namespace PhotoUpdatePolicy.Commands
                     Native.InvokeJson((CallContextHandle ctx, out ResultHandle r, out ErrorHandle e) => PlanDefault(client, ctx, out r, out e)),
                     "a plan");
                 Policy before = Policy.FromJson(plan["before"]);
-                PolicyChange[] planned = PolicyChange.FromJson(JsonTree.List(plan, "changes"));
+                PolicyChange[] planned = PolicyChange.FromJson(JsonTree.List(plan, "changes"), before);
                 string tenant = TenantLabel(before.TenantId);
 
                 if (!JsonTree.Bool(plan, "hasChanges"))
@@ -76,11 +76,7 @@ namespace PhotoUpdatePolicy.Commands
                     WriteWarning($"The reset of {tenant} could not be verified by reading the policy back: now {PolicyText.Describe(current)}.");
                 }
 
-                if (method != "AlreadyDefault")
-                {
-                    WriteWarning(PolicyText.PropagationWarning);
-                }
-
+                // The 24-hour propagation warning after a write comes from the core as an event.
                 if (PassThru)
                 {
                     WriteObject(new PolicyResetResult(current, previous, planned, method, verified));

@@ -91,7 +91,7 @@ namespace PhotoUpdatePolicy.Commands
                 Policy before = Policy.FromJson(plan["before"]);
                 string tenant = TenantLabel(before.TenantId);
                 string description = JsonTree.String(plan, "description") ?? string.Empty;
-                PolicyChange[] planned = PolicyChange.FromJson(JsonTree.List(plan, "changes"));
+                PolicyChange[] planned = PolicyChange.FromJson(JsonTree.List(plan, "changes"), before, Policy.FromJson(plan["after"]));
 
                 if (!JsonTree.Bool(plan, "hasChanges"))
                 {
@@ -120,14 +120,12 @@ namespace PhotoUpdatePolicy.Commands
                 Policy previous = Policy.FromJson(applied["previous"]);
                 Policy current = Policy.FromJson(applied["current"]);
                 Dictionary<string, object?> appliedPlan = JsonTree.Object(applied, "plan") ?? plan;
-                PolicyChange[] changes = PolicyChange.FromJson(JsonTree.List(appliedPlan, "changes"));
+                PolicyChange[] changes = PolicyChange.FromJson(JsonTree.List(appliedPlan, "changes"), previous, current);
                 bool wrote = JsonTree.Bool(applied, "applied");
 
-                if (wrote)
-                {
-                    WriteWarning(PolicyText.PropagationWarning);
-                }
-                else
+                // After a write the core itself warns that changes take up to 24 hours to apply
+                // (a warning event, relayed above), so the cmdlet does not repeat it.
+                if (!wrote)
                 {
                     WriteVerbose($"The photo update policy of {tenant} already matched when the change was applied: nothing was written.");
                 }

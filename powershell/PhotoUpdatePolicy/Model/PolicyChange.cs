@@ -34,8 +34,24 @@ namespace PhotoUpdatePolicy
             _ => value.ToString() ?? string.Empty,
         };
 
-        internal static PolicyChange[] FromJson(List<object?> changes)
+        /// <summary>
+        /// Reads the plan's changes. Role lists arrive as template IDs; <paramref name="policies"/>
+        /// (the plan's before and after) give their display names.
+        /// </summary>
+        internal static PolicyChange[] FromJson(List<object?> changes, params Policy[] policies)
         {
+            var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (Policy policy in policies)
+            {
+                foreach (RoleRef role in policy.AllowedRoles)
+                {
+                    if (role.Name != null)
+                    {
+                        names[role.Id] = role.Name;
+                    }
+                }
+            }
+
             var result = new List<PolicyChange>();
             foreach (object? item in changes)
             {
@@ -44,8 +60,8 @@ namespace PhotoUpdatePolicy
                     string property = JsonTree.String(c, "property") ?? string.Empty;
                     result.Add(new PolicyChange(
                         PascalCase(property),
-                        Value(property, c.TryGetValue("before", out object? b) ? b : null),
-                        Value(property, c.TryGetValue("after", out object? a) ? a : null)));
+                        Value(property, c.TryGetValue("before", out object? b) ? b : null, names),
+                        Value(property, c.TryGetValue("after", out object? a) ? a : null, names)));
                 }
             }
 
@@ -53,7 +69,7 @@ namespace PhotoUpdatePolicy
         }
 
         // Sources read the same way as on a Policy; role lists become their display names.
-        private static object? Value(string property, object? value)
+        private static object? Value(string property, object? value, Dictionary<string, string> names)
         {
             if (string.Equals(property, "source", StringComparison.OrdinalIgnoreCase) && (value == null || value is string))
             {
@@ -62,20 +78,21 @@ namespace PhotoUpdatePolicy
 
             if (value is List<object?> list)
             {
-                var names = new List<string>();
+                var shown = new List<string>();
                 foreach (object? entry in list)
                 {
                     if (entry is Dictionary<string, object?> role)
                     {
-                        names.Add(JsonTree.String(role, "name") ?? JsonTree.String(role, "id") ?? string.Empty);
+                        shown.Add(JsonTree.String(role, "name") ?? JsonTree.String(role, "id") ?? string.Empty);
                     }
                     else
                     {
-                        names.Add(JsonTree.Scalar(entry) ?? string.Empty);
+                        string id = JsonTree.Scalar(entry) ?? string.Empty;
+                        shown.Add(names.TryGetValue(id, out string? name) ? name : id);
                     }
                 }
 
-                return names.ToArray();
+                return shown.ToArray();
             }
 
             return JsonTree.ToPowerShell(value);

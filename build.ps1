@@ -1,0 +1,343 @@
+<#
+.SYNOPSIS
+The one entry point that builds, tests and demonstrates PhotoUpdatePolicy (CI runs exactly this).
+
+.DESCRIPTION
+Run it with the pinned PowerShell (a .NET local tool), so a fresh machine needs only the .NET SDK
+and Rust:
+
+    dotnet tool restore && dotnet pwsh -NoProfile -File ./build.ps1 -Task Test
+
+Tasks:
+  Build  cargo build --release (native library + Graph emulator), header check, dotnet build of the
+         module (net8.0 and net472), module folder assembled in out/PhotoUpdatePolicy, help.
+  Test   Build, then cargo test --workspace, the C ABI tests (tests/c/run.sh), the help check, and
+         Pester against the assembled module in a fresh pwsh. Prints "N passed, N failed" last and
+         exits non-zero on any failure.
+  Run    Build, start the Graph emulator, mint a token, and show Get -> Set (-WhatIf, then real) ->
+         Get -> Reset as an admin would see them. With -AccessToken it runs against that real
+         tenant instead (Set and Reset then ask for confirmation).
+  Clean  Removes out/, the .NET bin/obj folders and this workspace's own cargo artifacts (compiled
+         dependencies are kept so the next build is quick).
+
+.EXAMPLE
+dotnet pwsh -NoProfile -File ./build.ps1 -Task Run
+
+.EXAMPLE
+dotnet pwsh -NoProfile -File ./build.ps1 -Task Run -AccessToken (Get-AzAccessToken -ResourceUrl https://graph.microsoft.com -AsSecureString).Token
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Run', 'Clean')]
+    [string] $Task = 'Build',
+
+    # Run only: a Microsoft Graph access token for a real tenant (SecureString or string).
+    [object] $AccessToken,
+
+    # Run only: the real tenant's ID or domain (defaults to the token's tenant).
+    [string] $TenantId,
+
+    # Run only: the real tenant's cloud.
+    [ValidateSet('Global', 'USGov', 'USGovDoD', 'China')]
+    [string] $Environment = 'Global'
+)
+
+Set-StrictMode -Version 3.0
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+
+$Root = $PSScriptRoot
+$OutDir = Join-Path $Root 'out'
+$ModuleDir = Join-Path $OutDir 'PhotoUpdatePolicy'
+$ProjectFile = Join-Path $Root 'powershell/PhotoUpdatePolicy/PhotoUpdatePolicy.csproj'
+$ModuleSources = Join-Path $Root 'powershell/module'
+$CommittedHeader = Join-Path $Root 'ffi/include/photo_update_policy.h'
+$HelpScript = Join-Path $Root 'tools/help/Build-Help.ps1'
+$ExeSuffix = if ($IsWindows) { '.exe' } else { '' }
+$EmulatorPath = Join-Path $Root "target/release/graph-emulator$ExeSuffix"
+
+function Write-Step([string] $Message) {
+    Write-Host ''
+    Write-Host "==> $Message" -ForegroundColor Cyan
+}
+
+function Assert-Command([string] $Name, [string] $Hint) {
+    if (-not (Get-Command $Name -ErrorAction SilentlyContinue)) {
+        throw "'$Name' was not found on PATH. $Hint"
+    }
+}
+
+# Runs a native command, echoing its output; throws with the command line when it fails.
+function Invoke-Tool {
+    param([Parameter(Mandatory)] [string] $FilePath, [string[]] $Arguments = @())
+    Write-Host "   $FilePath $($Arguments -join ' ')" -ForegroundColor DarkGray
+    & $FilePath @Arguments
+    if ($LASTEXITCODE -ne 0) {
+        throw "'$FilePath $($Arguments -join ' ')' failed with exit code $LASTEXITCODE."
+    }
+}
+
+# Runs a native command, streaming its output (stdout and stderr) to the host, and returns the
+# exit code and the output lines so a caller can read test counts from them.
+function Invoke-Captured {
+    param([Parameter(Mandatory)] [string] $FilePath, [string[]] $Arguments = @())
+    Write-Host "   $FilePath $($Arguments -join ' ')" -ForegroundColor DarkGray
+    $lines = New-Object System.Collections.Generic.List[string]
+    $ErrorActionPreference = 'Continue'
+    & $FilePath @Arguments 2>&1 | ForEach-Object {
+        $line = "$_"
+        $lines.Add($line)
+        Write-Host $line
+    }
+    [pscustomobject]@{ ExitCode = $LASTEXITCODE; Lines = $lines }
+}
+
+# The PowerShell running this script, for fresh child sessions (`dotnet pwsh` runs pwsh.dll).
+function Get-PwshCommand {
+    $process = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
+        return @($process, (Join-Path $PSHOME 'pwsh.dll'))
+    }
+    @($process)
+}
+
+function Invoke-FreshPwsh {
+    param([Parameter(Mandatory)] [string[]] $Arguments, [switch] $Captured)
+    $pwsh = @(Get-PwshCommand)
+    $all = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive') + $Arguments
+    if ($Captured) { return Invoke-Captured -FilePath $pwsh[0] -Arguments $all }
+    Invoke-Tool -FilePath $pwsh[0] -Arguments $all
+}
+
+# The one version number: [workspace.package] version in the root Cargo.toml.
+function Get-ProjectVersion {
+    $section = $null
+    foreach ($line in Get-Content -LiteralPath (Join-Path $Root 'Cargo.toml')) {
+        if ($line -match '^\s*\[(.+)\]\s*$') { $section = $Matches[1].Trim(); continue }
+        if ($section -eq 'workspace.package' -and $line -match '^\s*version\s*=\s*"([^"]+)"') {
+            $version = $Matches[1]
+            if ($version -notmatch '^\d+\.\d+\.\d+$') {
+                throw "Cargo.toml [workspace.package] version '$version' is not MAJOR.MINOR.PATCH, which PowerShell manifests need."
+            }
+            return $version
+        }
+    }
+    throw "No version found in Cargo.toml [workspace.package]."
+}
+
+function Get-NativeRid {
+    $arch = switch ([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture) {
+        'X64' { 'x64' } 'Arm64' { 'arm64' } default { throw "Unsupported architecture: $_" }
+    }
+    $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+    "$os-$arch"
+}
+
+function Get-NativeFileName {
+    if ($IsWindows) { 'photo_update_policy.dll' } elseif ($IsMacOS) { 'libphoto_update_policy.dylib' } else { 'libphoto_update_policy.so' }
+}
+
+# The header build.rs generated in the release build must equal the committed one.
+function Test-Header {
+    if (-not (Test-Path -LiteralPath $CommittedHeader)) {
+        throw "The committed header $CommittedHeader is missing: generate it with 'PUP_UPDATE_HEADER=1 cargo build -p photo_update_policy' and commit it."
+    }
+    $generated = Get-ChildItem -Path (Join-Path $Root 'target/release/build') -Filter 'photo_update_policy.h' -Recurse -ErrorAction SilentlyContinue |
+        Where-Object { $_.Directory.Name -eq 'out' -and $_.Directory.Parent.Name -like 'photo_update_policy-*' } |
+        Sort-Object LastWriteTimeUtc -Descending | Select-Object -First 1
+    if (-not $generated) { throw 'cargo build did not generate photo_update_policy.h (build.rs runs cbindgen).' }
+    $a = (Get-Content -LiteralPath $generated.FullName -Raw) -replace "`r`n", "`n"
+    $b = (Get-Content -LiteralPath $CommittedHeader -Raw) -replace "`r`n", "`n"
+    if ($a -ne $b) {
+        throw "ffi/include/photo_update_policy.h is out of date with ffi/: regenerate it with 'PUP_UPDATE_HEADER=1 cargo build -p photo_update_policy', review and commit it."
+    }
+    Write-Host '   header matches the generated one'
+}
+
+function Invoke-Build {
+    Assert-Command 'cargo' 'Install Rust (https://rustup.rs); offline machines run ../shared/rust-vendor/setup.sh first.'
+    Assert-Command 'dotnet' 'Install the .NET SDK 8 or later.'
+    $version = Get-ProjectVersion
+
+    Write-Step "cargo build --release (native library and Graph emulator), version $version"
+    Invoke-Tool cargo @('build', '--release', '-p', 'photo_update_policy', '-p', 'graph_emulator')
+
+    Write-Step 'Header check'
+    Test-Header
+
+    Write-Step 'dotnet build (net8.0, net472)'
+    Invoke-Tool dotnet @('build', $ProjectFile, '-c', 'Release', '--nologo', '-v', 'quiet', "-p:Version=$version")
+
+    Write-Step "Assembling $ModuleDir"
+    if (Test-Path -LiteralPath $ModuleDir) { Remove-Item -LiteralPath $ModuleDir -Recurse -Force }
+    $rid = Get-NativeRid
+    $nativeName = Get-NativeFileName
+    $nativeSource = Join-Path $Root "target/release/$nativeName"
+    if (-not (Test-Path -LiteralPath $nativeSource)) { throw "The native library $nativeSource was not built." }
+    foreach ($tfm in 'net8.0', 'net472') {
+        $dll = Join-Path $Root "powershell/PhotoUpdatePolicy/bin/Release/$tfm/PhotoUpdatePolicy.dll"
+        if (-not (Test-Path -LiteralPath $dll)) { throw "dotnet build did not produce $dll." }
+        $lib = New-Item -ItemType Directory -Force -Path (Join-Path $ModuleDir "lib/$tfm")
+        Copy-Item -LiteralPath $dll -Destination $lib
+    }
+    $nativeDir = New-Item -ItemType Directory -Force -Path (Join-Path $ModuleDir "runtimes/$rid/native")
+    Copy-Item -LiteralPath $nativeSource -Destination $nativeDir
+    Copy-Item -LiteralPath (Join-Path $ModuleSources 'PhotoUpdatePolicy.psm1') -Destination $ModuleDir
+    Copy-Item -LiteralPath (Join-Path $ModuleSources 'PhotoUpdatePolicy.format.ps1xml') -Destination $ModuleDir
+    $manifest = Get-Content -LiteralPath (Join-Path $ModuleSources 'PhotoUpdatePolicy.psd1') -Raw
+    $stamped = $manifest -replace "ModuleVersion(\s*)=(\s*)'[^']*'", "ModuleVersion`$1=`$2'$version'"
+    if ($stamped -eq $manifest -and $manifest -notmatch "ModuleVersion\s*=\s*'$([regex]::Escape($version))'") {
+        throw 'Could not stamp ModuleVersion into the manifest.'
+    }
+    Set-Content -LiteralPath (Join-Path $ModuleDir 'PhotoUpdatePolicy.psd1') -Value $stamped -NoNewline -Encoding utf8
+    foreach ($file in 'LICENSE', 'README.md') {
+        $path = Join-Path $Root $file
+        if (Test-Path -LiteralPath $path) { Copy-Item -LiteralPath $path -Destination $ModuleDir }
+    }
+    $null = Test-ModuleManifest -Path (Join-Path $ModuleDir 'PhotoUpdatePolicy.psd1')
+
+    if (Test-Path -LiteralPath $HelpScript) {
+        Write-Step 'Help (MAML and about topics)'
+        Invoke-FreshPwsh @('-File', $HelpScript, '-ModuleFolder', $ModuleDir)
+    }
+    Write-Host "   module ready: $ModuleDir ($rid)"
+}
+
+# Sums "test result: ok. N passed; M failed" lines of cargo test.
+function Get-CargoCounts([string[]] $Lines) {
+    $passed = 0; $failed = 0
+    foreach ($line in $Lines) {
+        if ($line -match 'test result: \w+\. (\d+) passed; (\d+) failed') {
+            $passed += [int]$Matches[1]; $failed += [int]$Matches[2]
+        }
+    }
+    @($passed, $failed)
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $suites = New-Object System.Collections.Generic.List[object]
+    function Add-Suite([string] $Name, [int] $Passed, [int] $Failed, [string] $Note = '') {
+        $suites.Add([pscustomobject]@{ Suite = $Name; Passed = $Passed; Failed = $Failed; Note = $Note })
+    }
+
+    Write-Step 'cargo test --workspace'
+    $cargo = Invoke-Captured cargo @('test', '--workspace')
+    $passed, $failed = Get-CargoCounts $cargo.Lines
+    if ($cargo.ExitCode -ne 0 -and $failed -eq 0) { $failed = 1 }  # e.g. a compile error: no counts
+    Add-Suite 'cargo test' $passed $failed ($(if ($cargo.ExitCode) { "exit $($cargo.ExitCode)" } else { '' }))
+
+    $cRunner = Join-Path $Root 'tests/c/run.sh'
+    if ((Test-Path -LiteralPath $cRunner) -and -not $IsWindows) {
+        Write-Step 'C ABI tests (tests/c/run.sh release)'
+        $c = Invoke-Captured bash @($cRunner, 'release')
+        $counts = $c.Lines | Where-Object { $_ -match '^(?:\w+: )?(\d+) passed, (\d+) failed' } | Select-Object -Last 1
+        if ($counts -and $counts -match '(\d+) passed, (\d+) failed') {
+            $cp = [int]$Matches[1]; $cf = [int]$Matches[2]
+        } else { $cp = 0; $cf = 0 }
+        if ($c.ExitCode -ne 0 -and $cf -eq 0) { $cf = 1 }
+        Add-Suite 'C ABI' $cp $cf ($(if ($c.ExitCode) { "exit $($c.ExitCode)" } else { '' }))
+    }
+
+    if (Test-Path -LiteralPath $HelpScript) {
+        Write-Step 'Help check (markdown, MAML and cmdlets agree)'
+        $h = Invoke-FreshPwsh -Captured @('-File', $HelpScript, '-ModuleFolder', $ModuleDir, '-Check')
+        if ($h.ExitCode -eq 0) { Add-Suite 'help check' 1 0 } else { Add-Suite 'help check' 0 1 "exit $($h.ExitCode)" }
+    }
+
+    Write-Step 'Pester against the assembled module (fresh pwsh)'
+    $pester = Get-PesterModule
+    $resultDir = New-Item -ItemType Directory -Force -Path (Join-Path $OutDir 'test-results')
+    $countsFile = Join-Path $resultDir 'pester-counts.json'
+    if (Test-Path -LiteralPath $countsFile) { Remove-Item -LiteralPath $countsFile }
+    $p = Invoke-FreshPwsh -Captured @('-File', (Join-Path $Root 'tests/pester/Invoke-PesterTests.ps1'),
+        '-PesterModule', $pester, '-ModuleFolder', $ModuleDir, '-EmulatorPath', $EmulatorPath,
+        '-CountsFile', $countsFile, '-ResultFile', (Join-Path $resultDir 'pester.xml'))
+    if (Test-Path -LiteralPath $countsFile) {
+        $pc = Get-Content -LiteralPath $countsFile -Raw | ConvertFrom-Json
+        $pf = [int]$pc.Failed
+        if ($p.ExitCode -ne 0 -and $pf -eq 0) { $pf = 1 }
+        Add-Suite 'Pester' ([int]$pc.Passed) $pf ($(if ([int]$pc.Skipped) { "$($pc.Skipped) skipped" } else { '' }))
+    } else {
+        Add-Suite 'Pester' 0 1 "did not run to the end (exit $($p.ExitCode))"
+    }
+
+    Write-Host ''
+    Write-Host ($suites | Format-Table -AutoSize | Out-String).TrimEnd()
+    $totalPassed = ($suites | Measure-Object Passed -Sum).Sum
+    $totalFailed = ($suites | Measure-Object Failed -Sum).Sum
+    Write-Host ''
+    Write-Host "$totalPassed passed, $totalFailed failed"
+    if ($totalFailed -gt 0) { exit 1 }
+}
+
+# Pester 6.2.0 from NuGet (tests/tools/Pester restores it into the package cache).
+function Get-PesterModule {
+    Invoke-Tool dotnet @('restore', (Join-Path $Root 'tests/tools/Pester/Pester.Restore.csproj'), '--nologo', '-v', 'quiet')
+    $packages = $env:NUGET_PACKAGES
+    if (-not $packages) {
+        $line = & dotnet nuget locals global-packages --list | Select-Object -First 1
+        $packages = ($line -replace '^\s*global-packages:\s*', '').Trim()
+    }
+    $manifest = Join-Path $packages 'pester/6.2.0/tools/Pester.psd1'
+    if (-not (Test-Path -LiteralPath $manifest)) { throw "Pester 6.2.0 was restored but $manifest does not exist." }
+    $manifest
+}
+
+function Invoke-Run {
+    Invoke-Build
+    $demo = Join-Path $Root 'tests/tools/Show-PhotoUpdatePolicy.ps1'
+    $arguments = @('-File', $demo, '-ModuleFolder', $ModuleDir, '-EmulatorPath', $EmulatorPath, '-Environment', $Environment)
+    if ($TenantId) { $arguments += @('-TenantId', $TenantId) }
+    if ($null -ne $AccessToken) {
+        # The token reaches the child through an environment variable, never the command line
+        # (which other users of the machine can read).
+        $plain = if ($AccessToken -is [securestring]) {
+            [System.Net.NetworkCredential]::new('', $AccessToken).Password
+        } else { [string]$AccessToken }
+        $env:PHOTOPOLICY_DEMO_ACCESS_TOKEN = $plain
+        try {
+            Write-Step "Get -> Set -> Get -> Reset against the real tenant ($Environment)"
+            # Interactive: Set and Reset ask for confirmation, so no -NonInteractive here.
+            $pwsh = @(Get-PwshCommand)
+            $all = @($pwsh | Select-Object -Skip 1) + @('-NoProfile') + $arguments + @('-RealTenant')
+            Invoke-Tool -FilePath $pwsh[0] -Arguments $all
+        } finally {
+            Remove-Item Env:PHOTOPOLICY_DEMO_ACCESS_TOKEN -ErrorAction SilentlyContinue
+        }
+        return
+    }
+    Write-Step 'Get -> Set -> Get -> Reset against the Graph emulator'
+    Invoke-FreshPwsh $arguments
+}
+
+function Invoke-Clean {
+    Write-Step 'Clean'
+    foreach ($path in @($OutDir,
+            (Join-Path $Root 'powershell/PhotoUpdatePolicy/bin'), (Join-Path $Root 'powershell/PhotoUpdatePolicy/obj'),
+            (Join-Path $Root 'tests/tools/Pester/bin'), (Join-Path $Root 'tests/tools/Pester/obj'))) {
+        if (Test-Path -LiteralPath $path) { Remove-Item -LiteralPath $path -Recurse -Force; Write-Host "   removed $path" }
+    }
+    if (Get-Command cargo -ErrorAction SilentlyContinue) {
+        Invoke-Tool cargo @('clean', '-p', 'photo_update_policy', '-p', 'photo_policy_core', '-p', 'graph_emulator')
+    }
+}
+
+$started = [System.Diagnostics.Stopwatch]::StartNew()
+Push-Location $Root
+try {
+    switch ($Task) {
+        'Build' { Invoke-Build }
+        'Test' { Invoke-Test }
+        'Run' { Invoke-Run }
+        'Clean' { Invoke-Clean }
+    }
+    Write-Host ''
+    Write-Host ("{0} finished in {1:mm\:ss}." -f $Task, $started.Elapsed)
+} catch {
+    Write-Host ''
+    Write-Host "build.ps1 -Task ${Task} failed: $($_.Exception.Message)" -ForegroundColor Red
+    exit 1
+} finally {
+    Pop-Location
+}

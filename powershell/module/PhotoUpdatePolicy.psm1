@@ -1,0 +1,25 @@
+# Root module: loads the assembly built for this edition of PowerShell. A script root module is
+# the simplest way to pick between lib/net8.0 (PowerShell 7.4+, .NET 8+) and lib/net472 (Windows
+# PowerShell 5.1) from one manifest; the binary module does the rest (its IModuleAssemblyInitializer
+# loads the native library from runtimes/<rid>/native/ and checks its ABI version, so a broken
+# install fails right here, at Import-Module).
+if ($PSEdition -eq 'Core') {
+    if ($PSVersionTable.PSVersion -lt [version]'7.4') {
+        throw "PhotoUpdatePolicy needs PowerShell 7.4 or later (running $($PSVersionTable.PSVersion)), or Windows PowerShell 5.1."
+    }
+    $framework = 'net8.0'
+} else {
+    $framework = 'net472'
+}
+
+$binaryModule = Import-Module -Name (Join-Path $PSScriptRoot "lib/$framework/PhotoUpdatePolicy.dll") -PassThru -ErrorAction Stop
+
+# Removing this module removes the binary module too.
+$ExecutionContext.SessionState.Module.OnRemove = { Remove-Module -ModuleInfo $binaryModule -ErrorAction SilentlyContinue }.GetNewClosure()
+
+Export-ModuleMember -Cmdlet @(
+    'Get-PhotoUpdatePolicy'
+    'Set-PhotoUpdatePolicy'
+    'Reset-PhotoUpdatePolicy'
+    'Get-PhotoUpdatePolicyRole'
+)
