@@ -2,6 +2,10 @@
 //! Automation (`X-IDENTITY-HEADER`), Azure VM IMDS (`Metadata: true`, every value a string) and
 //! Azure Arc (a `.key` file challenge). Tokens are app tokens with the configured roles.
 
+// Handlers return an error answer as `Err(Response)`: it is built at most once per request and
+// returned straight to axum, so boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -75,9 +79,9 @@ fn mint(
         if let Some(value) = params.get(*name).filter(|v| !v.is_empty()) {
             let found = mi.user_assigned.iter().find(|u| {
                 let field = match which {
-                    Selector::ClientId => Some(&u.client_id),
-                    Selector::PrincipalId => u.principal_id.as_ref(),
-                    Selector::ResourceId => u.resource_id.as_ref(),
+                    Selector::Client => Some(&u.client_id),
+                    Selector::Principal => u.principal_id.as_ref(),
+                    Selector::Resource => u.resource_id.as_ref(),
                 };
                 field.is_some_and(|f| f.eq_ignore_ascii_case(value))
             });
@@ -122,9 +126,9 @@ fn mint(
 
 #[derive(Clone, Copy)]
 enum Selector {
-    ClientId,
-    PrincipalId,
-    ResourceId,
+    Client,
+    Principal,
+    Resource,
 }
 
 /// `GET /msi/token`: App Service / Functions / Automation style.
@@ -161,10 +165,10 @@ pub async fn app_service(
         );
     }
     let selectors = [
-        ("client_id", Selector::ClientId),
-        ("principal_id", Selector::PrincipalId),
-        ("object_id", Selector::PrincipalId),
-        ("mi_res_id", Selector::ResourceId),
+        ("client_id", Selector::Client),
+        ("principal_id", Selector::Principal),
+        ("object_id", Selector::Principal),
+        ("mi_res_id", Selector::Resource),
     ];
     match mint(&state, &params, &selectors) {
         Ok(t) => {
@@ -233,9 +237,9 @@ pub async fn imds(
         return r;
     }
     let selectors = [
-        ("client_id", Selector::ClientId),
-        ("object_id", Selector::PrincipalId),
-        ("msi_res_id", Selector::ResourceId),
+        ("client_id", Selector::Client),
+        ("object_id", Selector::Principal),
+        ("msi_res_id", Selector::Resource),
     ];
     match mint(&state, &params, &selectors) {
         Ok(t) => string_answer(t),
@@ -312,7 +316,7 @@ pub async fn arc(
             resp
         }
         Some(sent) => {
-            if !state.lock().arc_secrets.iter().any(|s| *s == sent) {
+            if !state.lock().arc_secrets.contains(&sent) {
                 return imds_error(
                     StatusCode::UNAUTHORIZED,
                     "unauthorized",

@@ -2,6 +2,10 @@
 //! assertion, device code polling), the device code endpoint, and the discovery documents MSAL
 //! based clients fetch first. Errors come in AADSTS shape.
 
+// Handlers return an error answer as `Err(Response)`: it is built at most once per request and
+// returned straight to axum, so boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 

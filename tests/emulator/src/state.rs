@@ -331,7 +331,7 @@ pub enum DeviceCodeStatus {
     /// Waiting for the user.
     Pending,
     /// Approved; the token to hand out.
-    Approved(TokenSpec),
+    Approved(Box<TokenSpec>),
     /// The user declined.
     Declined,
     /// A token was already handed out.
@@ -575,7 +575,7 @@ impl State {
             None => DeviceCodeStatus::Declined,
             Some(a) => {
                 let tenant = a.tenant_id.clone().unwrap_or_else(|| entry.tenant.clone());
-                DeviceCodeStatus::Approved(TokenSpec {
+                DeviceCodeStatus::Approved(Box::new(TokenSpec {
                     tenant_id: tenant.clone(),
                     scp: Some(
                         a.scp
@@ -589,7 +589,7 @@ impl State {
                     cloud: None,
                     app_id: Some(entry.client_id.clone()),
                     upn: Some(a.upn.clone().unwrap_or_else(|| format!("admin@{tenant}"))),
-                })
+                }))
             }
         };
         Ok(())

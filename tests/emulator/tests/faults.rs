@@ -11,7 +11,11 @@ use serde_json::{json, Value};
 #[tokio::test]
 async fn throttle_with_and_without_retry_after_and_counts() {
     let (emu, token) = emu_with(Profile::default()).await;
-    emu.add_fault(Fault::new(FaultRoute::Graph, FaultKind::Throttle).times(2).retry_after(7));
+    emu.add_fault(
+        Fault::new(FaultRoute::Graph, FaultKind::Throttle)
+            .times(2)
+            .retry_after(7),
+    );
     for _ in 0..2 {
         let resp = get(&emu, &token).await;
         assert_eq!(resp.headers()["retry-after"], "7");
@@ -42,17 +46,40 @@ async fn method_filter_and_route_filter() {
     emu.add_fault(Fault::new(FaultRoute::Graph, FaultKind::Unavailable).method("PATCH"));
     emu.add_fault(Fault::new(FaultRoute::Token, FaultKind::Unavailable));
     assert_eq!(get(&emu, &token).await.status(), 200);
-    assert_eq!(patch(&emu, &token, json!({"source":"cloud"})).await.status(), 503);
-    assert_eq!(patch(&emu, &token, json!({"source":"cloud"})).await.status(), 503);
-    assert_eq!(emu.policy("t1"), json!({}), "a faulted PATCH changes nothing");
+    assert_eq!(
+        patch(&emu, &token, json!({"source":"cloud"}))
+            .await
+            .status(),
+        503
+    );
+    assert_eq!(
+        patch(&emu, &token, json!({"source":"cloud"}))
+            .await
+            .status(),
+        503
+    );
+    assert_eq!(
+        emu.policy("t1"),
+        json!({}),
+        "a faulted PATCH changes nothing"
+    );
     emu.clear_faults();
-    assert_eq!(patch(&emu, &token, json!({"source":"cloud"})).await.status(), 200);
+    assert_eq!(
+        patch(&emu, &token, json!({"source":"cloud"}))
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn latency_delays_the_answer() {
     let (emu, token) = emu_with(Profile::default()).await;
-    emu.add_fault(Fault::new(FaultRoute::Any, FaultKind::Latency).latency(400).times(1));
+    emu.add_fault(
+        Fault::new(FaultRoute::Any, FaultKind::Latency)
+            .latency(400)
+            .times(1),
+    );
     let t = Instant::now();
     assert_eq!(get(&emu, &token).await.status(), 200);
     assert!(t.elapsed() >= Duration::from_millis(400));
@@ -93,7 +120,11 @@ async fn truncated_and_malformed_json() {
 #[tokio::test]
 async fn slow_body_trickles_but_arrives_whole() {
     let (emu, token) = emu_with(Profile::default()).await;
-    emu.add_fault(Fault::new(FaultRoute::Graph, FaultKind::SlowBody).latency(600).times(1));
+    emu.add_fault(
+        Fault::new(FaultRoute::Graph, FaultKind::SlowBody)
+            .latency(600)
+            .times(1),
+    );
     let t = Instant::now();
     let resp = get(&emu, &token).await;
     assert_eq!(resp.status(), 200);
@@ -105,24 +136,48 @@ async fn slow_body_trickles_but_arrives_whole() {
 #[tokio::test]
 async fn faults_through_the_control_api_and_msi_route() {
     let emu = Emulator::start(Profile::default()).await;
-    emu.set_managed_identity(ManagedIdentity { tenant_id: "t1".into(), ..Default::default() });
+    emu.set_managed_identity(ManagedIdentity {
+        tenant_id: "t1".into(),
+        ..Default::default()
+    });
     let r = http()
         .post(format!("{}/_emulator/faults", emu.url()))
         .json(&json!({"route":"msi","kind":"throttle","count":1,"retryAfterSeconds":3}))
-        .send().await.unwrap();
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    let listed: Value = http().get(format!("{}/_emulator/faults", emu.url())).send().await.unwrap().json().await.unwrap();
+    let listed: Value = http()
+        .get(format!("{}/_emulator/faults", emu.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed[0]["remaining"], 1);
     let q = format!("{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://graph.microsoft.com", emu.url());
-    let r = http().get(&q).header("Metadata", "true").send().await.unwrap();
+    let r = http()
+        .get(&q)
+        .header("Metadata", "true")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 429);
     assert_eq!(r.headers()["retry-after"], "3");
-    let r = http().get(&q).header("Metadata", "true").send().await.unwrap();
+    let r = http()
+        .get(&q)
+        .header("Metadata", "true")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let bad = http()
         .post(format!("{}/_emulator/faults", emu.url()))
         .json(&json!({"route":"graph","kind":"explode"}))
-        .send().await.unwrap();
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), 400);
     let msg: Value = bad.json().await.unwrap();
     assert!(msg["error"].as_str().unwrap().contains("explode"));

@@ -27,12 +27,20 @@ async fn default_read_has_context_null_source_and_null_roles() {
 async fn patch_stores_exactly_and_answers_200_with_object() {
     let (emu, token) = emu_with(Profile::default()).await;
     let roles = json!([PEOPLE_ADMINISTRATOR, GLOBAL_ADMINISTRATOR]);
-    let resp = patch(&emu, &token, json!({"source": "cloud", "allowedRoles": roles})).await;
+    let resp = patch(
+        &emu,
+        &token,
+        json!({"source": "cloud", "allowedRoles": roles}),
+    )
+    .await;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["source"], "cloud");
     assert_eq!(body["allowedRoles"], roles);
-    assert_eq!(emu.policy("t1"), json!({"source": "cloud", "allowedRoles": roles}));
+    assert_eq!(
+        emu.policy("t1"),
+        json!({"source": "cloud", "allowedRoles": roles})
+    );
     // A later partial PATCH changes only what it names.
     patch(&emu, &token, json!({"source": "onPremises"})).await;
     let read: Value = get(&emu, &token).await.json().await.unwrap();
@@ -65,7 +73,10 @@ async fn client_request_id_is_echoed() {
         .unwrap();
     let body = assert_graph_error(err, 400, "BadRequest").await;
     assert_eq!(body["error"]["innerError"]["client-request-id"], "abc-123");
-    assert!(body["error"]["message"].as_str().unwrap().contains("'nope'"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("'nope'"));
 }
 
 #[tokio::test]
@@ -86,9 +97,17 @@ async fn validation_rejects_bad_shapes_roles_and_media_types() {
         assert_graph_error(resp, 400, "BadRequest").await;
     }
     // A GUID that is not an accepted role: 400 naming the role.
-    let resp = patch(&emu, &token, json!({"allowedRoles": [UNCONFIRMED_ROLES[0]]})).await;
+    let resp = patch(
+        &emu,
+        &token,
+        json!({"allowedRoles": [UNCONFIRMED_ROLES[0]]}),
+    )
+    .await;
     let body = assert_graph_error(resp, 400, "Request_BadRequest").await;
-    assert!(body["error"]["message"].as_str().unwrap().contains(UNCONFIRMED_ROLES[0]));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains(UNCONFIRMED_ROLES[0]));
     // Bad JSON and empty body.
     for raw in ["{\"source\":", ""] {
         let resp = http()
@@ -141,7 +160,10 @@ async fn tenants_are_isolated_by_tid() {
 #[tokio::test]
 async fn unknown_properties_set_through_control_are_read_back() {
     let (emu, token) = emu_with(Profile::default()).await;
-    emu.set_policy("t1", json!({"source": "cloud", "allowedRoles": {}, "futureThing": 7}));
+    emu.set_policy(
+        "t1",
+        json!({"source": "cloud", "allowedRoles": {}, "futureThing": 7}),
+    );
     let read: Value = get(&emu, &token).await.json().await.unwrap();
     assert_eq!(read["futureThing"], 7);
     assert_eq!(read["allowedRoles"], json!({}));
@@ -151,7 +173,12 @@ async fn unknown_properties_set_through_control_are_read_back() {
 async fn delete_resets_and_ref_suffix_is_accepted() {
     let (emu, token) = emu_with(Profile::default()).await;
     for path in [POLICY.to_string(), format!("{POLICY}/$ref")] {
-        patch(&emu, &token, json!({"source": "cloud", "allowedRoles": [PEOPLE_ADMINISTRATOR]})).await;
+        patch(
+            &emu,
+            &token,
+            json!({"source": "cloud", "allowedRoles": [PEOPLE_ADMINISTRATOR]}),
+        )
+        .await;
         let resp = http()
             .delete(format!("{}{path}", emu.url()))
             .bearer_auth(&token)
@@ -167,13 +194,19 @@ async fn delete_resets_and_ref_suffix_is_accepted() {
 async fn v1_path_and_unknown_segments_are_not_found() {
     let (emu, token) = emu_with(Profile::default()).await;
     let resp = http()
-        .get(format!("{}/v1.0/admin/people/photoUpdateSettings", emu.url()))
+        .get(format!(
+            "{}/v1.0/admin/people/photoUpdateSettings",
+            emu.url()
+        ))
         .bearer_auth(&token)
         .send()
         .await
         .unwrap();
     let body = assert_graph_error(resp, 400, "BadRequest").await;
-    assert!(body["error"]["message"].as_str().unwrap().contains("photoUpdateSettings"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("photoUpdateSettings"));
 }
 
 #[tokio::test]
@@ -197,13 +230,21 @@ async fn tokens_are_checked() {
         assert!(resp.headers().get("www-authenticate").is_some(), "{what}");
         let body = assert_graph_error(resp, 401, "InvalidAuthenticationToken").await;
         if what == "expired" {
-            assert!(body["error"]["message"].as_str().unwrap().contains("expired"));
+            assert!(body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("expired"));
         }
     }
-    let resp = http().get(format!("{}{POLICY}", emu.url())).send().await.unwrap();
+    let resp = http()
+        .get(format!("{}{POLICY}", emu.url()))
+        .send()
+        .await
+        .unwrap();
     assert_graph_error(resp, 401, "InvalidAuthenticationToken").await;
     // Graph's app ID is a valid audience.
-    let by_app_id = emu.mint_token(TokenSpec::app("t1", &[WRITE_PERMISSION]).audience(GRAPH_APP_ID));
+    let by_app_id =
+        emu.mint_token(TokenSpec::app("t1", &[WRITE_PERMISSION]).audience(GRAPH_APP_ID));
     assert_eq!(get(&emu, &by_app_id).await.status(), 200);
 }
 
@@ -219,15 +260,34 @@ async fn permissions_and_directory_roles_are_enforced() {
 
     // Delegated: the permission alone is not enough; a photo-managing role is needed.
     let no_role = emu.mint_token(TokenSpec::delegated("t1", WRITE_PERMISSION, &[]));
-    assert_graph_error(get(&emu, &no_role).await, 403, "Authorization_RequestDenied").await;
-    let reader = emu.mint_token(TokenSpec::delegated("t1", READ_PERMISSION, &[GLOBAL_READER]));
+    assert_graph_error(
+        get(&emu, &no_role).await,
+        403,
+        "Authorization_RequestDenied",
+    )
+    .await;
+    let reader = emu.mint_token(TokenSpec::delegated(
+        "t1",
+        READ_PERMISSION,
+        &[GLOBAL_READER],
+    ));
     assert_eq!(get(&emu, &reader).await.status(), 200);
-    let reader_rw = emu.mint_token(TokenSpec::delegated("t1", WRITE_PERMISSION, &[GLOBAL_READER]));
+    let reader_rw = emu.mint_token(TokenSpec::delegated(
+        "t1",
+        WRITE_PERMISSION,
+        &[GLOBAL_READER],
+    ));
     let resp = patch(&emu, &reader_rw, json!({"source": "cloud"})).await;
     assert_graph_error(resp, 403, "Authorization_RequestDenied").await;
     for role in DOCUMENTED_ROLES {
         let admin = emu.mint_token(TokenSpec::delegated("t1", WRITE_PERMISSION, &[role]));
-        assert_eq!(patch(&emu, &admin, json!({"source": "cloud"})).await.status(), 200, "{role}");
+        assert_eq!(
+            patch(&emu, &admin, json!({"source": "cloud"}))
+                .await
+                .status(),
+            200,
+            "{role}"
+        );
     }
 }
 
@@ -271,8 +331,10 @@ async fn every_cloud_host_is_answered_and_tokens_stay_in_their_cloud() {
 
 #[tokio::test]
 async fn profile_patch_204() {
-    let mut p = Profile::default();
-    p.patch = PatchAnswer::NoContent204;
+    let p = Profile {
+        patch: PatchAnswer::NoContent204,
+        ..Profile::default()
+    };
     let (emu, token) = emu_with(p).await;
     let resp = patch(&emu, &token, json!({"source": "cloud"})).await;
     assert_eq!(resp.status(), 204);
@@ -288,8 +350,10 @@ async fn profile_default_allowed_roles_variants() {
         (DefaultAllowedRoles::Object, Some(json!({}))),
         (DefaultAllowedRoles::Missing, None),
     ] {
-        let mut p = Profile::default();
-        p.default_allowed_roles = setting;
+        let p = Profile {
+            default_allowed_roles: setting,
+            ..Profile::default()
+        };
         let (emu, token) = emu_with(p).await;
         let body: Value = get(&emu, &token).await.json().await.unwrap();
         assert_eq!(body.get("allowedRoles").cloned(), expected, "{setting:?}");
@@ -299,34 +363,68 @@ async fn profile_default_allowed_roles_variants() {
 #[tokio::test]
 async fn profile_enum_casing() {
     let (emu, token) = emu_with(Profile::default()).await;
-    let body: Value = patch(&emu, &token, json!({"source": "ONPREMISES"})).await.json().await.unwrap();
+    let body: Value = patch(&emu, &token, json!({"source": "ONPREMISES"}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body["source"], "onPremises");
-    let mut p = Profile::default();
-    p.enum_casing = EnumCasing::Strict;
+    let p = Profile {
+        enum_casing: EnumCasing::Strict,
+        ..Profile::default()
+    };
     emu.set_profile(p);
     let resp = patch(&emu, &token, json!({"source": "onpremises"})).await;
     assert_graph_error(resp, 400, "BadRequest").await;
-    assert_eq!(patch(&emu, &token, json!({"source": "cloud"})).await.status(), 200);
+    assert_eq!(
+        patch(&emu, &token, json!({"source": "cloud"}))
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn profile_accepted_roles() {
     let (emu, token) = emu_with(Profile::default()).await;
-    let all: Vec<&str> = DOCUMENTED_ROLES.iter().chain(UNCONFIRMED_ROLES.iter()).copied().collect();
-    assert_eq!(patch(&emu, &token, json!({"allowedRoles": all})).await.status(), 400);
-    let mut p = Profile::default();
-    p.accepted_roles = AcceptedRoles::All;
+    let all: Vec<&str> = DOCUMENTED_ROLES
+        .iter()
+        .chain(UNCONFIRMED_ROLES.iter())
+        .copied()
+        .collect();
+    assert_eq!(
+        patch(&emu, &token, json!({"allowedRoles": all}))
+            .await
+            .status(),
+        400
+    );
+    let p = Profile {
+        accepted_roles: AcceptedRoles::All,
+        ..Profile::default()
+    };
     emu.set_profile(p);
-    assert_eq!(patch(&emu, &token, json!({"allowedRoles": all})).await.status(), 200);
+    assert_eq!(
+        patch(&emu, &token, json!({"allowedRoles": all}))
+            .await
+            .status(),
+        200
+    );
     // A custom role is refused either way.
-    let resp = patch(&emu, &token, json!({"allowedRoles": ["00000000-1111-2222-3333-444444444444"]})).await;
+    let resp = patch(
+        &emu,
+        &token,
+        json!({"allowedRoles": ["00000000-1111-2222-3333-444444444444"]}),
+    )
+    .await;
     assert_eq!(resp.status(), 400);
 }
 
 #[tokio::test]
 async fn profile_delete_refused() {
-    let mut p = Profile::default();
-    p.delete = DeleteBehavior::Refused;
+    let p = Profile {
+        delete: DeleteBehavior::Refused,
+        ..Profile::default()
+    };
     let (emu, token) = emu_with(p).await;
     patch(&emu, &token, json!({"source": "cloud"})).await;
     let resp = http()
@@ -343,20 +441,33 @@ async fn profile_delete_refused() {
 async fn profile_patch_source_null() {
     let (emu, token) = emu_with(Profile::default()).await;
     patch(&emu, &token, json!({"source": "cloud"})).await;
-    let body: Value = patch(&emu, &token, json!({"source": null})).await.json().await.unwrap();
+    let body: Value = patch(&emu, &token, json!({"source": null}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body["source"], Value::Null);
     patch(&emu, &token, json!({"source": "cloud"})).await;
-    let mut p = Profile::default();
-    p.patch_source_null = PatchSourceNull::Refused;
+    let p = Profile {
+        patch_source_null: PatchSourceNull::Refused,
+        ..Profile::default()
+    };
     emu.set_profile(p);
-    assert_graph_error(patch(&emu, &token, json!({"source": null})).await, 400, "BadRequest").await;
+    assert_graph_error(
+        patch(&emu, &token, json!({"source": null})).await,
+        400,
+        "BadRequest",
+    )
+    .await;
     assert_eq!(emu.policy("t1")["source"], "cloud");
 }
 
 #[tokio::test]
 async fn profile_include_id() {
-    let mut p = Profile::default();
-    p.include_id = true;
+    let p = Profile {
+        include_id: true,
+        ..Profile::default()
+    };
     let (emu, token) = emu_with(p).await;
     let body: Value = get(&emu, &token).await.json().await.unwrap();
     assert_eq!(body["@odata.type"], "#microsoft.graph.photoUpdateSettings");

@@ -94,45 +94,95 @@ async fn read_with(emu: &Emulator, body: &Value) -> u16 {
 #[tokio::test]
 async fn client_secret_flow_and_its_errors() {
     let emu = Emulator::start(Profile::default()).await;
-    emu.register_app(App::with_secret(TENANT, CLIENT, "s3cret-value", &[READ_PERMISSION]));
-    let ok = token_request(&emu, TENANT, &[
-        ("grant_type", "client_credentials"), ("client_id", CLIENT),
-        ("client_secret", "s3cret-value"), ("scope", SCOPE),
-    ]).await;
+    emu.register_app(App::with_secret(
+        TENANT,
+        CLIENT,
+        "s3cret-value",
+        &[READ_PERMISSION],
+    ));
+    let ok = token_request(
+        &emu,
+        TENANT,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT),
+            ("client_secret", "s3cret-value"),
+            ("scope", SCOPE),
+        ],
+    )
+    .await;
     assert_eq!(ok.status(), 200);
     let body: Value = ok.json().await.unwrap();
     assert_eq!(body["token_type"], "Bearer");
     assert!(body["expires_in"].is_number());
     assert_eq!(read_with(&emu, &body).await, 200);
 
-    let bad = token_request(&emu, TENANT, &[
-        ("grant_type", "client_credentials"), ("client_id", CLIENT),
-        ("client_secret", "wrong"), ("scope", SCOPE),
-    ]).await;
+    let bad = token_request(
+        &emu,
+        TENANT,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT),
+            ("client_secret", "wrong"),
+            ("scope", SCOPE),
+        ],
+    )
+    .await;
     let b = assert_aadsts(bad, 401, "invalid_client", 7000215).await;
-    assert!(b["error_description"].as_str().unwrap().contains("Invalid client secret"));
+    assert!(b["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("Invalid client secret"));
 
-    let unknown_app = token_request(&emu, TENANT, &[
-        ("grant_type", "client_credentials"), ("client_id", "99999999-aaaa-bbbb-cccc-222222222222"),
-        ("client_secret", "x"), ("scope", SCOPE),
-    ]).await;
+    let unknown_app = token_request(
+        &emu,
+        TENANT,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "99999999-aaaa-bbbb-cccc-222222222222"),
+            ("client_secret", "x"),
+            ("scope", SCOPE),
+        ],
+    )
+    .await;
     assert_aadsts(unknown_app, 400, "unauthorized_client", 700016).await;
 
-    let unknown_tenant = token_request(&emu, "fabrikam.onmicrosoft.com", &[
-        ("grant_type", "client_credentials"), ("client_id", CLIENT),
-        ("client_secret", "s3cret-value"), ("scope", SCOPE),
-    ]).await;
+    let unknown_tenant = token_request(
+        &emu,
+        "fabrikam.onmicrosoft.com",
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT),
+            ("client_secret", "s3cret-value"),
+            ("scope", SCOPE),
+        ],
+    )
+    .await;
     assert_aadsts(unknown_tenant, 400, "invalid_request", 90002).await;
 
-    let bad_scope = token_request(&emu, TENANT, &[
-        ("grant_type", "client_credentials"), ("client_id", CLIENT),
-        ("client_secret", "s3cret-value"), ("scope", "https://graph.microsoft.com/User.Read"),
-    ]).await;
+    let bad_scope = token_request(
+        &emu,
+        TENANT,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT),
+            ("client_secret", "s3cret-value"),
+            ("scope", "https://graph.microsoft.com/User.Read"),
+        ],
+    )
+    .await;
     assert_aadsts(bad_scope, 400, "invalid_scope", 1002012).await;
 
-    let no_cred = token_request(&emu, TENANT, &[
-        ("grant_type", "client_credentials"), ("client_id", CLIENT), ("scope", SCOPE),
-    ]).await;
+    let no_cred = token_request(
+        &emu,
+        TENANT,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT),
+            ("scope", SCOPE),
+        ],
+    )
+    .await;
     assert_aadsts(no_cred, 401, "invalid_client", 7000218).await;
 
     let bad_grant = token_request(&emu, TENANT, &[("grant_type", "password")]).await;
@@ -140,31 +190,48 @@ async fn client_secret_flow_and_its_errors() {
 
     // Secrets never reach the request log.
     let logged = emu.requests();
-    assert!(logged.iter().all(|r| !r.body.clone().unwrap_or_default().contains("s3cret-value")));
-    assert!(logged[0].body.as_deref().unwrap().contains("client_secret=<redacted>"));
+    assert!(logged
+        .iter()
+        .all(|r| !r.body.clone().unwrap_or_default().contains("s3cret-value")));
+    assert!(logged[0]
+        .body
+        .as_deref()
+        .unwrap()
+        .contains("client_secret=<redacted>"));
 }
 
 #[tokio::test]
 async fn cloud_scope_picks_the_token_audience() {
     let emu = Emulator::start(Profile::default()).await;
     emu.register_app(App::with_secret(TENANT, CLIENT, "pw", &[READ_PERMISSION]));
-    let resp = token_request(&emu, TENANT, &[
-        ("grant_type", "client_credentials"), ("client_id", CLIENT),
-        ("client_secret", "pw"), ("scope", "https://microsoftgraph.chinacloudapi.cn/.default"),
-    ]).await;
+    let resp = token_request(
+        &emu,
+        TENANT,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT),
+            ("client_secret", "pw"),
+            ("scope", "https://microsoftgraph.chinacloudapi.cn/.default"),
+        ],
+    )
+    .await;
     let body: Value = resp.json().await.unwrap();
     let token = body["access_token"].as_str().unwrap();
     let china = http()
         .get(format!("{}{POLICY}", emu.url()))
         .header("host", "microsoftgraph.chinacloudapi.cn")
         .bearer_auth(token)
-        .send().await.unwrap();
+        .send()
+        .await
+        .unwrap();
     assert_eq!(china.status(), 200);
     let global = http()
         .get(format!("{}{POLICY}", emu.url()))
         .header("host", "graph.microsoft.com")
         .bearer_auth(token)
-        .send().await.unwrap();
+        .send()
+        .await
+        .unwrap();
     assert_eq!(global.status(), 401);
 }
 
@@ -172,34 +239,67 @@ async fn cloud_scope_picks_the_token_audience() {
 async fn certificate_assertions_ps256_and_rs256() {
     let emu = Emulator::start(Profile::default()).await;
     let (pem, der) = cert_for(KEY1);
-    emu.register_app(App::with_certificate(TENANT, CLIENT, &pem, &[WRITE_PERMISSION]));
+    emu.register_app(App::with_certificate(
+        TENANT,
+        CLIENT,
+        &pem,
+        &[WRITE_PERMISSION],
+    ));
     for alg in [Algorithm::PS256, Algorithm::RS256] {
         let mut a = Assertion::new(&emu, &der);
         a.alg = alg;
         let jwt = a.sign();
-        let resp = token_request(&emu, TENANT, &[
-            ("grant_type", "client_credentials"), ("client_id", CLIENT), ("scope", SCOPE),
-            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
-            ("client_assertion", &jwt),
-        ]).await;
+        let resp = token_request(
+            &emu,
+            TENANT,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", CLIENT),
+                ("scope", SCOPE),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", &jwt),
+            ],
+        )
+        .await;
         assert_eq!(resp.status(), 200, "{alg:?}");
         let body: Value = resp.json().await.unwrap();
         assert_eq!(read_with(&emu, &body).await, 200);
     }
     // The real authority's token URL is accepted as the audience too.
     let mut a = Assertion::new(&emu, &der);
-    a.claims["aud"] = json!(format!("https://login.microsoftonline.com/{TENANT}/oauth2/v2.0/token"));
-    let resp = token_request(&emu, TENANT, &[
-        ("grant_type", "client_credentials"), ("client_id", CLIENT), ("scope", SCOPE),
-        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
-        ("client_assertion", &a.sign()),
-    ]).await;
+    a.claims["aud"] = json!(format!(
+        "https://login.microsoftonline.com/{TENANT}/oauth2/v2.0/token"
+    ));
+    let resp = token_request(
+        &emu,
+        TENANT,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT),
+            ("scope", SCOPE),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &a.sign()),
+        ],
+    )
+    .await;
     assert_eq!(resp.status(), 200);
-    let token_calls: Vec<_> = emu.requests().into_iter().filter(|r| r.route == "token").collect();
+    let token_calls: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.route == "token")
+        .collect();
     assert_eq!(token_calls.len(), 3);
-    assert!(token_calls
-        .iter()
-        .all(|r| r.body.as_deref().unwrap().contains("client_assertion=<redacted>")));
+    assert!(token_calls.iter().all(|r| r
+        .body
+        .as_deref()
+        .unwrap()
+        .contains("client_assertion=<redacted>")));
 }
 
 #[tokio::test]
@@ -207,25 +307,44 @@ async fn certificate_assertion_errors() {
     let emu = Emulator::start(Profile::default()).await;
     let (pem, der) = cert_for(KEY1);
     let (_, other_der) = cert_for(KEY2);
-    emu.register_app(App::with_certificate(TENANT, CLIENT, &pem, &[WRITE_PERMISSION]));
+    emu.register_app(App::with_certificate(
+        TENANT,
+        CLIENT,
+        &pem,
+        &[WRITE_PERMISSION],
+    ));
     let send = |jwt: String| {
         let emu_url = emu.url();
         async move {
             http()
                 .post(format!("{emu_url}/{TENANT}/oauth2/v2.0/token"))
                 .form(&[
-                    ("grant_type", "client_credentials"), ("client_id", CLIENT), ("scope", SCOPE),
-                    ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                    ("grant_type", "client_credentials"),
+                    ("client_id", CLIENT),
+                    ("scope", SCOPE),
+                    (
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    ),
                     ("client_assertion", &jwt),
                 ])
-                .send().await.unwrap()
+                .send()
+                .await
+                .unwrap()
         }
     };
     // Unknown certificate (thumbprint of another cert).
-    let a = Assertion { der: other_der.clone(), key: KEY2, ..Assertion::new(&emu, &der) };
+    let a = Assertion {
+        der: other_der.clone(),
+        key: KEY2,
+        ..Assertion::new(&emu, &der)
+    };
     assert_aadsts(send(a.sign()).await, 401, "invalid_client", 700027).await;
     // Right thumbprint, signed by another key.
-    let a = Assertion { key: KEY2, ..Assertion::new(&emu, &der) };
+    let a = Assertion {
+        key: KEY2,
+        ..Assertion::new(&emu, &der)
+    };
     assert_aadsts(send(a.sign()).await, 401, "invalid_client", 7000274).await;
     // Expired.
     let mut a = Assertion::new(&emu, &der);
@@ -252,23 +371,38 @@ async fn certificate_assertion_errors() {
 
 #[tokio::test]
 async fn device_code_flow_pending_approved_declined_expired() {
-    let mut p = Profile::default();
-    p.device_code_interval = 1;
+    let p = Profile {
+        device_code_interval: 1,
+        ..Profile::default()
+    };
     let emu = Emulator::start(p).await;
     let start = |emu_url: String| async move {
         let r = http()
             .post(format!("{emu_url}/organizations/oauth2/v2.0/devicecode"))
-            .form(&[("client_id", "14d82eec-204b-4c2f-b7e8-296a70dab67e"), ("scope", "https://graph.microsoft.com/.default offline_access")])
-            .send().await.unwrap();
+            .form(&[
+                ("client_id", "14d82eec-204b-4c2f-b7e8-296a70dab67e"),
+                (
+                    "scope",
+                    "https://graph.microsoft.com/.default offline_access",
+                ),
+            ])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         r.json::<Value>().await.unwrap()
     };
     let poll = |emu_url: String, code: String| async move {
         http()
             .post(format!("{emu_url}/organizations/oauth2/v2.0/token"))
-            .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-                    ("client_id", "14d82eec-204b-4c2f-b7e8-296a70dab67e"), ("device_code", &code)])
-            .send().await.unwrap()
+            .form(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("client_id", "14d82eec-204b-4c2f-b7e8-296a70dab67e"),
+                ("device_code", &code),
+            ])
+            .send()
+            .await
+            .unwrap()
     };
     let dc = start(emu.url()).await;
     assert_eq!(dc["expires_in"], 900);
@@ -279,30 +413,56 @@ async fn device_code_flow_pending_approved_declined_expired() {
     let device_code = dc["device_code"].as_str().unwrap().to_string();
     assert_eq!(emu.pending_user_codes(), vec![user_code.clone()]);
 
-    assert_aadsts(poll(emu.url(), device_code.clone()).await, 400, "authorization_pending", 70016).await;
+    assert_aadsts(
+        poll(emu.url(), device_code.clone()).await,
+        400,
+        "authorization_pending",
+        70016,
+    )
+    .await;
     emu.approve_device_code(DeviceCodeApproval {
         user_code: user_code.clone(),
         wids: vec![PEOPLE_ADMINISTRATOR.into()],
         tenant_id: Some("t1".into()),
         ..Default::default()
-    }).unwrap();
+    })
+    .unwrap();
     let ok = poll(emu.url(), device_code.clone()).await;
     assert_eq!(ok.status(), 200);
     let body: Value = ok.json().await.unwrap();
     let token = body["access_token"].as_str().unwrap();
-    assert_eq!(patch(&emu, token, json!({"source": "cloud"})).await.status(), 200);
+    assert_eq!(
+        patch(&emu, token, json!({"source": "cloud"}))
+            .await
+            .status(),
+        200
+    );
     assert_eq!(emu.policy("t1")["source"], "cloud");
     // A redeemed code cannot be used again.
-    assert_aadsts(poll(emu.url(), device_code).await, 400, "invalid_grant", 54005).await;
+    assert_aadsts(
+        poll(emu.url(), device_code).await,
+        400,
+        "invalid_grant",
+        54005,
+    )
+    .await;
 
     // Declined, through the control API over HTTP.
     let dc = start(emu.url()).await;
     let r = http()
         .post(format!("{}/_emulator/devicecode/decline", emu.url()))
         .json(&json!({"userCode": dc["user_code"]}))
-        .send().await.unwrap();
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    assert_aadsts(poll(emu.url(), dc["device_code"].as_str().unwrap().into()).await, 400, "authorization_declined", 70000).await;
+    assert_aadsts(
+        poll(emu.url(), dc["device_code"].as_str().unwrap().into()).await,
+        400,
+        "authorization_declined",
+        70000,
+    )
+    .await;
 
     // Expired.
     let mut p = emu.profile();
@@ -310,7 +470,13 @@ async fn device_code_flow_pending_approved_declined_expired() {
     emu.set_profile(p);
     let dc = start(emu.url()).await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    assert_aadsts(poll(emu.url(), dc["device_code"].as_str().unwrap().into()).await, 400, "expired_token", 70020).await;
+    assert_aadsts(
+        poll(emu.url(), dc["device_code"].as_str().unwrap().into()).await,
+        400,
+        "expired_token",
+        70020,
+    )
+    .await;
 
     // An unapproved user without a role: the approval's wids decide Graph's answer.
     let dc = start(emu.url()).await;
@@ -323,8 +489,13 @@ async fn device_code_flow_pending_approved_declined_expired() {
         user_code: dc2["user_code"].as_str().unwrap().into(),
         tenant_id: Some("t1".into()),
         ..Default::default()
-    }).unwrap();
-    let body: Value = poll(emu.url(), dc2["device_code"].as_str().unwrap().into()).await.json().await.unwrap();
+    })
+    .unwrap();
+    let body: Value = poll(emu.url(), dc2["device_code"].as_str().unwrap().into())
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(read_with(&emu, &body).await, 403);
 }
 
@@ -333,8 +504,13 @@ async fn device_code_needs_a_graph_scope() {
     let emu = Emulator::start(Profile::default()).await;
     let r = http()
         .post(format!("{}/common/oauth2/v2.0/devicecode", emu.url()))
-        .form(&[("client_id", "x"), ("scope", "https://management.azure.com/.default")])
-        .send().await.unwrap();
+        .form(&[
+            ("client_id", "x"),
+            ("scope", "https://management.azure.com/.default"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_aadsts(r, 400, "invalid_scope", 70011).await;
 }
 
@@ -342,11 +518,33 @@ async fn device_code_needs_a_graph_scope() {
 async fn discovery_documents_point_at_the_emulator() {
     let emu = Emulator::start(Profile::default()).await;
     let doc: Value = http()
-        .get(format!("{}/{TENANT}/v2.0/.well-known/openid-configuration", emu.url()))
-        .send().await.unwrap().json().await.unwrap();
-    assert_eq!(doc["token_endpoint"], format!("{}/{TENANT}/oauth2/v2.0/token", emu.url()));
+        .get(format!(
+            "{}/{TENANT}/v2.0/.well-known/openid-configuration",
+            emu.url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        doc["token_endpoint"],
+        format!("{}/{TENANT}/oauth2/v2.0/token", emu.url())
+    );
     let inst: Value = http()
-        .get(format!("{}/common/discovery/instance?api-version=1.1", emu.url()))
-        .send().await.unwrap().json().await.unwrap();
-    assert!(inst["tenant_discovery_endpoint"].as_str().unwrap().starts_with(&emu.url()));
+        .get(format!(
+            "{}/common/discovery/instance?api-version=1.1",
+            emu.url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(inst["tenant_discovery_endpoint"]
+        .as_str()
+        .unwrap()
+        .starts_with(&emu.url()));
 }

@@ -47,11 +47,19 @@ pub async fn patch(emu: &Emulator, token: &str, body: Value) -> reqwest::Respons
 /// Asserts a Graph error answer: status, code, both ID headers, and the innerError shape.
 pub async fn assert_graph_error(resp: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(resp.status().as_u16(), status, "status");
-    let rid = resp.headers().get("request-id").expect("request-id header").to_str().unwrap().to_string();
+    let rid = resp
+        .headers()
+        .get("request-id")
+        .expect("request-id header")
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(resp.headers().get("client-request-id").is_some());
     let body: Value = resp.json().await.expect("JSON error body");
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(body["error"]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
     let inner = &body["error"]["innerError"];
     assert_eq!(inner["request-id"], rid.as_str());
     let date = inner["date"].as_str().expect("date");
