@@ -26,7 +26,7 @@
 
     PrivateData          = @{
         PSData = @{
-            Tags         = @('EntraID', 'AzureAD', 'MicrosoftGraph', 'ProfilePhoto', 'Microsoft365', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
+            Tags         = @('EntraID', 'AzureAD', 'Graph', 'MicrosoftGraph', 'ProfilePhoto', 'Microsoft365', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
             LicenseUri   = 'https://github.com/photoupdatepolicy/PhotoUpdatePolicy/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/photoupdatepolicy/PhotoUpdatePolicy'
         }

@@ -1,0 +1,143 @@
+# The module as installed: manifest, import from anywhere, native loading, ABI check, and the
+# P/Invoke declarations against the generated C header and the library's exports.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestCommon.ps1')
+    $script:Assembly = [PhotoUpdatePolicy.Policy].Assembly
+    $script:NativeMethods = $script:Assembly.GetType('PhotoUpdatePolicy.Native.NativeMethods', $true)
+    $script:Loader = $script:Assembly.GetType('PhotoUpdatePolicy.Native.NativeLibraryLoader', $true)
+    $script:HeaderPath = Join-Path $script:RepoRoot 'ffi/include/photo_update_policy.h'
+
+    # Functions of the generated header: name, return kind, parameter kinds (pointer/integer).
+    function Get-HeaderFunction {
+        $text = Get-Content -LiteralPath $script:HeaderPath -Raw
+        $text = [regex]::Replace($text, '/\*.*?\*/', '', 'Singleline')
+        $text = [regex]::Replace($text, '//[^\n]*', '')
+        $functionPointerTypes = @([regex]::Matches($text, 'typedef\s+\w+\s*\(\s*\*\s*(\w+)\s*\)') | ForEach-Object { $_.Groups[1].Value })
+        $kind = {
+            param([string] $decl)
+            $decl = $decl.Trim()
+            if ($decl -eq 'void') { return 'void' }
+            if ($decl.Contains('*')) { return 'pointer' }
+            foreach ($fp in $functionPointerTypes) { if ($decl -match "\b$fp\b") { return 'pointer' } }
+            'integer'
+        }
+        foreach ($m in [regex]::Matches($text, '(?m)^\s*([A-Za-z_][\w\s\*]*?)\s*\b(pup_\w+)\s*\(([^)]*)\)\s*;')) {
+            $params = $m.Groups[3].Value.Trim()
+            # [string[]]: a pipeline's output would unroll a one-element array to a string.
+            [string[]] $kinds = @()
+            if ($params -ne 'void' -and $params -ne '') { $kinds = @($params -split ',' | ForEach-Object { & $kind $_ }) }
+            [pscustomobject]@{ Name = $m.Groups[2].Value; Return = (& $kind $m.Groups[1].Value); Parameters = $kinds }
+        }
+    }
+
+    function Get-ManagedKind([type] $type) {
+        if ($type -eq [void]) { return 'void' }
+        if ($type.IsByRef -or $type.IsPointer -or $type -eq [IntPtr] -or [System.Runtime.InteropServices.SafeHandle].IsAssignableFrom($type) -or [Delegate].IsAssignableFrom($type)) { return 'pointer' }
+        'integer'   # uint, ushort, long and UIntPtr (size_t)
+    }
+
+    $script:Imports = @($script:NativeMethods.GetMethods([System.Reflection.BindingFlags]'Static,NonPublic,Public') |
+            Where-Object { $_.Attributes -band [System.Reflection.MethodAttributes]::PinvokeImpl })
+    $script:Header = @(Get-HeaderFunction)
+}
+
+Describe 'Module manifest and import' {
+    It 'exports exactly the four cmdlets of this issue, with the Cargo version' {
+        $module = Get-Module PhotoUpdatePolicy
+        @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be @('Get-PhotoUpdatePolicy', 'Get-PhotoUpdatePolicyRole', 'Reset-PhotoUpdatePolicy', 'Set-PhotoUpdatePolicy')
+        $cargo = Get-Content (Join-Path $script:RepoRoot 'Cargo.toml') -Raw
+        $version = [regex]::Match($cargo, '(?ms)^\[workspace\.package\].*?^version\s*=\s*"([^"]+)"').Groups[1].Value
+        $module.Version.ToString() | Should -Be $version
+        $script:Assembly.GetName().Version.ToString(3) | Should -Be $version
+    }
+
+    It 'declares both editions, PowerShell 5.1 and no wildcard exports' {
+        $data = Import-PowerShellDataFile $script:Manifest
+        $data.CompatiblePSEditions | Should -Be @('Core', 'Desktop')
+        $data.PowerShellVersion | Should -Be '5.1'
+        foreach ($key in 'CmdletsToExport', 'FunctionsToExport', 'AliasesToExport', 'VariablesToExport') {
+            @($data[$key]) -join ',' | Should -Not -Match '\*'
+        }
+    }
+
+    It 'ships both assemblies and the native library under runtimes/<rid>/native, and no third-party DLLs' {
+        Test-Path (Join-Path $script:ModuleFolder 'lib/net8.0/PhotoUpdatePolicy.dll') | Should -BeTrue
+        Test-Path (Join-Path $script:ModuleFolder 'lib/net472/PhotoUpdatePolicy.dll') | Should -BeTrue
+        @(Get-ChildItem (Join-Path $script:ModuleFolder 'runtimes/*/native/*')).Count | Should -BeGreaterThan 0
+        @(Get-ChildItem $script:ModuleFolder -Recurse -Filter '*.dll' | Where-Object Name -notin 'PhotoUpdatePolicy.dll', 'photo_update_policy.dll').Name | Should -BeNullOrEmpty
+    }
+
+    It 'imports from another current directory and a path with spaces, in a fresh process' {
+        $copy = Join-Path $TestDrive 'my modules/PhotoUpdatePolicy'
+        New-Item -ItemType Directory -Path (Split-Path $copy) -Force | Out-Null
+        Copy-Item -LiteralPath $script:ModuleFolder -Destination $copy -Recurse
+        $elsewhere = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'elsewhere') -Force
+        $pwsh = @(Get-PwshCommand)
+        $command = "Set-Location '$($elsewhere.FullName)'; Import-Module '$copy/PhotoUpdatePolicy.psd1' -ErrorAction Stop; (Get-PhotoUpdatePolicyRole -Name 'People Administrator').Id"
+        $output = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $command 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        ($output | Select-Object -Last 1) | Should -Be $script:Roles.People
+    }
+
+    It 'fails at Import-Module, naming the path, when the native library is missing' {
+        $copy = Join-Path $TestDrive 'broken/PhotoUpdatePolicy'
+        New-Item -ItemType Directory -Path (Split-Path $copy) -Force | Out-Null
+        Copy-Item -LiteralPath $script:ModuleFolder -Destination $copy -Recurse
+        Remove-Item (Join-Path $copy 'runtimes') -Recurse -Force
+        $pwsh = @(Get-PwshCommand)
+        $command = "try { Import-Module '$copy/PhotoUpdatePolicy.psd1' -ErrorAction Stop; 'IMPORTED' } catch { 'FAILED: ' + `$_.Exception.Message }"
+        $output = (& $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $command 2>&1) -join "`n"
+        $output | Should -Match 'FAILED: .*native library not found at .*runtimes.*reinstall the module'
+        $output | Should -Not -Match 'IMPORTED'
+    }
+}
+
+Describe 'Native library and ABI' {
+    It 'loaded the library from the module folder' {
+        $path = $script:Loader.GetProperty('LoadedPath', [System.Reflection.BindingFlags]'Static,NonPublic').GetValue($null)
+        $path | Should -BeLike (Join-Path $script:ModuleFolder 'runtimes*')
+    }
+
+    It 'refuses a library with another ABI version, with the reinstall message' {
+        $check = $script:Loader.GetMethod('CheckAbiVersion', [System.Reflection.BindingFlags]'Static,NonPublic')
+        $err = { $check.Invoke($null, @([uint32]1, [uint32]2)) } | Should -Throw -PassThru
+        $err.Exception.InnerException.Message | Should -Be 'PhotoUpdatePolicy native library ABI version 1, module expects 2: reinstall the module.'
+        { $check.Invoke($null, @([uint32]1, [uint32]1)) } | Should -Not -Throw
+    }
+
+    It 'expects the ABI version the header defines' {
+        $header = Get-Content -LiteralPath $script:HeaderPath -Raw
+        $defined = [regex]::Match($header, '#define PUP_ABI_VERSION (\d+)').Groups[1].Value
+        $expected = $script:NativeMethods.GetField('ExpectedAbiVersion', [System.Reflection.BindingFlags]'Static,NonPublic').GetValue($null)
+        "$expected" | Should -Be $defined
+    }
+
+    It 'parses a plausible number of functions from the header' {
+        $script:Header.Count | Should -BeGreaterOrEqual 26
+        $script:Imports.Count | Should -BeGreaterOrEqual 26
+    }
+
+    It '<_> is exported by the native library and matches the header' -ForEach @(
+        [PhotoUpdatePolicy.Policy].Assembly.GetType('PhotoUpdatePolicy.Native.NativeMethods', $true).GetMethods([System.Reflection.BindingFlags]'Static,NonPublic,Public') |
+            Where-Object { $_.Attributes -band [System.Reflection.MethodAttributes]::PinvokeImpl } | ForEach-Object Name
+    ) {
+        $name = $_
+        $method = $script:Imports | Where-Object Name -eq $name
+        $path = $script:Loader.GetProperty('LoadedPath', [System.Reflection.BindingFlags]'Static,NonPublic').GetValue($null)
+        $handle = [System.Runtime.InteropServices.NativeLibrary]::Load($path)
+        $address = [IntPtr]::Zero
+        [System.Runtime.InteropServices.NativeLibrary]::TryGetExport($handle, $name, [ref]$address) | Should -BeTrue -Because "$name must be exported"
+
+        $declared = $script:Header | Where-Object Name -eq $name
+        $declared | Should -Not -BeNullOrEmpty -Because "$name must be in photo_update_policy.h"
+        Get-ManagedKind $method.ReturnType | Should -Be $declared.Return -Because "return of $name"
+        $managed = @($method.GetParameters() | ForEach-Object { Get-ManagedKind $_.ParameterType })
+        $managed.Count | Should -Be @($declared.Parameters).Count -Because "parameter count of $name"
+        for ($i = 0; $i -lt $managed.Count; $i++) {
+            $managed[$i] | Should -Be $declared.Parameters[$i] -Because "parameter $i of $name"
+        }
+        $dllImport = @($method.GetCustomAttributes([System.Runtime.InteropServices.DllImportAttribute], $false))[0]
+        $dllImport.Value | Should -Be 'photo_update_policy'
+        $dllImport.CallingConvention | Should -Be ([System.Runtime.InteropServices.CallingConvention]::Cdecl)
+    }
+}
