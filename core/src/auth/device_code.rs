@@ -105,8 +105,9 @@ impl DeviceCodeSource {
         if let Some(rt) = self.take_refresh_token() {
             match self.refresh(&rt, cancel, events).await {
                 Ok(answer) => return Ok(self.keep(answer)),
-                Err(e) if e.kind() == ErrorKind::Cancelled => {
-                    // Keep the refresh token: the user only interrupted this call.
+                Err(e) if e.kind() != ErrorKind::Authentication => {
+                    // Keep the refresh token: the call was cancelled or the network failed, the
+                    // session itself is still good for the next attempt.
                     if let Ok(mut g) = self.refresh_token.lock() {
                         *g = Some(rt);
                     }
