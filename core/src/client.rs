@@ -112,15 +112,13 @@ impl PolicyClient {
         Ok(PolicyView::new(&policy, tenant, self.config.cloud))
     }
 
-    /// Reads the policy and plans `change` against it; nothing is written.
+    /// Reads the policy and plans `change` against it; nothing is written. Warnings travel in
+    /// [`Plan::warnings`] only (not as events), so a caller shows each once.
     pub async fn plan(&self, change: &ChangeRequest, ctx: &CallContext) -> Result<Plan> {
         validate(change)?;
         let counter = RequestCounter::new(0);
         let (current, tenant) = self.read(ctx, &counter).await?;
         let plan = plan::plan_change(&current, change, tenant, self.config.cloud)?;
-        for w in &plan.warnings {
-            events::warning(&ctx.events, w.clone());
-        }
         Ok(plan)
     }
 
@@ -131,9 +129,6 @@ impl PolicyClient {
         let counter = RequestCounter::new(0);
         let (current, tenant) = self.read(ctx, &counter).await?;
         let plan = plan::plan_change(&current, change, tenant.clone(), self.config.cloud)?;
-        for w in &plan.warnings {
-            events::warning(&ctx.events, w.clone());
-        }
         let Some(body) = plan.patch_body.clone() else {
             events::verbose(&ctx.events, plan.description.clone());
             return Ok(ApplyOutcome {

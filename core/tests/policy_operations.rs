@@ -211,7 +211,8 @@ fn set_add_and_remove_roles() {
     assert_eq!(out.plan.patch_body, Some(json!({"allowedRoles": [PA, GA]})));
     assert_eq!(out.plan.warnings.len(), 1);
     assert!(out.plan.warnings[0].contains("Intune Administrator is not in the allowed roles"));
-    assert!(env
+    // Plan warnings travel in the result only; the 24-hour notice is an event.
+    assert!(!env
         .events
         .lines(EventLevel::Warning)
         .iter()
