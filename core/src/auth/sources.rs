@@ -89,3 +89,71 @@ pub fn build_with(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> std::result::Result<ClientConfig, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    fn http() -> reqwest::Client {
+        crate::runtime::http_client().clone()
+    }
+
+    #[test]
+    fn managed_identity_config_json_builds_a_source() {
+        let cfg = parse(
+            r#"{"auth":{"mode":"managedIdentity","clientId":"abc","style":"imds",
+                "endpoint":"http://127.0.0.1:9/metadata/identity/oauth2/token","arcTokenDir":null}}"#,
+        )
+        .unwrap();
+        let source = build_with(
+            &cfg,
+            Zeroizing::new(Vec::new()),
+            http(),
+            ManagedIdentityEnv::default(),
+        )
+        .unwrap();
+        let id = source.sign_in_identity();
+        assert_eq!(id.auth_mode, "managedIdentity");
+        assert_eq!(id.client_id.as_deref(), Some("abc"));
+        assert!(id.identity.unwrap().contains("Azure VM (IMDS)"));
+    }
+
+    #[test]
+    fn unknown_style_or_field_is_rejected_by_name() {
+        let e = parse(r#"{"auth":{"mode":"managedIdentity","style":"cloudShell"}}"#).unwrap_err();
+        assert!(e.to_string().contains("cloudShell"), "{e}");
+        let e = parse(r#"{"auth":{"mode":"managedIdentity","endpoints":"x"}}"#).unwrap_err();
+        assert!(e.to_string().contains("endpoints"), "{e}");
+    }
+
+    #[test]
+    fn device_code_needs_no_tenant_and_app_modes_do() {
+        let cfg = parse(r#"{"auth":{"mode":"deviceCode"}}"#).unwrap();
+        assert!(build_with(
+            &cfg,
+            Zeroizing::new(Vec::new()),
+            http(),
+            ManagedIdentityEnv::default()
+        )
+        .is_ok());
+        let cfg = parse(
+            r#"{"auth":{"mode":"clientSecret","clientId":"14d82eec-204b-4c2f-b7e8-296a70dab67e"}}"#,
+        )
+        .unwrap();
+        let e = match build_with(
+            &cfg,
+            Zeroizing::new(b"s".to_vec()),
+            http(),
+            ManagedIdentityEnv::default(),
+        ) {
+            Ok(_) => panic!("a tenant is required"),
+            Err(e) => e,
+        };
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument);
+        assert_eq!(e.target(), Some("tenantId"));
+    }
+}
