@@ -12,12 +12,15 @@ use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
 use crate::auth::{self, claims::decode_claims, AccessToken, TokenSource};
+use crate::backup;
 use crate::config::ClientConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{self, Events};
 use crate::graph::{GraphClient, GraphResponse, Method, RequestCounter};
 use crate::model::{Policy, PolicyView};
-use crate::plan::{self, ApplyOutcome, ChangeRequest, Plan, ResetMethod, ResetOutcome};
+use crate::plan::{
+    self, ApplyOutcome, ChangeRequest, Plan, ResetMethod, ResetOptions, ResetOutcome,
+};
 
 /// Tells the user once per write: the service needs time.
 const PROPAGATION_NOTICE: &str =
@@ -137,8 +140,11 @@ impl PolicyClient {
                 plan,
                 applied: false,
                 requests: counter.load(Ordering::Relaxed),
+                backup_path: None,
             });
         };
+        // Nothing lost: the previous state is on disk before anything is sent, or nothing is.
+        let backup_path = save_backup(change.backup_path.as_deref(), &plan.before, ctx)?;
         events::verbose(&ctx.events, format!("Applying: {}", plan.description));
         let resp = self.send(Method::Patch, Some(&body), ctx, &counter).await?;
         let after = match self.policy_from(resp)? {
@@ -152,6 +158,7 @@ impl PolicyClient {
             plan,
             applied: true,
             requests: counter.load(Ordering::Relaxed),
+            backup_path,
         })
     }
 
@@ -163,6 +170,16 @@ impl PolicyClient {
     /// default (clearing `source` with null is unconfirmed) — `DELETE` is tried. A reset that
     /// cannot be proven is [`ErrorKind::ResetNotVerified`] with what was read.
     pub async fn reset(&self, ctx: &CallContext) -> Result<ResetOutcome> {
+        self.reset_with(&ResetOptions::default(), ctx).await
+    }
+
+    /// [`PolicyClient::reset`] with options: `backup_path` saves the policy before the reset
+    /// (see [`crate::backup`]); if it cannot be saved, nothing is sent.
+    pub async fn reset_with(
+        &self,
+        options: &ResetOptions,
+        ctx: &CallContext,
+    ) -> Result<ResetOutcome> {
         let counter = RequestCounter::new(0);
         let (previous, tenant) = self.read(ctx, &counter).await?;
         let view = |p: &Policy| PolicyView::new(p, tenant.clone(), self.config.cloud);
@@ -177,8 +194,10 @@ impl PolicyClient {
                 method: ResetMethod::AlreadyDefault,
                 verified: true,
                 requests: counter.load(Ordering::Relaxed),
+                backup_path: None,
             });
         }
+        let backup_path = save_backup(options.backup_path.as_deref(), &view(&previous), ctx)?;
 
         let body = json!({"source": null, "allowedRoles": []});
         let mut method = ResetMethod::Patch;
@@ -249,6 +268,7 @@ impl PolicyClient {
             method,
             verified: true,
             requests: counter.load(Ordering::Relaxed),
+            backup_path,
         })
     }
 
@@ -322,6 +342,22 @@ impl PolicyClient {
             (None, tid) => tid,
         }
     }
+}
+
+/// Writes the backup asked for (if any) and says where it went.
+fn save_backup(
+    path: Option<&str>,
+    previous: &PolicyView,
+    ctx: &CallContext,
+) -> Result<Option<String>> {
+    let Some(path) = path else { return Ok(None) };
+    let file = backup::write_backup(path, previous)?;
+    let file = file.display().to_string();
+    events::verbose(
+        &ctx.events,
+        format!("Saved the policy before the change to {file}."),
+    );
+    Ok(Some(file))
 }
 
 /// Validates a change request before anything is sent (roles, source, combinations), so an

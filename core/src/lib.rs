@@ -18,14 +18,20 @@
 //! - [`runtime`]: the process-wide tokio runtime and HTTP client.
 //! - [`graph`]: Graph requests, error parsing, retries.
 //! - [`client`]: the policy operations (get, plan, apply, reset) callers use.
+//! - [`document`], [`drift`], [`backup`], [`fleet`]: the policy as code (export/import/test
+//!   documents, drift reports, backups before writes, runs over many tenants).
 
 pub mod auth;
+pub mod backup;
 pub mod client;
 pub mod cloud;
 pub mod config;
+pub mod document;
+pub mod drift;
 pub mod endpoint;
 pub mod error;
 pub mod events;
+pub mod fleet;
 pub mod graph;
 pub mod model;
 pub mod plan;

@@ -33,6 +33,10 @@ pub struct ChangeRequest {
     /// Let well-formed role template IDs outside the catalog through, with a warning.
     #[serde(default)]
     pub allow_unknown_role_ids: bool,
+    /// A file or folder where the policy before the change is written (an Export document)
+    /// before anything is sent; if it cannot be written, nothing is sent. See [`crate::backup`].
+    #[serde(default)]
+    pub backup_path: Option<String>,
 }
 
 impl ChangeRequest {
@@ -44,7 +48,7 @@ impl ChangeRequest {
                 ErrorKind::InvalidJson,
                 format!(
                     "The change request is not valid: {e}. Expected fields: source, allowedRoles, \
-                     addAllowedRoles, removeAllowedRoles, allowUnknownRoleIds."
+                     addAllowedRoles, removeAllowedRoles, allowUnknownRoleIds, backupPath."
                 ),
             )
         })
@@ -135,6 +139,18 @@ pub struct ApplyOutcome {
     pub current: PolicyView,
     /// HTTP requests sent, retries included.
     pub requests: u32,
+    /// The backup written before the change (see [`ChangeRequest::backup_path`]); `None` when
+    /// none was asked for or nothing had to change.
+    pub backup_path: Option<String>,
+}
+
+/// Options of a reset (`pup_policy_reset`'s options JSON); every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResetOptions {
+    /// A file or folder where the policy before the reset is written before anything is sent.
+    #[serde(default)]
+    pub backup_path: Option<String>,
 }
 
 /// How a reset reached the defaults.
@@ -164,6 +180,9 @@ pub struct ResetOutcome {
     pub verified: bool,
     /// HTTP requests sent, retries included.
     pub requests: u32,
+    /// The backup written before the reset (see [`ResetOptions::backup_path`]); `None` when none
+    /// was asked for or the policy was already at the defaults.
+    pub backup_path: Option<String>,
 }
 
 /// Computes the plan of `change` against `current`.

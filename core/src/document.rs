@@ -1,0 +1,659 @@
+//! The policy document: the photo update policy as code (Export writes it, Import applies it,
+//! Test compares a tenant with it, backups are such documents).
+//!
+//! ```json
+//! {
+//!   "schemaVersion": 1,
+//!   "tenantId": "8a4a5f2e-…",
+//!   "cloud": "Global",
+//!   "exportedAt": "2026-11-27T10:00:00Z",
+//!   "source": "cloud",
+//!   "allowedRoles": [ { "id": "62e90394-69f5-4237-9190-012177145e10", "name": "Global Administrator" } ],
+//!   "additionalProperties": { "someNewProperty": 1 }
+//! }
+//! ```
+//!
+//! The writer always writes every field. The reader is strict (a desired state that is silently
+//! misread would be applied to real tenants): unknown fields, wrong types, an unknown
+//! `schemaVersion`, an unknown source or role → an error naming the field and the value. It also
+//! accepts hand-written documents: roles as names, aliases or IDs (strings) or `{"id"}` /
+//! `{"name"}` objects, `source: "notSet"` for null, and `source` or `allowedRoles` left out to
+//! leave that property unmanaged (neither compared nor changed). `tenantId`, `cloud` and
+//! `exportedAt` are informational. `additionalProperties` (what the service sent that this
+//! version does not model) are kept for the record; they are neither applied nor compared, since
+//! their meaning is unknown.
+
+use std::path::Path;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::backup;
+use crate::client::{CallContext, PolicyClient};
+use crate::cloud::Cloud;
+use crate::error::{Error, ErrorKind, Result};
+use crate::events;
+use crate::model::{PolicyView, RoleView};
+use crate::plan::{ChangeRequest, SourceChange};
+use crate::roles;
+
+/// The only `schemaVersion` this version reads and writes.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// The fields a document may have (for error messages).
+const FIELDS: &str = "schemaVersion, tenantId, cloud, exportedAt, source, allowedRoles, \
+                      allowUnknownRoleIds, additionalProperties";
+
+/// A role in a document: its template ID and, when the catalog knows it, its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentRole {
+    /// Role template ID (lower-case GUID).
+    pub id: String,
+    /// Display name from the catalog; `None` for a role outside it.
+    pub name: Option<String>,
+}
+
+/// A policy document, validated: what a tenant should look like. Written with
+/// [`PolicyDocument::to_json`] (one shape only, the file's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyDocument {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: u64,
+    /// The tenant the document came from (informational).
+    pub tenant_id: Option<String>,
+    /// The cloud the document came from (informational).
+    pub cloud: Option<Cloud>,
+    /// When it was exported (UTC RFC 3339), when known.
+    pub exported_at: Option<String>,
+    /// The desired source; `None` = not managed by this document.
+    pub source: Option<SourceChange>,
+    /// The desired allowed roles (deduplicated, in document order); `None` = not managed.
+    pub allowed_roles: Option<Vec<DocumentRole>>,
+    /// Let role IDs outside the catalog through (a backup of a tenant holding such a role).
+    pub allow_unknown_role_ids: bool,
+    /// Properties the service sent that this version does not model, kept verbatim.
+    pub additional_properties: Map<String, Value>,
+}
+
+/// The document spelling of a desired source (`notSet` for the tenant default).
+pub fn source_wire(source: SourceChange) -> &'static str {
+    match source {
+        SourceChange::Cloud => "cloud",
+        SourceChange::OnPremises => "onPremises",
+        SourceChange::NotSet => "notSet",
+    }
+}
+
+/// The policy value a desired source stands for (`None` = not set), as the Policy JSON shows it.
+pub fn source_value(source: SourceChange) -> Option<&'static str> {
+    match source {
+        SourceChange::Cloud => Some("cloud"),
+        SourceChange::OnPremises => Some("onPremises"),
+        SourceChange::NotSet => None,
+    }
+}
+
+impl PolicyDocument {
+    /// The document of a policy as read from a tenant, stamped `exported_at`.
+    ///
+    /// A role outside the catalog sets `allowUnknownRoleIds`, so the document (a backup in
+    /// particular) can always be imported again as it is.
+    pub fn from_view(view: &PolicyView, exported_at: DateTime<Utc>) -> PolicyDocument {
+        let source = match view.source.as_deref() {
+            None => SourceChange::NotSet,
+            // An unknown value cannot be set again; it is written as read and the reader will
+            // name it. Known values always parse.
+            Some(s) => SourceChange::parse(s).unwrap_or(SourceChange::NotSet),
+        };
+        let unknown_source = view.source.is_some() && !view.source_known;
+        let mut additional = view.additional_properties.clone();
+        if unknown_source {
+            // Keep the unknown value for the record rather than pretending it was not set.
+            additional.insert(
+                "source".into(),
+                Value::String(view.source.clone().unwrap_or_default()),
+            );
+        }
+        PolicyDocument {
+            schema_version: SCHEMA_VERSION,
+            tenant_id: view.tenant_id.clone(),
+            cloud: Some(view.cloud),
+            exported_at: Some(exported_at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            source: if unknown_source { None } else { Some(source) },
+            allowed_roles: Some(
+                view.allowed_roles
+                    .iter()
+                    .map(|r| DocumentRole {
+                        id: r.id.clone(),
+                        name: r.name.clone(),
+                    })
+                    .collect(),
+            ),
+            allow_unknown_role_ids: view.allowed_roles.iter().any(|r| !r.known),
+            additional_properties: additional,
+        }
+    }
+
+    /// The document as JSON in its file shape (`source: null` for the tenant default; fields
+    /// that are not managed are left out).
+    pub fn to_json(&self) -> Value {
+        let mut obj = Map::new();
+        obj.insert("schemaVersion".into(), json!(self.schema_version));
+        obj.insert("tenantId".into(), json!(self.tenant_id));
+        obj.insert("cloud".into(), json!(self.cloud.map(Cloud::name)));
+        obj.insert("exportedAt".into(), json!(self.exported_at));
+        if let Some(source) = self.source {
+            obj.insert("source".into(), json!(source_value(source)));
+        }
+        if let Some(roles) = &self.allowed_roles {
+            obj.insert("allowedRoles".into(), json!(roles));
+        }
+        if self.allow_unknown_role_ids {
+            obj.insert("allowUnknownRoleIds".into(), Value::Bool(true));
+        }
+        obj.insert(
+            "additionalProperties".into(),
+            Value::Object(self.additional_properties.clone()),
+        );
+        Value::Object(obj)
+    }
+
+    /// The document as pretty JSON text with a final newline (what files hold; diffs well).
+    pub fn to_text(&self) -> String {
+        let mut text =
+            serde_json::to_string_pretty(&self.to_json()).unwrap_or_else(|_| "{}".to_string());
+        text.push('\n');
+        text
+    }
+
+    /// Parses and validates document text. Not JSON → [`ErrorKind::InvalidJson`]; see
+    /// [`PolicyDocument::from_json`] for the rest.
+    pub fn from_text(text: &str) -> Result<PolicyDocument> {
+        // A byte order mark is what Windows PowerShell 5.1's Out-File/Set-Content write.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidJson,
+                format!("The policy document is not valid JSON: {e}."),
+            )
+        })?;
+        PolicyDocument::from_json(&value)
+    }
+
+    /// Validates a parsed document (strict; see the module docs). Wrong types and unknown fields
+    /// → [`ErrorKind::InvalidJson`]; a wrong `schemaVersion`, source, cloud, date or role →
+    /// [`ErrorKind::InvalidArgument`]. Each message names the field and the value.
+    pub fn from_json(value: &Value) -> Result<PolicyDocument> {
+        let obj = value.as_object().ok_or_else(|| {
+            shape(format!(
+                "The policy document must be a JSON object, got {}.",
+                kind(value)
+            ))
+        })?;
+        if let Some(unknown) = obj
+            .keys()
+            .find(|k| !FIELDS.split(", ").any(|f| f == k.trim()))
+        {
+            return Err(shape(format!(
+                "The policy document has an unknown field '{unknown}'. Allowed fields: {FIELDS}."
+            )));
+        }
+
+        let version = match obj.get("schemaVersion") {
+            None => {
+                return Err(shape(format!(
+                    "The policy document has no 'schemaVersion'; this version reads schemaVersion \
+                     {SCHEMA_VERSION}."
+                )))
+            }
+            Some(Value::Number(n)) => n.as_u64(),
+            Some(other) => {
+                return Err(shape(format!(
+                    "'schemaVersion' must be a number, got {} ({other}).",
+                    kind(other)
+                )))
+            }
+        };
+        if version != Some(SCHEMA_VERSION) {
+            return Err(invalid(
+                format!(
+                    "Unsupported schemaVersion {}: this version of PhotoUpdatePolicy reads \
+                     schemaVersion {SCHEMA_VERSION}.",
+                    obj["schemaVersion"]
+                ),
+                "schemaVersion",
+            )
+            .with_recommended_action(
+                "Update the PhotoUpdatePolicy module, or export the document again with this version.",
+            ));
+        }
+
+        let tenant_id = optional_string(obj, "tenantId")?;
+        let cloud = optional_string(obj, "cloud")?
+            .map(|c| Cloud::parse(&c).map_err(|e| e.with_target("cloud")))
+            .transpose()?;
+        let exported_at = optional_string(obj, "exportedAt")?;
+        if let Some(at) = &exported_at {
+            DateTime::parse_from_rfc3339(at).map_err(|e| {
+                invalid(
+                    format!("'exportedAt' must be an RFC 3339 date and time, got '{at}' ({e})."),
+                    "exportedAt",
+                )
+            })?;
+        }
+        let allow_unknown = match obj.get("allowUnknownRoleIds") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(shape(format!(
+                    "'allowUnknownRoleIds' must be true or false, got {} ({other}).",
+                    kind(other)
+                )))
+            }
+        };
+
+        let source = match obj.get("source") {
+            None => None,
+            Some(Value::Null) => Some(SourceChange::NotSet),
+            Some(Value::String(s)) => Some(SourceChange::parse(s).map_err(|_| {
+                invalid(
+                    format!(
+                        "'source' has the value '{s}'. Allowed values: cloud, onPremises, null (or \
+                         notSet) for the tenant default."
+                    ),
+                    "source",
+                )
+            })?),
+            Some(other) => {
+                return Err(shape(format!(
+                    "'source' must be a string or null, got {} ({other}).",
+                    kind(other)
+                )))
+            }
+        };
+
+        let allowed_roles = match obj.get("allowedRoles") {
+            None => None,
+            // `null` reads as "no restriction", as the service's own null does.
+            Some(Value::Null) => Some(Vec::new()),
+            Some(Value::Array(items)) => Some(read_roles(items, allow_unknown)?),
+            Some(other) => {
+                return Err(shape(format!(
+                    "'allowedRoles' must be an array of roles (names, IDs or {{\"id\",\"name\"}} \
+                     objects), got {} ({other}).",
+                    kind(other)
+                )))
+            }
+        };
+
+        let additional_properties = match obj.get("additionalProperties") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(other) => {
+                return Err(shape(format!(
+                    "'additionalProperties' must be an object, got {} ({other}).",
+                    kind(other)
+                )))
+            }
+        };
+
+        if source.is_none() && allowed_roles.is_none() {
+            return Err(invalid(
+                "The policy document sets neither 'source' nor 'allowedRoles'; give at least one \
+                 (use null for the tenant default)."
+                    .to_string(),
+                "source",
+            ));
+        }
+
+        Ok(PolicyDocument {
+            schema_version: SCHEMA_VERSION,
+            tenant_id,
+            cloud,
+            exported_at,
+            source,
+            allowed_roles,
+            allow_unknown_role_ids: allow_unknown,
+            additional_properties,
+        })
+    }
+
+    /// The change request that brings a tenant to this document's state (full role list, never
+    /// a delta, so applying it twice changes nothing the second time).
+    pub fn change_request(&self) -> ChangeRequest {
+        ChangeRequest {
+            source: self.source.map(|s| source_wire(s).to_string()),
+            allowed_roles: self
+                .allowed_roles
+                .as_ref()
+                .map(|roles| roles.iter().map(|r| r.id.clone()).collect()),
+            allow_unknown_role_ids: self.allow_unknown_role_ids,
+            ..ChangeRequest::default()
+        }
+    }
+
+    /// For people: `Source: cloud; Allowed roles: Global Administrator` (unmanaged parts say so).
+    pub fn summary(&self) -> String {
+        let source = match self.source {
+            None => "(not managed)".to_string(),
+            Some(s) => source_value(s).unwrap_or("not set").to_string(),
+        };
+        let roles = match &self.allowed_roles {
+            None => "(not managed)".to_string(),
+            Some(r) if r.is_empty() => "(everyone)".to_string(),
+            Some(r) => r
+                .iter()
+                .map(|r| r.name.clone().unwrap_or_else(|| r.id.clone()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        format!("Source: {source}; Allowed roles: {roles}")
+    }
+}
+
+/// Options of an export (`pup_policy_export`'s options JSON); every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExportOptions {
+    /// A file to write the document to (atomically); none → the document is only returned.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Replace an existing file; without it an existing file is an [`ErrorKind::Io`] error.
+    #[serde(default)]
+    pub overwrite: bool,
+}
+
+/// The result of an export: the document and where it was written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportOutcome {
+    /// The document (file shape, see the module docs).
+    pub document: Value,
+    /// The file written, when a path was given.
+    pub path: Option<String>,
+}
+
+/// Reads the tenant's policy and returns it as a document, written atomically to
+/// `options.path` when given. Nothing is written when the read fails.
+pub async fn export(
+    client: &PolicyClient,
+    options: &ExportOptions,
+    ctx: &CallContext,
+) -> Result<ExportOutcome> {
+    let view = client.get(ctx).await?;
+    let document = PolicyDocument::from_view(&view, Utc::now());
+    let path = match options.path.as_deref().map(str::trim) {
+        None => None,
+        Some("") => {
+            return Err(Error::invalid_argument("The export path is empty.").with_target("path"))
+        }
+        Some(p) => {
+            backup::write_atomic(
+                Path::new(p),
+                document.to_text().as_bytes(),
+                options.overwrite,
+            )?;
+            events::verbose(&ctx.events, format!("Exported the policy to {p}."));
+            Some(p.to_string())
+        }
+    };
+    Ok(ExportOutcome {
+        document: document.to_json(),
+        path,
+    })
+}
+
+/// Reads the role list: strings (names, aliases, IDs) or objects with `id` and/or `name`.
+fn read_roles(items: &[Value], allow_unknown: bool) -> Result<Vec<DocumentRole>> {
+    let mut out: Vec<DocumentRole> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let field = format!("allowedRoles[{i}]");
+        let input = match item {
+            Value::String(s) => s.clone(),
+            Value::Object(m) => {
+                if let Some(k) = m.keys().find(|k| *k != "id" && *k != "name") {
+                    return Err(shape(format!(
+                        "'{field}' has an unknown field '{k}'. A role object has 'id' and/or 'name'."
+                    )));
+                }
+                let id = role_text(m.get("id"), &field, "id")?;
+                let name = role_text(m.get("name"), &field, "name")?;
+                match (id, name) {
+                    // The ID is what counts; a name that disagrees is a hand edit gone wrong.
+                    (Some(id), name) => {
+                        let role = resolve(&id, allow_unknown, &field)?;
+                        if let (Some(name), Some(known)) = (&name, &role.name) {
+                            let by_name = roles::resolve_one(name, false).ok();
+                            if by_name.is_some_and(|r| r.id != role.id) {
+                                return Err(invalid(
+                                    format!(
+                                        "'{field}' names '{name}' but its id {id} is {known}; fix \
+                                         one of them."
+                                    ),
+                                    &field,
+                                ));
+                            }
+                        }
+                        push(&mut out, role);
+                        continue;
+                    }
+                    (None, Some(name)) => name,
+                    (None, None) => {
+                        return Err(shape(format!(
+                            "'{field}' is an object without 'id' or 'name'."
+                        )))
+                    }
+                }
+            }
+            other => {
+                return Err(shape(format!(
+                    "'{field}' must be a role name, a role template ID or an {{\"id\",\"name\"}} \
+                     object, got {} ({other}).",
+                    kind(other)
+                )))
+            }
+        };
+        let role = resolve(&input, allow_unknown, &field)?;
+        push(&mut out, role);
+    }
+    Ok(out)
+}
+
+fn push(out: &mut Vec<DocumentRole>, role: DocumentRole) {
+    if !out.iter().any(|r| r.id == role.id) {
+        out.push(role);
+    }
+}
+
+fn resolve(input: &str, allow_unknown: bool, field: &str) -> Result<DocumentRole> {
+    let role = roles::resolve_one(input, allow_unknown).map_err(|e| {
+        let mut err = Error::new(e.kind(), format!("'{field}': {}", e.message()))
+            .with_target(input.to_string());
+        if let Some(a) = e.recommended_action() {
+            err = err.with_recommended_action(a.to_string());
+        } else if roles::normalize_guid(input).is_some() {
+            err = err.with_recommended_action(
+                "Use a role from Get-PhotoUpdatePolicyRole, or add \"allowUnknownRoleIds\": true to \
+                 the document to accept role template IDs outside the catalog.",
+            );
+        }
+        err
+    })?;
+    let view = RoleView::from_id(&role.id);
+    Ok(DocumentRole {
+        id: view.id,
+        name: view.name,
+    })
+}
+
+fn role_text(v: Option<&Value>, field: &str, key: &str) -> Result<Option<String>> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(shape(format!(
+            "'{field}.{key}' must be a string, got {} ({other}).",
+            kind(other)
+        ))),
+    }
+}
+
+fn optional_string(obj: &Map<String, Value>, key: &str) -> Result<Option<String>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(shape(format!(
+            "'{key}' must be a string or null, got {} ({other}).",
+            kind(other)
+        ))),
+    }
+}
+
+fn shape(message: String) -> Error {
+    Error::new(ErrorKind::InvalidJson, message)
+}
+
+fn invalid(message: String, field: &str) -> Error {
+    Error::invalid_argument(message).with_target(field.to_string())
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Policy;
+
+    const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
+    const PA: &str = "024906de-61e5-49c8-8572-40335f1e0e10";
+
+    fn err(v: Value) -> Error {
+        PolicyDocument::from_json(&v).expect_err("should be refused")
+    }
+
+    #[test]
+    fn export_round_trips_through_the_reader() {
+        let policy = Policy::from_json(&json!({
+            "source": "onPremises",
+            "allowedRoles": [GA, PA],
+            "newThing": {"a": 1}
+        }))
+        .unwrap();
+        let view = PolicyView::new(&policy, Some("t1".into()), Cloud::USGov);
+        let at = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let doc = PolicyDocument::from_view(&view, at);
+        let text = doc.to_text();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["schemaVersion"], json!(1));
+        assert_eq!(v["cloud"], json!("USGov"));
+        assert_eq!(v["exportedAt"], json!("2026-11-27T10:00:00Z"));
+        assert_eq!(v["source"], json!("onPremises"));
+        assert_eq!(
+            v["allowedRoles"][1],
+            json!({"id": PA, "name": "People Administrator"})
+        );
+        assert_eq!(v["additionalProperties"]["newThing"], json!({"a": 1}));
+        assert_eq!(PolicyDocument::from_text(&text).unwrap(), doc);
+        let change = doc.change_request();
+        assert_eq!(change.source.as_deref(), Some("onPremises"));
+        assert_eq!(change.allowed_roles, Some(vec![GA.into(), PA.into()]));
+    }
+
+    #[test]
+    fn default_policy_exports_source_null_and_empty_roles() {
+        let view = PolicyView::new(&Policy::default(), None, Cloud::Global);
+        let doc = PolicyDocument::from_view(&view, Utc::now());
+        let v = doc.to_json();
+        assert_eq!(v["source"], Value::Null);
+        assert_eq!(v["allowedRoles"], json!([]));
+        let back = PolicyDocument::from_json(&v).unwrap();
+        assert_eq!(back.source, Some(SourceChange::NotSet));
+        assert_eq!(back.allowed_roles, Some(vec![]));
+    }
+
+    #[test]
+    fn hand_written_documents_with_names_are_accepted() {
+        let doc = PolicyDocument::from_json(&json!({
+            "schemaVersion": 1,
+            "source": "Cloud",
+            "allowedRoles": ["Global Administrator", {"name": "People Administrator"}, GA.to_uppercase()]
+        }))
+        .unwrap();
+        assert_eq!(doc.source, Some(SourceChange::Cloud));
+        let ids: Vec<_> = doc
+            .allowed_roles
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(ids, vec![GA.to_string(), PA.to_string()]);
+        let only_roles =
+            PolicyDocument::from_json(&json!({"schemaVersion": 1, "allowedRoles": []})).unwrap();
+        assert_eq!(only_roles.source, None);
+        assert_eq!(only_roles.change_request().source, None);
+    }
+
+    #[test]
+    fn strict_reader_names_field_and_value() {
+        let e = err(json!({"schemaVersion": 2, "source": null}));
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert!(e.message().contains("schemaVersion 2"), "{}", e.message());
+
+        let e = err(json!({"schemaVersion": "1", "source": null}));
+        assert_eq!(e.kind(), ErrorKind::InvalidJson);
+        assert!(e.message().contains("'schemaVersion'"), "{}", e.message());
+
+        let e = err(json!({"schemaVersion": 1, "source": "hybrid"}));
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert!(e.message().contains("'hybrid'"), "{}", e.message());
+
+        let e = err(json!({"schemaVersion": 1, "allowedRoles": "Global Administrator"}));
+        assert_eq!(e.kind(), ErrorKind::InvalidJson);
+        assert!(e.message().contains("'allowedRoles'"), "{}", e.message());
+
+        let unknown_id = "11111111-2222-3333-4444-555555555555";
+        let e = err(json!({"schemaVersion": 1, "allowedRoles": [unknown_id]}));
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert!(e.message().contains("allowedRoles[0]"), "{}", e.message());
+        assert!(e.message().contains(unknown_id), "{}", e.message());
+        let ok = PolicyDocument::from_json(
+            &json!({"schemaVersion": 1, "allowedRoles": [unknown_id], "allowUnknownRoleIds": true}),
+        )
+        .unwrap();
+        assert_eq!(ok.allowed_roles.unwrap()[0].id, unknown_id);
+
+        let e = err(json!({"schemaVersion": 1, "source": null, "sauce": 1}));
+        assert_eq!(e.kind(), ErrorKind::InvalidJson);
+        assert!(e.message().contains("'sauce'"), "{}", e.message());
+
+        let e = err(json!({"schemaVersion": 1, "source": null, "exportedAt": "yesterday"}));
+        assert!(e.message().contains("'yesterday'"), "{}", e.message());
+
+        let e = err(json!({"schemaVersion": 1}));
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+
+        let e = PolicyDocument::from_text("{not json").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidJson);
+
+        let e = err(
+            json!({"schemaVersion": 1, "allowedRoles": [{"id": GA, "name": "People Administrator"}]}),
+        );
+        assert!(
+            e.message().contains("People Administrator"),
+            "{}",
+            e.message()
+        );
+    }
+}
