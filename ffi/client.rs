@@ -5,7 +5,7 @@ use std::ptr;
 
 use photo_policy_core::client::{CallContext, PolicyClient};
 use photo_policy_core::config::ClientConfig;
-use photo_policy_core::plan::ChangeRequest;
+use photo_policy_core::plan::{ChangeRequest, ResetOptions};
 use photo_policy_core::runtime::block_on;
 use photo_policy_core::Error;
 use serde::Serialize;
@@ -28,7 +28,7 @@ pub struct PupClient {
 ///
 /// # Safety
 /// `client` is NULL or a live client handle.
-unsafe fn client_ref<'a>(client: *const PupClient) -> Result<&'a PolicyClient, Failure> {
+pub(crate) unsafe fn client_ref<'a>(client: *const PupClient) -> Result<&'a PolicyClient, Failure> {
     // SAFETY: caller's contract.
     unsafe { client.as_ref() }
         .map(|c| &c.inner)
@@ -38,7 +38,11 @@ unsafe fn client_ref<'a>(client: *const PupClient) -> Result<&'a PolicyClient, F
 /// Runs one core operation to completion on the shared runtime, or until the scope is cancelled,
 /// then serializes its result. `may_have_written` adds a note to a cancellation error for
 /// operations that send a change.
-fn run<T, F>(scope: &CallScope, may_have_written: bool, operation: F) -> Result<PupResult, Failure>
+pub(crate) fn run<T, F>(
+    scope: &CallScope,
+    may_have_written: bool,
+    operation: F,
+) -> Result<PupResult, Failure>
 where
     T: Serialize,
     F: Future<Output = photo_policy_core::Result<T>>,
@@ -61,7 +65,7 @@ where
 }
 
 /// The core's call context for a scope.
-fn call_context(scope: &CallScope) -> CallContext {
+pub(crate) fn call_context(scope: &CallScope) -> CallContext {
     CallContext {
         cancel: scope.cancel.clone(),
         events: scope.events.clone(),
@@ -223,16 +227,21 @@ pub unsafe extern "C" fn pup_policy_apply(
 
 /// Resets the policy to the tenant default (no source restriction, no role restriction) and
 /// proves it by reading it back. Returns the Reset JSON (`previous`, `current`, `method`,
-/// `verified`, `requests`); `PUP_STATUS_RESET_NOT_VERIFIED` when the read-back disagrees.
-/// Blocking; `ctx` may be NULL.
+/// `verified`, `requests`, `backupPath`); `PUP_STATUS_RESET_NOT_VERIFIED` when the read-back
+/// disagrees. `(options_json, options_len)` is NULL,0 for no options, or
+/// `{"backupPath":"<file or folder>"}`: the policy before the reset is saved there first, and
+/// when it cannot be saved (`PUP_STATUS_IO`) nothing is sent. Blocking; `ctx` may be NULL.
 ///
 /// Ownership of outputs as for [`pup_policy_get`].
 ///
 /// # Safety
-/// As for [`pup_policy_get`].
+/// As for [`pup_policy_get`]; `(options_json, options_len)` is NULL with length 0 or points to
+/// `options_len` readable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn pup_policy_reset(
     client: *const PupClient,
+    options_json: *const u8,
+    options_len: usize,
     ctx: *const PupCallContext,
     out_result: *mut *mut PupResult,
     out_error: *mut *mut PupError,
@@ -240,11 +249,18 @@ pub unsafe extern "C" fn pup_policy_reset(
     call(out_error, || {
         // SAFETY: caller's contract.
         let client = unsafe { client_ref(client) }?;
+        // SAFETY: caller's contract.
+        let text = unsafe { str_arg("options_json", options_json, options_len) }?;
         out_arg("out_result", out_result)?;
+        let options: ResetOptions = if text.trim().is_empty() {
+            ResetOptions::default()
+        } else {
+            parse_json("options_json", "reset options", text)?
+        };
         // SAFETY: caller's contract.
         let scope = unsafe { CallScope::new(ctx) };
         let context = call_context(&scope);
-        let result = run(&scope, true, client.reset(&context))?;
+        let result = run(&scope, true, client.reset_with(&options, &context))?;
         drop(scope);
         // SAFETY: checked non-NULL above.
         unsafe { deliver_result(out_result, result) };

@@ -15,6 +15,7 @@
 //! - [`context`]: `PupCallContext` (cancellation and events).
 //! - [`client`]: `PupClient` and the policy operations.
 //! - [`roles`]: offline role catalog and resolution.
+//! - [`policy_as_code`]: export, document checks and fleet runs.
 
 use std::ptr;
 
@@ -23,6 +24,7 @@ pub mod context;
 pub mod error;
 mod json;
 pub mod panic;
+pub mod policy_as_code;
 pub mod result;
 pub mod roles;
 pub mod status;
@@ -31,6 +33,7 @@ pub mod strings;
 pub use client::*;
 pub use context::*;
 pub use error::*;
+pub use policy_as_code::*;
 pub use result::*;
 pub use roles::*;
 pub use status::PupStatus;

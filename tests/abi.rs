@@ -181,7 +181,16 @@ fn apply(client: &Client, change: &str, ctx: *const PupCallContext) -> Outcome {
 
 fn reset(client: &Client) -> Outcome {
     let (mut result, mut error) = (ptr::null_mut(), ptr::null_mut());
-    let status = unsafe { pup_policy_reset(client.0, ptr::null(), &mut result, &mut error) };
+    let status = unsafe {
+        pup_policy_reset(
+            client.0,
+            ptr::null(),
+            0,
+            ptr::null(),
+            &mut result,
+            &mut error,
+        )
+    };
     outcome(status, result, error)
 }
 
@@ -356,8 +365,16 @@ fn policy_calls_check_their_pointers() {
         PupStatus::NullArgument
     );
     // out_error is optional.
-    let status =
-        unsafe { pup_policy_reset(ptr::null(), ptr::null(), &mut result, ptr::null_mut()) };
+    let status = unsafe {
+        pup_policy_reset(
+            ptr::null(),
+            ptr::null(),
+            0,
+            ptr::null(),
+            &mut result,
+            ptr::null_mut(),
+        )
+    };
     assert_eq!(status, PupStatus::NullArgument);
     assert!(result.is_null());
 

@@ -23,6 +23,11 @@
 #define PUP_ABI_VERSION 1
 
 /**
+ * The most clients one fleet run accepts (a guard against a wrong count from the caller).
+ */
+#define PUP_MAX_FLEET_CLIENTS 100000
+
+/**
  * The largest input accepted, in bytes (16 MiB). Checked before anything is read, so a wrong
  * length from the caller cannot make the library walk off into unrelated memory for long.
  */
@@ -268,15 +273,20 @@ PupStatus pup_policy_apply(const struct PupClient *client,
 /**
  * Resets the policy to the tenant default (no source restriction, no role restriction) and
  * proves it by reading it back. Returns the Reset JSON (`previous`, `current`, `method`,
- * `verified`, `requests`); `PUP_STATUS_RESET_NOT_VERIFIED` when the read-back disagrees.
- * Blocking; `ctx` may be NULL.
+ * `verified`, `requests`, `backupPath`); `PUP_STATUS_RESET_NOT_VERIFIED` when the read-back
+ * disagrees. `(options_json, options_len)` is NULL,0 for no options, or
+ * `{"backupPath":"<file or folder>"}`: the policy before the reset is saved there first, and
+ * when it cannot be saved (`PUP_STATUS_IO`) nothing is sent. Blocking; `ctx` may be NULL.
  *
  * Ownership of outputs as for [`pup_policy_get`].
  *
  * # Safety
- * As for [`pup_policy_get`].
+ * As for [`pup_policy_get`]; `(options_json, options_len)` is NULL with length 0 or points to
+ * `options_len` readable bytes.
  */
 PupStatus pup_policy_reset(const struct PupClient *client,
+                           const uint8_t *options_json,
+                           size_t options_len,
                            const struct PupCallContext *ctx,
                            struct PupResult **out_result,
                            struct PupError **out_error);
@@ -421,6 +431,73 @@ PupStatus pup_error_json(const struct PupError *error,
  * `error` is NULL or a handle from this library not yet freed; it must not be used afterwards.
  */
 void pup_error_free(struct PupError *error);
+
+/**
+ * Reads the tenant's policy and returns it as a policy document (docs/c-abi.md, "Policy
+ * document"). `(options_json, options_len)` is NULL,0 for none, or
+ * `{"path":"<file>","overwrite":false}`: the document is also written to that file atomically
+ * (temporary file in the same folder, flush, rename); an existing file without `overwrite` is
+ * `PUP_STATUS_IO` and nothing is written. Result: `{"document":{…},"path":"…"|null}`.
+ * Blocking; `ctx` may be NULL.
+ *
+ * On success `*out_result` (free with `pup_result_free`); on failure `*out_error` when not NULL
+ * (free with `pup_error_free`).
+ *
+ * # Safety
+ * `client` is a live client handle; `(options_json, options_len)` is NULL with length 0 or
+ * points to `options_len` readable bytes; `ctx` is NULL or a live context; `out_result` is
+ * writable; `out_error` is NULL or writable.
+ */
+PupStatus pup_policy_export(const struct PupClient *client,
+                            const uint8_t *options_json,
+                            size_t options_len,
+                            const struct PupCallContext *ctx,
+                            struct PupResult **out_result,
+                            struct PupError **out_error);
+
+/**
+ * Checks a policy document offline (strict: schemaVersion, types, source, role names and IDs)
+ * and returns `{"document":{…normalised: roles as {"id","name"}…},"summary":"Source: …; Allowed
+ * roles: …"}`. A malformed document is `PUP_STATUS_INVALID_JSON`, a wrong value
+ * `PUP_STATUS_INVALID_ARGUMENT`, each naming the field and the value. No network.
+ *
+ * # Safety
+ * `(document_json, document_len)` is NULL with length 0 or points to `document_len` readable
+ * bytes; `out_result` is writable; `out_error` is NULL or writable.
+ */
+PupStatus pup_document_parse(const uint8_t *document_json,
+                             size_t document_len,
+                             struct PupResult **out_result,
+                             struct PupError **out_error);
+
+/**
+ * Tests or applies one desired state against many tenants: `clients[0..client_count]` (one
+ * handle per tenant, each with its own credentials; the handles are borrowed for the call).
+ * Request: `{"operation":"test"|"apply","desired":{…policy document…},"concurrency":n,
+ * "backupFolder":"…"}` (concurrency 1–1024, default 10; backupFolder only for apply).
+ *
+ * Tenants run concurrently, at most `concurrency` at a time, each with its own retries; one
+ * tenant's failure never stops the others, it is recorded in its entry. Result:
+ * `{"operation","results":[{"index","tenantId","status":"compliant"|"drifted"|"unchanged"|
+ * "changed"|"failed","differences":[{"property","expected","actual"}],"changes","description",
+ * "previous","current","backupPath","requests","elapsedMs","error":ErrorJson|null}],"summary":
+ * {"total","compliant","drifted","unchanged","changed","failed","elapsedMs","concurrency"}}`,
+ * entries in `clients` order; `error` has the shape of `pup_error_json`. A progress event
+ * (level 3) is emitted as each tenant finishes. Cancelling `ctx` stops every tenant and returns
+ * `PUP_STATUS_CANCELLED` (apply: some tenants may already have been changed). Blocking.
+ *
+ * # Safety
+ * `clients` points to `client_count` live client handles (none NULL), which stay valid for the
+ * call; the JSON pair is NULL with length 0 or points to `request_len` readable bytes; `ctx` is
+ * NULL or a live context; `out_result` is writable; `out_error` is NULL or writable.
+ */
+PupStatus pup_fleet_run(const struct PupClient *const *clients,
+                        size_t client_count,
+                        const uint8_t *request_json,
+                        size_t request_len,
+                        const struct PupCallContext *ctx,
+                        struct PupResult **out_result,
+                        struct PupError **out_error);
 
 /**
  * Lends the result's JSON document (UTF-8, not NUL-terminated). Borrowed: valid until `result`

@@ -326,7 +326,7 @@ static void check_policy_round_trip(PupClient *client) {
     PupError *error = NULL;
 
     /* Start from the default. */
-    PupStatus st = pup_policy_reset(client, NULL, &result, &error);
+    PupStatus st = pup_policy_reset(client, NULL, 0, NULL, &result, &error);
     check(st == PUP_STATUS_OK, "pup_policy_reset -> OK");
     if (st == PUP_STATUS_OK) {
         char *j = result_text(result);
@@ -388,7 +388,7 @@ static void check_policy_round_trip(PupClient *client) {
     pup_result_free(result);
     result = NULL;
 
-    st = pup_policy_reset(client, ctx, &result, &error);
+    st = pup_policy_reset(client, NULL, 0, ctx, &result, &error);
     j = st == PUP_STATUS_OK ? result_text(result) : copy_str(u8(""), 0);
     check(st == PUP_STATUS_OK && strstr(j, "\"verified\":true") != NULL,
           "pup_policy_reset after apply -> verified");
@@ -471,9 +471,9 @@ static void check_policy_inputs(PupClient *client) {
     EXPECT(pup_policy_apply(client, u8(unknown_role), strlen(unknown_role), NULL, &result, &error),
            PUP_STATUS_INVALID_ARGUMENT, "pup_policy_apply(unknown role name) -> INVALID_ARGUMENT");
 
-    EXPECT(pup_policy_reset(NULL, NULL, &result, &error), PUP_STATUS_NULL_ARGUMENT,
+    EXPECT(pup_policy_reset(NULL, NULL, 0, NULL, &result, &error), PUP_STATUS_NULL_ARGUMENT,
            "pup_policy_reset(NULL client) -> NULL_ARGUMENT");
-    EXPECT(pup_policy_reset(client, NULL, NULL, &error), PUP_STATUS_NULL_ARGUMENT,
+    EXPECT(pup_policy_reset(client, NULL, 0, NULL, NULL, &error), PUP_STATUS_NULL_ARGUMENT,
            "pup_policy_reset(NULL out_result) -> NULL_ARGUMENT");
 #undef EXPECT
 }

@@ -1,0 +1,376 @@
+//! Policy as code over the C ABI: export a tenant's policy as a document, check a document
+//! offline, and run one desired state against many tenants (fleet runs).
+
+use photo_policy_core::client::PolicyClient;
+use photo_policy_core::document::{self, ExportOptions, PolicyDocument};
+use photo_policy_core::fleet::{self, FleetRequest};
+use photo_policy_core::runtime::block_on;
+use serde_json::{json, Value};
+
+use crate::client::{call_context, client_ref, run, PupClient};
+use crate::context::{CallScope, PupCallContext};
+use crate::error::{pup_error_json, Failure, PupError};
+use crate::json::parse_json;
+use crate::panic::call;
+use crate::result::{deliver_result, PupResult};
+use crate::status::PupStatus;
+use crate::strings::{out_arg, str_arg};
+
+/// The most clients one fleet run accepts (a guard against a wrong count from the caller).
+pub const PUP_MAX_FLEET_CLIENTS: usize = 100_000;
+
+/// Reads the tenant's policy and returns it as a policy document (docs/c-abi.md, "Policy
+/// document"). `(options_json, options_len)` is NULL,0 for none, or
+/// `{"path":"<file>","overwrite":false}`: the document is also written to that file atomically
+/// (temporary file in the same folder, flush, rename); an existing file without `overwrite` is
+/// `PUP_STATUS_IO` and nothing is written. Result: `{"document":{…},"path":"…"|null}`.
+/// Blocking; `ctx` may be NULL.
+///
+/// On success `*out_result` (free with `pup_result_free`); on failure `*out_error` when not NULL
+/// (free with `pup_error_free`).
+///
+/// # Safety
+/// `client` is a live client handle; `(options_json, options_len)` is NULL with length 0 or
+/// points to `options_len` readable bytes; `ctx` is NULL or a live context; `out_result` is
+/// writable; `out_error` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pup_policy_export(
+    client: *const PupClient,
+    options_json: *const u8,
+    options_len: usize,
+    ctx: *const PupCallContext,
+    out_result: *mut *mut PupResult,
+    out_error: *mut *mut PupError,
+) -> PupStatus {
+    call(out_error, || {
+        // SAFETY: caller's contract.
+        let client = unsafe { client_ref(client) }?;
+        // SAFETY: caller's contract.
+        let text = unsafe { str_arg("options_json", options_json, options_len) }?;
+        out_arg("out_result", out_result)?;
+        let options: ExportOptions = if text.trim().is_empty() {
+            ExportOptions::default()
+        } else {
+            parse_json("options_json", "export options", text)?
+        };
+        // SAFETY: caller's contract.
+        let scope = unsafe { CallScope::new(ctx) };
+        let context = call_context(&scope);
+        let result = run(&scope, false, document::export(client, &options, &context))?;
+        drop(scope);
+        // SAFETY: checked non-NULL above.
+        unsafe { deliver_result(out_result, result) };
+        Ok(())
+    })
+}
+
+/// Checks a policy document offline (strict: schemaVersion, types, source, role names and IDs)
+/// and returns `{"document":{…normalised: roles as {"id","name"}…},"summary":"Source: …; Allowed
+/// roles: …"}`. A malformed document is `PUP_STATUS_INVALID_JSON`, a wrong value
+/// `PUP_STATUS_INVALID_ARGUMENT`, each naming the field and the value. No network.
+///
+/// # Safety
+/// `(document_json, document_len)` is NULL with length 0 or points to `document_len` readable
+/// bytes; `out_result` is writable; `out_error` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pup_document_parse(
+    document_json: *const u8,
+    document_len: usize,
+    out_result: *mut *mut PupResult,
+    out_error: *mut *mut PupError,
+) -> PupStatus {
+    call(out_error, || {
+        // SAFETY: caller's contract.
+        let text = unsafe { str_arg("document_json", document_json, document_len) }?;
+        out_arg("out_result", out_result)?;
+        let doc = PolicyDocument::from_text(text)?;
+        let result = PupResult::from_serialize(&json!({
+            "document": doc.to_json(),
+            "summary": doc.summary(),
+        }))?;
+        // SAFETY: checked non-NULL above.
+        unsafe { deliver_result(out_result, result) };
+        Ok(())
+    })
+}
+
+/// Tests or applies one desired state against many tenants: `clients[0..client_count]` (one
+/// handle per tenant, each with its own credentials; the handles are borrowed for the call).
+/// Request: `{"operation":"test"|"apply","desired":{…policy document…},"concurrency":n,
+/// "backupFolder":"…"}` (concurrency 1–1024, default 10; backupFolder only for apply).
+///
+/// Tenants run concurrently, at most `concurrency` at a time, each with its own retries; one
+/// tenant's failure never stops the others, it is recorded in its entry. Result:
+/// `{"operation","results":[{"index","tenantId","status":"compliant"|"drifted"|"unchanged"|
+/// "changed"|"failed","differences":[{"property","expected","actual"}],"changes","description",
+/// "previous","current","backupPath","requests","elapsedMs","error":ErrorJson|null}],"summary":
+/// {"total","compliant","drifted","unchanged","changed","failed","elapsedMs","concurrency"}}`,
+/// entries in `clients` order; `error` has the shape of `pup_error_json`. A progress event
+/// (level 3) is emitted as each tenant finishes. Cancelling `ctx` stops every tenant and returns
+/// `PUP_STATUS_CANCELLED` (apply: some tenants may already have been changed). Blocking.
+///
+/// # Safety
+/// `clients` points to `client_count` live client handles (none NULL), which stay valid for the
+/// call; the JSON pair is NULL with length 0 or points to `request_len` readable bytes; `ctx` is
+/// NULL or a live context; `out_result` is writable; `out_error` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pup_fleet_run(
+    clients: *const *const PupClient,
+    client_count: usize,
+    request_json: *const u8,
+    request_len: usize,
+    ctx: *const PupCallContext,
+    out_result: *mut *mut PupResult,
+    out_error: *mut *mut PupError,
+) -> PupStatus {
+    call(out_error, || {
+        if clients.is_null() {
+            return Err(Box::new(PupError::null_argument("clients")));
+        }
+        if client_count == 0 || client_count > PUP_MAX_FLEET_CLIENTS {
+            return Err(Box::new(PupError::new(
+                PupStatus::InvalidArgument,
+                format!(
+                    "client_count is {client_count}; give 1 to {PUP_MAX_FLEET_CLIENTS} client \
+                     handles."
+                ),
+            )));
+        }
+        // SAFETY: non-NULL, `client_count` readable pointers (caller's contract).
+        let handles = unsafe { std::slice::from_raw_parts(clients, client_count) };
+        let mut borrowed: Vec<&PolicyClient> = Vec::with_capacity(client_count);
+        for (i, handle) in handles.iter().enumerate() {
+            // SAFETY: each is NULL or a live handle (caller's contract).
+            let client = unsafe { client_ref(*handle) }
+                .map_err(|_| Box::new(PupError::null_argument(&format!("clients[{i}]"))))?;
+            borrowed.push(client);
+        }
+        // SAFETY: caller's contract.
+        let text = unsafe { str_arg("request_json", request_json, request_len) }?;
+        out_arg("out_result", out_result)?;
+        let request = FleetRequest::from_json(text)?;
+        // SAFETY: caller's contract.
+        let scope = unsafe { CallScope::new(ctx) };
+        let context = call_context(&scope);
+        let may_write = request.operation == fleet::FleetOperation::Apply;
+        // The report's per-tenant errors are core errors; run on the runtime, then shape them
+        // like every other error of this ABI.
+        let outcome = block_on(
+            scope
+                .cancel
+                .run_until_cancelled(fleet::run(&borrowed, &request, &context)),
+        );
+        let report = match outcome {
+            Some(Ok(report)) => report,
+            Some(Err(e)) => return Err(Box::new(PupError::from(e))),
+            None => {
+                // Same message and advice as any other cancelled call.
+                return run(&scope, may_write, async {
+                    Err::<(), _>(photo_policy_core::Error::cancelled())
+                })
+                .map(|_| ());
+            }
+        };
+        drop(scope);
+        let mut value = serde_json::to_value(&report).map_err(internal)?;
+        if let Some(entries) = value.get_mut("results").and_then(Value::as_array_mut) {
+            for (entry, tenant) in entries.iter_mut().zip(&report.results) {
+                let error = match &tenant.error {
+                    Some(e) => error_json(PupError::from(e.clone()))?,
+                    None => Value::Null,
+                };
+                entry["error"] = error;
+            }
+        }
+        let result = PupResult::from_serialize(&value)?;
+        // SAFETY: checked non-NULL above.
+        unsafe { deliver_result(out_result, result) };
+        Ok(())
+    })
+}
+
+/// The JSON form `pup_error_json` lends, as a value (one error shape across the ABI).
+fn error_json(error: PupError) -> Result<Value, Failure> {
+    let mut ptr: *const u8 = std::ptr::null();
+    let mut len = 0usize;
+    // SAFETY: `error` is a live local; the out pointers are locals.
+    let status = unsafe { pup_error_json(&error, &mut ptr, &mut len) };
+    if status != PupStatus::Ok || ptr.is_null() {
+        return Err(Box::new(PupError::new(
+            PupStatus::Internal,
+            "internal error: a tenant's error could not be written as JSON".to_string(),
+        )));
+    }
+    // SAFETY: borrowed from `error`, which outlives this read.
+    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
+    serde_json::from_slice(bytes).map_err(internal)
+}
+
+fn internal(e: serde_json::Error) -> Failure {
+    Box::new(PupError::new(
+        PupStatus::Internal,
+        format!("internal error: the fleet result could not be written as JSON: {e}"),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ptr;
+
+    use graph_emulator::{Emulator, Profile, TokenSpec};
+
+    use super::*;
+    use crate::client::{pup_client_free, pup_client_new, pup_policy_reset};
+    use crate::error::pup_error_free;
+    use crate::result::{pup_result_free, pup_result_json};
+
+    fn new_client(emu: &Emulator, tenant: &str, roles: &[&str], expired: bool) -> *mut PupClient {
+        let mut spec = TokenSpec::app(tenant, roles);
+        if expired {
+            spec = spec.expires_in(-600);
+        }
+        let token = emu.mint_token(spec);
+        let config = json!({
+            "tenantId": tenant, "graphEndpoint": emu.url(), "allowInsecureLoopback": true
+        })
+        .to_string();
+        let (mut client, mut error) = (ptr::null_mut(), ptr::null_mut());
+        // SAFETY: valid buffers and out pointers.
+        let st = unsafe {
+            pup_client_new(
+                config.as_ptr(),
+                config.len(),
+                token.as_ptr(),
+                token.len(),
+                &mut client,
+                &mut error,
+            )
+        };
+        assert_eq!(st, PupStatus::Ok);
+        client
+    }
+
+    fn result_json(result: *mut PupResult) -> Value {
+        let (mut p, mut l) = (ptr::null(), 0usize);
+        // SAFETY: live result; out pointers are locals.
+        assert_eq!(
+            unsafe { pup_result_json(result, &mut p, &mut l) },
+            PupStatus::Ok
+        );
+        // SAFETY: borrowed from the live result.
+        let v = serde_json::from_slice(unsafe { std::slice::from_raw_parts(p, l) }).unwrap();
+        // SAFETY: freed once.
+        unsafe { pup_result_free(result) };
+        v
+    }
+
+    #[test]
+    fn fleet_run_reports_each_tenant_with_the_abi_error_shape() {
+        let emu = Emulator::start_blocking(Profile::default());
+        let ga = "62e90394-69f5-4237-9190-012177145e10";
+        let t = [
+            "a1000000-0000-4000-8000-000000000001",
+            "a1000000-0000-4000-8000-000000000002",
+            "a1000000-0000-4000-8000-000000000003",
+        ];
+        emu.set_policy(t[0], json!({"source": "cloud", "allowedRoles": [ga]}));
+        let clients = [
+            new_client(&emu, t[0], &["PeopleSettings.Read.All"], false),
+            new_client(&emu, t[1], &["PeopleSettings.Read.All"], false),
+            new_client(&emu, t[2], &["PeopleSettings.Read.All"], true),
+        ];
+        let handles: Vec<*const PupClient> = clients.iter().map(|c| *c as *const _).collect();
+        let request = json!({"operation": "test", "concurrency": 2,
+            "desired": {"schemaVersion": 1, "source": "cloud", "allowedRoles": ["Global Administrator"]}})
+        .to_string();
+        let (mut result, mut error) = (ptr::null_mut(), ptr::null_mut());
+        // SAFETY: valid handles and buffers.
+        let st = unsafe {
+            pup_fleet_run(
+                handles.as_ptr(),
+                handles.len(),
+                request.as_ptr(),
+                request.len(),
+                ptr::null(),
+                &mut result,
+                &mut error,
+            )
+        };
+        assert_eq!(st, PupStatus::Ok);
+        let v = result_json(result);
+        let statuses: Vec<_> = v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(statuses, ["compliant", "drifted", "failed"]);
+        assert_eq!(v["results"][0]["error"], Value::Null);
+        let e = &v["results"][2]["error"];
+        assert_eq!(e["status"], json!(PupStatus::Authentication as u32));
+        assert_eq!(e["kind"], json!("Authentication"));
+        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_eq!(v["summary"]["failed"], json!(1));
+
+        // A NULL handle in the array is named.
+        let with_null = [handles[0], ptr::null()];
+        // SAFETY: the array is valid; the NULL entry is what is tested.
+        let st = unsafe {
+            pup_fleet_run(
+                with_null.as_ptr(),
+                2,
+                request.as_ptr(),
+                request.len(),
+                ptr::null(),
+                &mut result,
+                &mut error,
+            )
+        };
+        assert_eq!(st, PupStatus::NullArgument);
+        // SAFETY: freed once.
+        unsafe { pup_error_free(error) };
+
+        // Reset options are strict JSON.
+        let bad = br#"{"backup":"x"}"#;
+        let mut error = ptr::null_mut();
+        // SAFETY: valid handle and buffers.
+        let st = unsafe {
+            pup_policy_reset(
+                clients[0],
+                bad.as_ptr(),
+                bad.len(),
+                ptr::null(),
+                &mut result,
+                &mut error,
+            )
+        };
+        assert_eq!(st, PupStatus::InvalidJson);
+        // SAFETY: each freed once.
+        unsafe {
+            pup_error_free(error);
+            for c in clients {
+                pup_client_free(c);
+            }
+        }
+    }
+
+    #[test]
+    fn document_parse_names_the_bad_field() {
+        let doc = br#"{"schemaVersion":1,"source":"cloud","allowedRoles":["Global Admin"]}"#;
+        let (mut result, mut error) = (ptr::null_mut(), ptr::null_mut());
+        // SAFETY: valid buffers.
+        let st = unsafe { pup_document_parse(doc.as_ptr(), doc.len(), &mut result, &mut error) };
+        assert_eq!(st, PupStatus::Ok);
+        let v = result_json(result);
+        assert_eq!(
+            v["document"]["allowedRoles"][0]["name"],
+            json!("Global Administrator")
+        );
+        let bad = br#"{"schemaVersion":1,"source":"sideways"}"#;
+        // SAFETY: valid buffers.
+        let st = unsafe { pup_document_parse(bad.as_ptr(), bad.len(), &mut result, &mut error) };
+        assert_eq!(st, PupStatus::InvalidArgument);
+        // SAFETY: freed once.
+        unsafe { pup_error_free(error) };
+    }
+}
