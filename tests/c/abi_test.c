@@ -475,6 +475,16 @@ static void check_policy_inputs(PupClient *client) {
            "pup_policy_reset(NULL client) -> NULL_ARGUMENT");
     EXPECT(pup_policy_reset(client, NULL, 0, NULL, NULL, &error), PUP_STATUS_NULL_ARGUMENT,
            "pup_policy_reset(NULL out_result) -> NULL_ARGUMENT");
+
+    /* out_error is optional on every fallible export: failures still return their status. */
+    check(pup_policy_plan(client, bad_utf8, sizeof bad_utf8, NULL, &result, NULL) ==
+                  PUP_STATUS_INVALID_UTF8 &&
+              pup_policy_apply(client, NULL, 1, NULL, &result, NULL) == PUP_STATUS_NULL_ARGUMENT &&
+              pup_policy_reset(client, NULL, 0, NULL, NULL, NULL) == PUP_STATUS_NULL_ARGUMENT &&
+              pup_roles_catalog(NULL, NULL) == PUP_STATUS_NULL_ARGUMENT &&
+              pup_roles_resolve(NULL, 1, &result, NULL) == PUP_STATUS_NULL_ARGUMENT &&
+              result == (PupResult *)0x1,
+          "NULL out_error accepted by plan/apply/reset/catalog/resolve, nothing written");
 #undef EXPECT
 }
 
