@@ -51,7 +51,8 @@ pub struct FleetRequestJson {
     /// Tenants in flight at once (1 to [`MAX_CONCURRENCY`], default [`DEFAULT_CONCURRENCY`]).
     #[serde(default)]
     pub concurrency: Option<usize>,
-    /// Apply only: a folder where each tenant's policy is saved before it is changed.
+    /// Apply only: a folder where each tenant's policy is saved before it is changed. With a
+    /// single tenant it may also name a file (as `backupPath` of a change request).
     #[serde(default)]
     pub backup_folder: Option<String>,
 }
@@ -217,7 +218,8 @@ pub async fn run(
                     seen_warnings: seen_warnings.clone(),
                 }),
             };
-            async move { run_one(index, client, request, &tenant_ctx).await }
+            let single = total == 1;
+            async move { run_one(index, client, request, single, &tenant_ctx).await }
         })
         .buffer_unordered(request.concurrency);
 
@@ -275,6 +277,7 @@ async fn run_one(
     index: usize,
     client: &PolicyClient,
     request: &FleetRequest,
+    single: bool,
     ctx: &CallContext,
 ) -> TenantResult {
     let started = Instant::now();
@@ -311,7 +314,12 @@ async fn run_one(
         },
         FleetOperation::Apply => {
             let mut change = request.desired.change_request();
-            change.backup_path = request.backup_folder.as_ref().map(|f| as_folder(f));
+            // Many tenants share the folder, one file each; a lone tenant may name its file.
+            change.backup_path =
+                request
+                    .backup_folder
+                    .as_ref()
+                    .map(|f| if single { f.clone() } else { as_folder(f) });
             match client.apply(&change, ctx).await {
                 Ok(outcome) => {
                     result.tenant_id = outcome.previous.tenant_id.clone().or(result.tenant_id);

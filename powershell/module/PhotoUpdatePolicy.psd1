@@ -17,6 +17,9 @@
         'Set-PhotoUpdatePolicy'
         'Reset-PhotoUpdatePolicy'
         'Get-PhotoUpdatePolicyRole'
+        'Export-PhotoUpdatePolicy'
+        'Import-PhotoUpdatePolicy'
+        'Test-PhotoUpdatePolicy'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

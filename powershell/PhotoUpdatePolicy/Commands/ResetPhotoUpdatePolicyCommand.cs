@@ -24,6 +24,14 @@ namespace PhotoUpdatePolicy.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        /// <summary>
+        /// A file, or a folder (photoUpdatePolicy-&lt;tenant&gt;-&lt;time&gt;.json), where the policy is saved
+        /// before the reset; if it cannot be saved, nothing is changed. Restore with Import-PhotoUpdatePolicy.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? BackupPath { get; set; }
+
         /// <summary>Confirms, resets and verifies for each input record.</summary>
         protected override void ProcessRecord()
         {
@@ -63,7 +71,7 @@ namespace PhotoUpdatePolicy.Commands
                 }
 
                 Dictionary<string, object?> reset = JsonTree.AsObject(
-                    Native.InvokeJson((CallContextHandle ctx, out ResultHandle r, out ErrorHandle e) => NativeMethods.pup_policy_reset(client, ctx, out r, out e)),
+                    Native.InvokeJson((CallContextHandle ctx, out ResultHandle r, out ErrorHandle e) => ResetWithOptions(client, ctx, out r, out e)),
                     "a reset result");
                 Policy previous = Policy.FromJson(reset["previous"]);
                 Policy current = Policy.FromJson(reset["current"]);
@@ -90,6 +98,28 @@ namespace PhotoUpdatePolicy.Commands
             {
                 WriteNativeError(ex, TenantId);
             }
+        }
+
+        private unsafe uint ResetWithOptions(ClientHandle client, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)
+        {
+            // Options JSON: {"backupPath": …} (resolved against the PowerShell location), or none.
+            byte[]? options = BackupPath == null
+                ? null
+                : Utf8.Encode(JsonCodec.Instance.Serialize(new Dictionary<string, object?> { ["backupPath"] = ResolveBackupPath(BackupPath) }));
+            fixed (byte* p = options)
+            {
+                return NativeMethods.pup_policy_reset(client, p, (UIntPtr)(options?.Length ?? 0), ctx, out result, out error);
+            }
+        }
+
+        /// <summary>A path resolved against the current location, keeping a trailing separator (folder).</summary>
+        internal string ResolveBackupPath(string path)
+        {
+            string full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            bool folder = path.EndsWith("/", StringComparison.Ordinal) || path.EndsWith("\\", StringComparison.Ordinal);
+            return folder && !full.EndsWith(System.IO.Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal)
+                ? full + System.IO.Path.DirectorySeparatorChar
+                : full;
         }
 
         private static unsafe uint PlanDefault(ClientHandle client, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)

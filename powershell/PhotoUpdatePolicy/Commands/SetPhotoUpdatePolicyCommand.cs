@@ -63,6 +63,14 @@ namespace PhotoUpdatePolicy.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        /// <summary>
+        /// A file, or a folder (photoUpdatePolicy-&lt;tenant&gt;-&lt;time&gt;.json), where the policy is saved
+        /// before the change; if it cannot be saved, nothing is changed. Restore with Import-PhotoUpdatePolicy.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? BackupPath { get; set; }
+
         /// <summary>Plans, confirms and applies the change for each input record.</summary>
         protected override void ProcessRecord()
         {
@@ -198,6 +206,14 @@ namespace PhotoUpdatePolicy.Commands
             if (AllowUnknownRoleId)
             {
                 change["allowUnknownRoleIds"] = true;
+            }
+
+            if (BackupPath != null)
+            {
+                // Resolved against the PowerShell location; a trailing separator keeps it a folder.
+                string full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(BackupPath);
+                bool folder = BackupPath.EndsWith("/", StringComparison.Ordinal) || BackupPath.EndsWith("\\", StringComparison.Ordinal);
+                change["backupPath"] = folder ? full + System.IO.Path.DirectorySeparatorChar : full;
             }
 
             return change;

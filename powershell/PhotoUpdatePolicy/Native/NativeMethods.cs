@@ -67,7 +67,23 @@ namespace PhotoUpdatePolicy.Native
 
         [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
         internal static extern uint pup_policy_reset(
-            ClientHandle client, CallContextHandle ctx,
+            ClientHandle client, byte* optionsJson, UIntPtr optionsLen, CallContextHandle ctx,
+            out ResultHandle outResult, out ErrorHandle outError);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_policy_export(
+            ClientHandle client, byte* optionsJson, UIntPtr optionsLen, CallContextHandle ctx,
+            out ResultHandle outResult, out ErrorHandle outError);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_document_parse(
+            byte* documentJson, UIntPtr documentLen,
+            out ResultHandle outResult, out ErrorHandle outError);
+
+        /// <summary><paramref name="clients"/>: raw client handles, each AddRef'd by the caller for the call.</summary>
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_fleet_run(
+            IntPtr* clients, UIntPtr clientCount, byte* requestJson, UIntPtr requestLen, CallContextHandle ctx,
             out ResultHandle outResult, out ErrorHandle outError);
 
         [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]

@@ -1,0 +1,157 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+
+namespace PhotoUpdatePolicy.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Applies a policy document to one tenant or many.</para>
+    /// <para type="description">Each tenant is read and compared with the document; only tenants that
+    /// differ are changed, after -WhatIf / -Confirm, with the minimal PATCH. With -BackupPath each
+    /// tenant's policy is saved before it is changed (a backup file can be imported to restore).</para>
+    /// </summary>
+    [Cmdlet(VerbsData.Import, "PhotoUpdatePolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PathSet)]
+    [OutputType(typeof(PolicyImportResult))]
+    public sealed class ImportPhotoUpdatePolicyCommand : FleetCmdlet
+    {
+        private const string PathSet = "Path";
+        private const string ObjectSet = "InputObject";
+
+        /// <summary>The policy document (JSON) to apply, e.g. an export or a backup file.</summary>
+        [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0)]
+        [Alias("FullName")]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
+
+        /// <summary>The document as an object (Export-PhotoUpdatePolicy output, ConvertFrom-Json, a hashtable) or JSON text.</summary>
+        [Parameter(ParameterSetName = ObjectSet, Mandatory = true)]
+        [ValidateNotNull]
+        public object? InputObject { get; set; }
+
+        /// <summary>
+        /// Where each tenant's policy is saved before it is changed: a folder (one
+        /// photoUpdatePolicy-&lt;tenant&gt;-&lt;time&gt;.json per tenant, created when missing), or a file
+        /// for a single tenant. If a backup cannot be written, that tenant is not changed.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? BackupPath { get; set; }
+
+        /// <summary>Returns one result per tenant.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        private (string Json, string Summary)? desired;
+
+        /// <summary>Checks the document before any tenant is read.</summary>
+        protected override void BeginProcessing()
+        {
+            string text = ParameterSetName == ObjectSet ? DocumentText(InputObject!) : ReadDocumentFile(Path!);
+            desired = ParseDocument(text, ParameterSetName == ObjectSet ? InputObject : Path);
+            WriteVerbose($"Desired state: {desired.Value.Summary}");
+        }
+
+        /// <summary>Compares every tenant, confirms each change, applies the confirmed ones.</summary>
+        protected override void EndProcessing()
+        {
+            try
+            {
+                var results = new List<PolicyImportResult>();
+                List<FleetTarget> runnable = Targets.Where(t => t.Client != null).ToList();
+                foreach (FleetTarget t in Targets.Where(t => t.Client == null))
+                {
+                    results.Add(new PolicyImportResult(t.TenantId, "Failed", Array.Empty<PolicyDifference>(), null, null, null, null, null));
+                }
+
+                var toApply = new List<FleetTarget>();
+                if (runnable.Count > 0)
+                {
+                    // Reads only: what each tenant would get, for -WhatIf and -Confirm.
+                    foreach (FleetEntry entry in RunFleet(runnable, "test", desired!.Value.Json, null))
+                    {
+                        string tenant = entry.TenantId ?? entry.Target.Label;
+                        if (entry.Exception != null)
+                        {
+                            WriteTenantError(entry);
+                            results.Add(new PolicyImportResult(entry.TenantId, "Failed", Array.Empty<PolicyDifference>(), null, null, null, null, entry.Exception.ToErrorRecord(tenant)));
+                            continue;
+                        }
+
+                        PolicyDifference[] differences = entry.Differences;
+                        if (differences.Length == 0)
+                        {
+                            WriteVerbose($"The photo update policy of tenant '{tenant}' already matches the document: nothing to send.");
+                            results.Add(new PolicyImportResult(entry.TenantId, "Unchanged", differences, entry.Current, entry.Current, null, null, null));
+                            continue;
+                        }
+
+                        string change = string.Join("; ", differences.Select(d => d.ToString()));
+                        if (ShouldProcess(
+                            $"Import the photo update policy into tenant '{tenant}': {change}",
+                            $"Change the photo update policy of tenant '{tenant}'?{System.Environment.NewLine}{string.Join(System.Environment.NewLine, differences.Select(d => d.ToString()))}",
+                            "Import-PhotoUpdatePolicy"))
+                        {
+                            toApply.Add(entry.Target);
+                        }
+                        else
+                        {
+                            results.Add(new PolicyImportResult(entry.TenantId, "Skipped", differences, entry.Current, entry.Current, null, null, null));
+                        }
+                    }
+                }
+
+                if (toApply.Count > 0)
+                {
+                    string? backup = BackupPath == null ? null : ResolveBackup(BackupPath, toApply.Count);
+                    foreach (FleetEntry entry in RunFleet(toApply, "apply", desired!.Value.Json, backup))
+                    {
+                        string tenant = entry.TenantId ?? entry.Target.Label;
+                        ErrorRecord? error = entry.Exception?.ToErrorRecord(tenant);
+                        if (error != null)
+                        {
+                            WriteError(error);
+                        }
+
+                        string status = entry.Status switch { "changed" => "Changed", "unchanged" => "Unchanged", _ => "Failed" };
+                        string? backupFile = Field(entry, "backupPath");
+                        if (backupFile != null)
+                        {
+                            WriteVerbose($"Saved the policy of tenant '{tenant}' before the change to {backupFile}.");
+                        }
+
+                        results.Add(new PolicyImportResult(entry.TenantId, status, entry.Differences, entry.Previous, entry.Current, backupFile, Field(entry, "description"), error));
+                    }
+                }
+
+                if (PassThru)
+                {
+                    foreach (PolicyImportResult r in results)
+                    {
+                        WriteObject(r);
+                    }
+                }
+            }
+            catch (PhotoPolicyException ex)
+            {
+                ThrowTerminatingError(ex.ToErrorRecord(null));
+            }
+            finally
+            {
+                DisposeTargets();
+            }
+        }
+
+        private static string? Field(FleetEntry entry, string key) => Json.JsonTree.String(entry.Json, key);
+
+        /// <summary>The backup path for the core: resolved; several tenants always share a folder.</summary>
+        private string ResolveBackup(string path, int tenants)
+        {
+            string full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            bool folder = tenants > 1 || path.EndsWith("/", StringComparison.Ordinal) || path.EndsWith("\\", StringComparison.Ordinal);
+            return folder && !full.EndsWith(System.IO.Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal)
+                ? full + System.IO.Path.DirectorySeparatorChar
+                : full;
+        }
+    }
+}
