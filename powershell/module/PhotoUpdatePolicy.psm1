@@ -22,4 +22,7 @@ Export-ModuleMember -Cmdlet @(
     'Set-PhotoUpdatePolicy'
     'Reset-PhotoUpdatePolicy'
     'Get-PhotoUpdatePolicyRole'
+    'Export-PhotoUpdatePolicy'
+    'Import-PhotoUpdatePolicy'
+    'Test-PhotoUpdatePolicy'
 )

@@ -60,7 +60,8 @@ Describe 'Fleet runs' {
                 $stored.source | Should -Be 'cloud'
                 @($stored.allowedRoles) | Should -Be @($script:Roles.People)
             }
-            @(Get-ChildItem -LiteralPath $folder -Filter 'photoUpdatePolicy-*.json').Count | Should -Be 26
+            # A backup precedes every attempted write: 26 changed + 3 whose PATCH was then refused.
+            @(Get-ChildItem -LiteralPath $folder -Filter 'photoUpdatePolicy-*.json').Count | Should -Be 29
             @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object status -eq 429).Count | Should -Be 5
         } finally {
             Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue

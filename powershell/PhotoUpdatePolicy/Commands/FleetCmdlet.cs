@@ -125,7 +125,7 @@ namespace PhotoUpdatePolicy.Commands
                         ? $"{JsonTree.Long(summary, "compliant")} compliant, {JsonTree.Long(summary, "drifted")} drifted, {JsonTree.Long(summary, "failed")} failed"
                         : $"{JsonTree.Long(summary, "changed")} changed, {JsonTree.Long(summary, "unchanged")} unchanged, {JsonTree.Long(summary, "failed")} failed");
                 WriteVerbose(text);
-                WriteInformation(new InformationRecord(JsonTree.ToPowerShell(summary), MyInvocation.MyCommand.Name), new[] { "PhotoUpdatePolicy", "Summary" });
+                WriteInformation(JsonTree.ToPowerShell(summary), new[] { "PhotoUpdatePolicy", "Summary" });
             }
 
             WriteProgress(new ProgressRecord(1, operation == "test" ? "Testing the photo update policy" : "Applying the photo update policy", "Done") { RecordType = ProgressRecordType.Completed });

@@ -51,7 +51,8 @@ namespace PhotoUpdatePolicy.Json
                 case JsonValueKind.String:
                     return element.GetString();
                 case JsonValueKind.Number:
-                    return element.TryGetInt64(out long l) ? l : element.GetDouble();
+                    // Boxed separately: a plain ternary would widen the long to double.
+                    return element.TryGetInt64(out long l) ? (object)l : element.GetDouble();
                 case JsonValueKind.True:
                     return true;
                 case JsonValueKind.False:
