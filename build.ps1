@@ -160,7 +160,10 @@ function Invoke-Build {
     $version = Get-ProjectVersion
 
     Write-Step "cargo build --release (native library and Graph emulator), version $version"
-    Invoke-Tool cargo @('build', '--release', '-p', 'photo_update_policy', '-p', 'graph_emulator')
+    # Two commands, exactly as tests/c/run.sh release runs them: building both packages in one
+    # command unifies their dependencies' features differently and would rebuild them later.
+    Invoke-Tool cargo @('build', '--release', '-p', 'photo_update_policy', '--lib')
+    Invoke-Tool cargo @('build', '--release', '-p', 'graph_emulator', '--bin', 'graph-emulator')
 
     Write-Step 'Header check'
     Test-Header
@@ -221,8 +224,9 @@ function Invoke-Test {
         $suites.Add([pscustomobject]@{ Suite = $Name; Passed = $Passed; Failed = $Failed; Note = $Note })
     }
 
-    Write-Step 'cargo test --workspace'
-    $cargo = Invoke-Captured cargo @('test', '--workspace')
+    Write-Step 'cargo test --workspace --no-fail-fast'
+    # --no-fail-fast: every test binary runs, so the counts are complete even when one fails.
+    $cargo = Invoke-Captured cargo @('test', '--workspace', '--no-fail-fast')
     $passed, $failed = Get-CargoCounts $cargo.Lines
     if ($cargo.ExitCode -ne 0 -and $failed -eq 0) { $failed = 1 }  # e.g. a compile error: no counts
     Add-Suite 'cargo test' $passed $failed ($(if ($cargo.ExitCode) { "exit $($cargo.ExitCode)" } else { '' }))
