@@ -16,10 +16,12 @@
 //! - [`client`]: `PupClient` and the policy operations.
 //! - [`roles`]: offline role catalog and resolution.
 //! - [`policy_as_code`]: export, document checks and fleet runs.
+//! - [`connection`]: sign in now and describe the connection (`pup_client_connect`).
 
 use std::ptr;
 
 pub mod client;
+pub mod connection;
 pub mod context;
 pub mod error;
 mod json;
@@ -31,6 +33,7 @@ pub mod status;
 pub mod strings;
 
 pub use client::*;
+pub use connection::*;
 pub use context::*;
 pub use error::*;
 pub use policy_as_code::*;

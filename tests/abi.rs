@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use graph_emulator::{
-    Emulator, Fault, FaultKind, FaultRoute, Profile, TokenSpec, READ_PERMISSION, WRITE_PERMISSION,
+    Emulator, Fault, FaultKind, FaultRoute, Profile, TokenSpec, WRITE_PERMISSION,
 };
 use photo_update_policy::*;
 use proptest::prelude::*;
@@ -450,9 +450,11 @@ fn roles_catalog_and_resolve() {
 #[test]
 fn error_object_carries_the_service_details() {
     let fx = Fixture::new();
+    // A delegated user without a photo-managing role: passes the permission pre-flight (the token
+    // lists no directory roles), so Graph itself answers 403 with its code and ids.
     let readonly = fx
         .emu
-        .mint_token(TokenSpec::app(TENANT, &[READ_PERMISSION]));
+        .mint_token(TokenSpec::delegated(TENANT, WRITE_PERMISSION, &[]));
     let client = fx.client_with(&readonly, 0);
     let (mut result, mut error) = (ptr::null_mut(), ptr::null_mut());
     let change = r#"{"source":"cloud"}"#;
@@ -482,7 +484,7 @@ fn error_object_carries_the_service_details() {
     assert!(!request_id.is_empty());
     assert_eq!(client_request_id.len(), 36);
     assert!(!text(pup_error_date).is_empty());
-    assert!(text(pup_error_recommended_action).contains("PeopleSettings.ReadWrite.All"));
+    assert!(text(pup_error_recommended_action).contains("People Administrator"));
     assert!(!text(pup_error_message).is_empty());
     // The client-request-id is the one we sent.
     let sent: Vec<String> = fx

@@ -129,6 +129,9 @@ impl PolicyClient {
     /// With nothing to change, exactly one GET is sent. A 204 answer is read back with a GET.
     pub async fn apply(&self, change: &ChangeRequest, ctx: &CallContext) -> Result<ApplyOutcome> {
         validate(change)?;
+        // Pre-flight before the first request: a caller who may not write learns it before
+        // anything is sent (not after a read and a refused PATCH).
+        self.token_for(auth::Access::Write, ctx).await?;
         let counter = RequestCounter::new(0);
         let (current, tenant) = self.read(ctx, &counter).await?;
         let plan = plan::plan_change(&current, change, tenant.clone(), self.config.cloud)?;
@@ -180,6 +183,8 @@ impl PolicyClient {
         options: &ResetOptions,
         ctx: &CallContext,
     ) -> Result<ResetOutcome> {
+        // Pre-flight before the first request (see `apply`).
+        self.token_for(auth::Access::Write, ctx).await?;
         let counter = RequestCounter::new(0);
         let (previous, tenant) = self.read(ctx, &counter).await?;
         let view = |p: &Policy| PolicyView::new(p, tenant.clone(), self.config.cloud);
@@ -272,6 +277,26 @@ impl PolicyClient {
         })
     }
 
+    /// Signs in now (or reuses the cached token) and describes the connection: tenant, cloud,
+    /// how and as whom, token expiry, granted scopes, roles and directory roles. Never the token.
+    /// Lets a caller (Connect-PhotoUpdatePolicy) fail on bad credentials before any policy call.
+    pub async fn connect(&self, ctx: &CallContext) -> Result<auth::ConnectionInfo> {
+        let token = self.token(ctx).await?;
+        let mut identity = self.tokens.sign_in_identity();
+        // The configured cloud is authoritative (opaque tokens carry no audience to read).
+        identity.cloud.get_or_insert(self.config.cloud);
+        Ok(auth::ConnectionInfo::from_token(&identity, &token))
+    }
+
+    /// A token that allows `need`, racing the caller's cancellation. The permission pre-flight
+    /// runs here so a missing permission is explained before anything is sent to Graph (opaque
+    /// tokens pass; the service decides).
+    async fn token_for(&self, need: auth::Access, ctx: &CallContext) -> Result<AccessToken> {
+        let token = self.token(ctx).await?;
+        auth::permissions::check_token_permissions(&token.token, need)?;
+        Ok(token)
+    }
+
     /// A token, racing the caller's cancellation.
     async fn token(&self, ctx: &CallContext) -> Result<AccessToken> {
         tokio::select! {
@@ -288,7 +313,7 @@ impl PolicyClient {
         ctx: &CallContext,
         counter: &RequestCounter,
     ) -> Result<GraphResponse> {
-        let token = self.token(ctx).await?;
+        let token = self.token_for(auth::Access::Write, ctx).await?;
         self.graph
             .send(method, &token.token, body, ctx, counter)
             .await
@@ -300,7 +325,7 @@ impl PolicyClient {
         ctx: &CallContext,
         counter: &RequestCounter,
     ) -> Result<(Policy, Option<String>)> {
-        let token = self.token(ctx).await?;
+        let token = self.token_for(auth::Access::Read, ctx).await?;
         let tenant = self.tenant_for(&token, ctx);
         let resp = self
             .graph

@@ -150,9 +150,11 @@ fn max_retries_exhausted_is_service_unavailable() {
 
 #[test]
 fn caller_errors_are_never_retried() {
-    // 401: a token the emulator did not sign.
+    // 401: a token the emulator did not sign (its claims grant the read permission, so the
+    // permission pre-flight lets it through to Graph).
     let env = Env::with_token(Profile::default(), |_| {
-        "eyJhbGciOiJSUzI1NiJ9.eyJ0aWQiOiJ4In0.c2ln".to_string()
+        "eyJhbGciOiJSUzI1NiJ9.eyJ0aWQiOiJ4Iiwicm9sZXMiOlsiUGVvcGxlU2V0dGluZ3MuUmVhZC5BbGwiXX0.c2ln"
+            .to_string()
     });
     let err = block_on(env.client.get(&env.ctx())).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
@@ -166,7 +168,8 @@ fn caller_errors_are_never_retried() {
     );
     assert_eq!(env.methods(), ["GET"]);
 
-    // 403: read-only permission, then a write.
+    // Read-only permission, then a write: the permission pre-flight refuses it before anything
+    // is sent (no GET, no PATCH), naming the missing permission.
     let env = Env::with_token(Profile::default(), |emu| {
         emu.mint_token(TokenSpec::app(TENANT, &["PeopleSettings.Read.All"]))
     });
@@ -174,16 +177,31 @@ fn caller_errors_are_never_retried() {
         photo_policy_core::plan::ChangeRequest::from_json(r#"{"source":"cloud"}"#).unwrap();
     let err = block_on(env.client.apply(&change, &env.ctx())).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied);
-    assert_eq!(
-        err.service().unwrap().code.as_deref(),
-        Some("Authorization_RequestDenied")
-    );
+    assert!(err.service().is_none(), "nothing was sent");
     assert!(err.message().contains("PeopleSettings.ReadWrite.All"));
     assert!(err
         .recommended_action()
         .unwrap()
         .contains("PeopleSettings.ReadWrite.All"));
-    assert_eq!(env.methods(), ["GET", "PATCH"]);
+    assert!(env.methods().is_empty(), "{:?}", env.methods());
+
+    // 403 from the service: a delegated token whose roles the token does not list passes the
+    // pre-flight; Graph refuses the user (no photo-managing role) with its code and ids.
+    let env = Env::with_token(Profile::default(), |emu| {
+        emu.mint_token(TokenSpec::delegated(
+            TENANT,
+            "PeopleSettings.ReadWrite.All",
+            &[],
+        ))
+    });
+    let err = block_on(env.client.apply(&change, &env.ctx())).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    assert_eq!(
+        err.service().unwrap().code.as_deref(),
+        Some("Authorization_RequestDenied")
+    );
+    assert!(err.service().unwrap().request_id.is_some());
+    assert_eq!(env.methods(), ["GET"]);
 
     // 403 for a delegated user without a photo-managing role.
     let env = Env::with_token(Profile::default(), |emu| {

@@ -292,6 +292,28 @@ PupStatus pup_policy_reset(const struct PupClient *client,
                            struct PupError **out_error);
 
 /**
+ * Signs in with the client's credentials now (or reuses its cached, still valid token) and
+ * returns the ConnectionInfo JSON (docs/c-abi.md): `tenantId`, `cloud`, `authMode`, `clientId`,
+ * `identity`, `account`, `tokenExpiresOn`, `scopes`, `roles`, `directoryRoles`. The token itself
+ * is never part of the result. The token stays cached in the client, so later policy calls on
+ * the same client reuse it (and refresh it before it expires). Nothing is sent to Microsoft
+ * Graph. Blocking; `ctx` may be NULL (not cancellable, no events); a device code sign-in shows
+ * its instructions as an information event (level 4) and waits until the user finishes.
+ *
+ * On success `*out_result` holds the JSON; free with `pup_result_free`. On failure `*out_error`
+ * (when not NULL) holds the details (e.g. `PUP_STATUS_AUTHENTICATION` with the AADSTS code);
+ * free with `pup_error_free`.
+ *
+ * # Safety
+ * `client` is a live client handle; `ctx` is NULL or a live context; `out_result` is writable;
+ * `out_error` is NULL or writable.
+ */
+PupStatus pup_client_connect(const struct PupClient *client,
+                             const struct PupCallContext *ctx,
+                             struct PupResult **out_result,
+                             struct PupError **out_error);
+
+/**
  * Creates a call context. `on_event` may be NULL (no events); `user_data` is passed back to it
  * untouched and may be NULL. Returns NULL only if the library hit an internal error. Free with
  * [`pup_call_context_free`].

@@ -146,9 +146,23 @@ static int http(const char *method, const char *path, const char *body, char **o
 }
 
 /* Mints a token for the tenant with the given application permission (malloc'd, or NULL). */
+static char *mint_token_json(const char *req);
+
 static char *mint_token(const char *tenant, const char *role) {
     char req[256];
     snprintf(req, sizeof req, "{\"tenantId\":\"%s\",\"roles\":[\"%s\"]}", tenant, role);
+    return mint_token_json(req);
+}
+
+/* A delegated token (scp) listing no directory roles: it passes the library's permission
+   pre-flight, and Graph refuses the user with 403 (no photo-managing role). */
+static char *mint_delegated_token(const char *tenant, const char *scope) {
+    char req[256];
+    snprintf(req, sizeof req, "{\"tenantId\":\"%s\",\"scp\":\"%s\"}", tenant, scope);
+    return mint_token_json(req);
+}
+
+static char *mint_token_json(const char *req) {
     char *body = NULL;
     if (http("POST", "/_emulator/tokens", req, &body) != 200) {
         free(body);
@@ -556,7 +570,7 @@ static void check_roles(void) {
     pup_result_free(result);
 }
 
-/* The 403 answer of a read-only token exercises every string accessor with real values. */
+/* A 403 answer from the service (a user without a photo-managing role) exercises every string accessor with real values. */
 static void check_service_error(const char *readonly_token) {
     PupClient *client = make_client(readonly_token, 0);
     check(client != NULL, "client with a read-only token");
@@ -566,7 +580,7 @@ static void check_service_error(const char *readonly_token) {
     const char *change = "{\"source\":\"onPremises\"}";
     PupStatus st = pup_policy_apply(client, u8(change), strlen(change), NULL, &result, &error);
     check(st == PUP_STATUS_PERMISSION_DENIED && pup_error_status(error) == st,
-          "apply with a read-only token -> PERMISSION_DENIED");
+          "apply by a user without a photo-managing role -> PERMISSION_DENIED");
     if (error) {
         char *msg = error_field(error, pup_error_message);
         char *code = error_field(error, pup_error_code);
@@ -768,8 +782,8 @@ int main(int argc, char **argv) {
     }
     check_roles();
     check_null_accessors();
-    char *readonly = mint_token(tenant, "PeopleSettings.Read.All");
-    check(readonly != NULL, "minted a read-only token through the control API");
+    char *readonly = mint_delegated_token(tenant, "PeopleSettings.ReadWrite.All");
+    check(readonly != NULL, "minted a delegated token without a directory role through the control API");
     if (readonly) check_service_error(readonly);
     free(readonly);
     check_authentication_error();
