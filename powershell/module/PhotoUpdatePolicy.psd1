@@ -20,6 +20,9 @@
         'Export-PhotoUpdatePolicy'
         'Import-PhotoUpdatePolicy'
         'Test-PhotoUpdatePolicy'
+        'Connect-PhotoUpdatePolicy'
+        'Disconnect-PhotoUpdatePolicy'
+        'Get-PhotoUpdatePolicyConnection'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -25,4 +25,7 @@ Export-ModuleMember -Cmdlet @(
     'Export-PhotoUpdatePolicy'
     'Import-PhotoUpdatePolicy'
     'Test-PhotoUpdatePolicy'
+    'Connect-PhotoUpdatePolicy'
+    'Disconnect-PhotoUpdatePolicy'
+    'Get-PhotoUpdatePolicyConnection'
 )

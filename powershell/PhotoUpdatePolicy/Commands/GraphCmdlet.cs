@@ -2,15 +2,19 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Security;
+using System.Security.Cryptography.X509Certificates;
+using PhotoUpdatePolicy.Internal;
 using PhotoUpdatePolicy.Json;
 using PhotoUpdatePolicy.Native;
 
 namespace PhotoUpdatePolicy.Commands
 {
     /// <summary>
-    /// Base of every cmdlet that talks to Microsoft Graph. Owns the connection parameters in one
-    /// place, so new ways to sign in (Connect-PhotoUpdatePolicy and its session connection) are added
-    /// here, in <see cref="ResolveConnection"/>, without touching each cmdlet.
+    /// Base of every cmdlet that talks to Microsoft Graph. Owns the sign-in parameters in one place:
+    /// with none of them the cmdlet uses the session's connection (Connect-PhotoUpdatePolicy); with
+    /// them it signs in for this call only. The parameters carry no parameter sets here (they would
+    /// multiply with each cmdlet's own sets); which ones go together is checked when the cmdlet runs
+    /// (<see cref="SignInParameters.Mode"/>), with the same rules as Connect-PhotoUpdatePolicy's sets.
     ///
     /// <c>TenantId</c> and <c>Environment</c> (alias <c>Cloud</c>) bind by property name from the
     /// pipeline, so a Policy piped from Get- keeps talking to the same tenant and cloud; nothing
@@ -19,10 +23,10 @@ namespace PhotoUpdatePolicy.Commands
     public abstract class GraphCmdlet : PhotoPolicyCmdlet
     {
         /// <summary>Environment variable: default for -GraphEndpoint (e.g. the Graph emulator's URL).</summary>
-        public const string GraphEndpointVariable = "PHOTOPOLICY_GRAPH_ENDPOINT";
+        public const string GraphEndpointVariable = SignInParameters.GraphEndpointVariable;
 
         /// <summary>Environment variable: <c>1</c> defaults -AllowInsecureLoopback to on.</summary>
-        public const string AllowInsecureLoopbackVariable = "PHOTOPOLICY_ALLOW_INSECURE_LOOPBACK";
+        public const string AllowInsecureLoopbackVariable = SignInParameters.AllowInsecureLoopbackVariable;
 
         /// <summary>
         /// A Graph access token: a SecureString (preferred), a string, a PSCredential (the password),
@@ -31,6 +35,66 @@ namespace PhotoUpdatePolicy.Commands
         [Parameter]
         [ValidateNotNull]
         public object? AccessToken { get; set; }
+
+        /// <summary>The application (client) ID: with -ClientSecret or a certificate; with -DeviceCode, the public client to sign in with.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ClientId { get; set; }
+
+        /// <summary>The app's client secret (its value, not its ID).</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public SecureString? ClientSecret { get; set; }
+
+        /// <summary>The client ID as user name and the client secret as password.</summary>
+        [Parameter]
+        [Alias("ClientCredential")]
+        [ValidateNotNull]
+        public PSCredential? ClientSecretCredential { get; set; }
+
+        /// <summary>Thumbprint of a certificate with its private key in CurrentUser\My or LocalMachine\My.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CertificateThumbprint { get; set; }
+
+        /// <summary>The app's certificate with its private key.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public X509Certificate2? Certificate { get; set; }
+
+        /// <summary>A PFX file, or a PEM file with the certificate and its unencrypted private key.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CertificatePath { get; set; }
+
+        /// <summary>The password of the PFX file given with -CertificatePath.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public SecureString? CertificatePassword { get; set; }
+
+        /// <summary>Signs in with the managed identity of the Azure resource the script runs on.</summary>
+        [Parameter]
+        [Alias("ManagedIdentity")]
+        public SwitchParameter Identity { get; set; }
+
+        /// <summary>A user-assigned managed identity, by client ID.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ManagedIdentityClientId { get; set; }
+
+        /// <summary>A user-assigned managed identity, by object (principal) ID.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ManagedIdentityObjectId { get; set; }
+
+        /// <summary>A user-assigned managed identity, by Azure resource ID.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ManagedIdentityResourceId { get; set; }
+
+        /// <summary>Signs a person in with the device code flow (shows a code and a page to open).</summary>
+        [Parameter]
+        public SwitchParameter DeviceCode { get; set; }
 
         /// <summary>Tenant ID or verified domain. With a token, defaults to the token's tenant.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -52,6 +116,14 @@ namespace PhotoUpdatePolicy.Commands
         public Uri? GraphEndpoint { get; set; }
 
         /// <summary>
+        /// Sign-in authority override (scheme, host, port), under the same rules as -GraphEndpoint.
+        /// Defaults to $env:PHOTOPOLICY_AUTHORITY_ENDPOINT when set.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNull]
+        public Uri? AuthorityEndpoint { get; set; }
+
+        /// <summary>
         /// Allows http:// endpoints on loopback (127.0.0.0/8, ::1, localhost), such as the Graph
         /// emulator. Defaults to on when $env:PHOTOPOLICY_ALLOW_INSECURE_LOOPBACK is 1.
         /// </summary>
@@ -66,12 +138,29 @@ namespace PhotoUpdatePolicy.Commands
         }
 
         /// <summary>
-        /// Creates a client for this record's parameters, or writes the error and returns null.
-        /// The caller disposes the handle.
+        /// A client for this record: a new one when sign-in parameters are given, else the session's
+        /// connection (a borrowed handle). Writes the error and returns null when the client cannot be
+        /// made. The caller disposes the handle (which never frees the session's client).
         /// </summary>
         internal ClientHandle? TryCreateClient()
         {
-            (Dictionary<string, object?> config, byte[]? secret) = ResolveConnection();
+            if (!CollectSignIn().HasCredentials)
+            {
+                return SessionClient();
+            }
+
+            Dictionary<string, object?> config;
+            byte[]? secret;
+            try
+            {
+                (config, secret) = ResolveConnection();
+            }
+            catch (SignInParameterException ex)
+            {
+                ThrowUsageError(ex.ErrorId, ex.Message, ErrorCategory.InvalidArgument, null, ex.RecommendedAction);
+                return null;
+            }
+
             try
             {
                 return Native.CreateClient(JsonCodec.Instance.Serialize(config), secret);
@@ -88,90 +177,77 @@ namespace PhotoUpdatePolicy.Commands
         }
 
         /// <summary>
-        /// The client config (docs/c-abi.md) and the secret bytes for this record. Later issues add
-        /// the session connection from Connect-PhotoUpdatePolicy here as the fallback.
+        /// The client config (docs/c-abi.md) and secret bytes for this record's sign-in parameters
+        /// (the caller zeroes the secret). Throws <see cref="SignInParameterException"/> when they do
+        /// not go together.
         /// </summary>
-        internal virtual (Dictionary<string, object?> Config, byte[]? Secret) ResolveConnection()
+        internal (Dictionary<string, object?> Config, byte[]? Secret) ResolveConnection() => CollectSignIn().Build();
+
+        /// <summary>The sign-in parameters bound to this record (file paths resolved against the PowerShell location).</summary>
+        internal SignInParameters CollectSignIn() => new SignInParameters
         {
-            if (AccessToken == null)
+            AccessToken = AccessToken,
+            ClientId = ClientId,
+            ClientSecret = ClientSecret,
+            ClientSecretCredential = ClientSecretCredential,
+            CertificateThumbprint = CertificateThumbprint,
+            Certificate = Certificate,
+            CertificatePath = CertificatePath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CertificatePath),
+            CertificatePassword = CertificatePassword,
+            Identity = Identity.IsPresent,
+            ManagedIdentityClientId = ManagedIdentityClientId,
+            ManagedIdentityObjectId = ManagedIdentityObjectId,
+            ManagedIdentityResourceId = ManagedIdentityResourceId,
+            DeviceCode = DeviceCode.IsPresent,
+            TenantId = TenantId,
+            Environment = Environment,
+            GraphEndpoint = GraphEndpoint,
+            AuthorityEndpoint = AuthorityEndpoint,
+            AllowInsecureLoopback = MyInvocation.BoundParameters.ContainsKey(nameof(AllowInsecureLoopback)) ? AllowInsecureLoopback.IsPresent : (bool?)null,
+        };
+
+        /// <summary>The session's client, when it is connected to the tenant and cloud asked for.</summary>
+        private ClientHandle? SessionClient()
+        {
+            ClientHandle? client = SessionConnection.Borrow(out SessionConnection? session);
+            if (client == null || session == null)
             {
                 ThrowUsageError(
                     "PhotoUpdatePolicy.NotConnected",
-                    "No credentials: pass -AccessToken with a Microsoft Graph access token.",
+                    "Not connected: run Connect-PhotoUpdatePolicy first, or pass sign-in parameters (e.g. -AccessToken) to this command.",
                     ErrorCategory.AuthenticationError,
                     null,
-                    "Get a token with PeopleSettings.Read.All (read) or PeopleSettings.ReadWrite.All (change), e.g. -AccessToken (Get-AzAccessToken -ResourceUrl https://graph.microsoft.com -AsSecureString).Token.");
+                    "Connect-PhotoUpdatePolicy -TenantId <tenant> -ClientId <app id> -CertificateThumbprint <thumbprint> (or -Identity, -DeviceCode, -AccessToken (Get-AzAccessToken -ResourceUrl https://graph.microsoft.com -AsSecureString).Token).");
+                return null;
             }
 
-            var config = new Dictionary<string, object?>(StringComparer.Ordinal);
-            if (Environment != null)
+            string? problem = null;
+            if (!string.IsNullOrWhiteSpace(TenantId) && !session.IsTenant(TenantId!))
             {
-                config["cloud"] = Environment;
+                problem = $"The session is connected to tenant '{session.Info.TenantId ?? session.ConfiguredTenant}', not '{TenantId!.Trim()}'";
+            }
+            else if (Environment != null && !string.Equals(Environment, session.Info.Cloud, StringComparison.OrdinalIgnoreCase))
+            {
+                problem = $"The session is connected to the {session.Info.Cloud} cloud, not {Environment}";
             }
 
-            if (!string.IsNullOrWhiteSpace(TenantId))
+            if (problem != null)
             {
-                config["tenantId"] = TenantId;
-            }
-
-            string? endpoint = GraphEndpoint?.OriginalString;
-            if (endpoint == null)
-            {
-                string? fromEnv = System.Environment.GetEnvironmentVariable(GraphEndpointVariable);
-                if (!string.IsNullOrWhiteSpace(fromEnv))
+                client.Dispose();
+                var record = new ErrorRecord(
+                    new InvalidOperationException(problem + ": nothing was sent."),
+                    "PhotoUpdatePolicy.ConnectionMismatch",
+                    ErrorCategory.InvalidArgument,
+                    TenantId);
+                record.ErrorDetails = new ErrorDetails(problem + ": nothing was sent.")
                 {
-                    endpoint = fromEnv!.Trim();
-                }
+                    RecommendedAction = "Connect to that tenant with Connect-PhotoUpdatePolicy, or pass sign-in parameters for it to this command.",
+                };
+                WriteError(record);
+                return null;
             }
 
-            if (endpoint != null)
-            {
-                config["graphEndpoint"] = endpoint.TrimEnd('/');
-            }
-
-            bool allowLoopback = MyInvocation.BoundParameters.ContainsKey(nameof(AllowInsecureLoopback))
-                ? AllowInsecureLoopback.IsPresent
-                : System.Environment.GetEnvironmentVariable(AllowInsecureLoopbackVariable) == "1";
-            if (allowLoopback)
-            {
-                config["allowInsecureLoopback"] = true;
-            }
-
-            config["auth"] = new Dictionary<string, object?> { ["mode"] = "accessToken" };
-            return (config, TokenBytes(AccessToken!));
-        }
-
-        /// <summary>The token as UTF-8 bytes (zeroed by the caller after use).</summary>
-        private byte[] TokenBytes(object token)
-        {
-            object value = token is PSObject pso ? pso.BaseObject : token;
-            switch (value)
-            {
-                case SecureString secure:
-                    return Utf8.SecretToUtf8(secure);
-                case string text when !string.IsNullOrWhiteSpace(text):
-                    return Utf8.SecretToUtf8(text.Trim());
-                case PSCredential credential:
-                    return Utf8.SecretToUtf8(credential.Password);
-            }
-
-            // Get-AzAccessToken and similar return an object whose Token property holds the token.
-            PSPropertyInfo? property = PSObject.AsPSObject(token).Properties["Token"];
-            if (property?.Value is object inner && !(inner is PSObject p && p.BaseObject == value))
-            {
-                object innerValue = inner is PSObject ip ? ip.BaseObject : inner;
-                if (innerValue is SecureString || innerValue is string)
-                {
-                    return TokenBytes(innerValue);
-                }
-            }
-
-            ThrowUsageError(
-                "PhotoUpdatePolicy.InvalidAccessToken",
-                $"-AccessToken must be a SecureString or a string holding a Microsoft Graph access token; got {(value is string ? "an empty string" : "a " + value.GetType().FullName)}.",
-                ErrorCategory.InvalidArgument,
-                null);
-            return Array.Empty<byte>();
+            return client;
         }
     }
 }

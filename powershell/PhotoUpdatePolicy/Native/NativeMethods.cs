@@ -70,6 +70,12 @@ namespace PhotoUpdatePolicy.Native
             ClientHandle client, byte* optionsJson, UIntPtr optionsLen, CallContextHandle ctx,
             out ResultHandle outResult, out ErrorHandle outError);
 
+        /// <summary>Signs in now and returns the ConnectionInfo JSON (never the token).</summary>
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_client_connect(
+            ClientHandle client, CallContextHandle ctx,
+            out ResultHandle outResult, out ErrorHandle outError);
+
         [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
         internal static extern uint pup_policy_export(
             ClientHandle client, byte* optionsJson, UIntPtr optionsLen, CallContextHandle ctx,

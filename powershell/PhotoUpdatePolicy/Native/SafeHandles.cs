@@ -7,15 +7,43 @@ namespace PhotoUpdatePolicy.Native
     // the C ABI names for it, even when a cmdlet is stopped or throws. Public parameterless
     // constructors are required by the P/Invoke marshaller for `out` parameters.
 
-    /// <summary>Owns a <c>PupClient*</c>.</summary>
+    /// <summary>
+    /// Owns a <c>PupClient*</c>, or borrows one (<see cref="Borrow"/>): a borrowed handle keeps the
+    /// owner's native client alive until it is disposed and never frees it, so the session
+    /// connection's client can be used by a cmdlet while Disconnect-PhotoUpdatePolicy runs.
+    /// </summary>
     internal sealed class ClientHandle : SafeHandle
     {
+        private ClientHandle? owner;
+
         public ClientHandle() : base(IntPtr.Zero, ownsHandle: true) { }
 
         public override bool IsInvalid => handle == IntPtr.Zero;
 
+        /// <summary>
+        /// A handle to <paramref name="owner"/>'s client that holds a reference on it (the native
+        /// client is freed only after the owner and every borrowed handle are disposed). Throws
+        /// <see cref="ObjectDisposedException"/> when the owner was already disposed.
+        /// </summary>
+        internal static ClientHandle Borrow(ClientHandle owner)
+        {
+            var borrowed = new ClientHandle();
+            bool added = false;
+            owner.DangerousAddRef(ref added);
+            borrowed.owner = owner;
+            borrowed.SetHandle(owner.DangerousGetHandle());
+            return borrowed;
+        }
+
         protected override bool ReleaseHandle()
         {
+            if (owner != null)
+            {
+                owner.DangerousRelease();
+                owner = null;
+                return true;
+            }
+
             NativeMethods.pup_client_free(handle);
             return true;
         }

@@ -1,0 +1,43 @@
+using System.Management.Automation;
+using PhotoUpdatePolicy.Internal;
+using PhotoUpdatePolicy.Json;
+using PhotoUpdatePolicy.Native;
+
+namespace PhotoUpdatePolicy.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Shows the session's connection: tenant, cloud, sign-in mode, token expiry and permissions.</para>
+    /// <para type="description">Returns the connection made by Connect-PhotoUpdatePolicy, or nothing when
+    /// not connected. It asks the session's client for its current token (cached; renewed only when
+    /// it is about to expire), so ExpiresOn is up to date. It never holds the token or a secret.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "PhotoUpdatePolicyConnection")]
+    [OutputType(typeof(Connection))]
+    public sealed class GetPhotoUpdatePolicyConnectionCommand : PhotoPolicyCmdlet
+    {
+        /// <summary>Writes the connection.</summary>
+        protected override void EndProcessing()
+        {
+            using ClientHandle? client = SessionConnection.Borrow(out SessionConnection? session);
+            if (client == null || session == null)
+            {
+                WriteVerbose("Not connected: run Connect-PhotoUpdatePolicy.");
+                return;
+            }
+
+            try
+            {
+                object? json = Native.InvokeJson((CallContextHandle ctx, out ResultHandle r, out ErrorHandle e) =>
+                    NativeMethods.pup_client_connect(client, ctx, out r, out e));
+                session.Info = new Connection(JsonTree.AsObject(json, "connection info"), session.Info.GraphEndpoint, session.Info.AuthorityEndpoint);
+            }
+            catch (PhotoPolicyException ex)
+            {
+                // Still show what is known; say why the token could not be renewed.
+                WriteWarning($"The connection's token could not be renewed: {ex.Message}");
+            }
+
+            WriteObject(session.Info);
+        }
+    }
+}

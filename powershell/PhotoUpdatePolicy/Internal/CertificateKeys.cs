@@ -1,0 +1,312 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using PhotoUpdatePolicy.Native;
+
+namespace PhotoUpdatePolicy.Internal
+{
+    /// <summary>
+    /// Turns a certificate given to the cmdlets (an X509Certificate2, a store thumbprint, a PFX or a
+    /// PEM file) into what the core's certificate sign-in takes: the public certificate as PEM (in the
+    /// config) and the RSA private key as bytes (the secret). Only marshalling: the core checks the key
+    /// type, size, that it matches the certificate and the validity dates.
+    /// </summary>
+    internal static class CertificateKeys
+    {
+        /// <summary>The certificate PEM and the private key bytes (the caller zeroes them).</summary>
+        internal static (string CertificatePem, byte[] PrivateKey) FromCertificate(X509Certificate2 certificate, string parameter)
+        {
+            if (!certificate.HasPrivateKey)
+            {
+                throw new SignInParameterException(
+                    "PhotoUpdatePolicy.CertificateWithoutPrivateKey",
+                    $"{parameter}: the certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) has no private key; certificate sign-in signs with it.",
+                    "Use the certificate with its private key: import the PFX into the store, or pass -CertificatePath with the PFX file.");
+            }
+
+            RSA? rsa;
+            try
+            {
+                rsa = certificate.GetRSAPrivateKey();
+            }
+            catch (CryptographicException ex)
+            {
+                throw NotExportable(certificate, parameter, ex);
+            }
+
+            if (rsa == null)
+            {
+                throw new SignInParameterException(
+                    "PhotoUpdatePolicy.CertificateNotRsa",
+                    $"{parameter}: the certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) does not have an RSA key; Entra ID client assertions here need an RSA key (2048 bits or more).",
+                    "Create an RSA certificate, e.g. New-SelfSignedCertificate -KeyAlgorithm RSA -KeyLength 2048 -KeyExportPolicy Exportable.");
+            }
+
+            using (rsa)
+            {
+                return (ToPem(certificate), ExportPrivateKey(rsa, certificate, parameter));
+            }
+        }
+
+        /// <summary>A certificate with a private key from CurrentUser\My, then LocalMachine\My.</summary>
+        internal static X509Certificate2 FromStore(string thumbprint)
+        {
+            // Copying a thumbprint out of the certificate dialog brings spaces and an invisible
+            // left-to-right mark along: keep the hex digits only.
+            string wanted = new string(thumbprint.Where(Uri.IsHexDigit).ToArray()).ToUpperInvariant();
+            if (wanted.Length != 40)
+            {
+                throw new SignInParameterException(
+                    "PhotoUpdatePolicy.InvalidCertificateThumbprint",
+                    $"-CertificateThumbprint '{thumbprint}' is not a SHA-1 thumbprint: it must have 40 hexadecimal digits (it has {wanted.Length}).",
+                    "Copy the Thumbprint of the certificate, e.g. (Get-ChildItem Cert:\\CurrentUser\\My)[0].Thumbprint.");
+            }
+
+            foreach (StoreLocation location in new[] { StoreLocation.CurrentUser, StoreLocation.LocalMachine })
+            {
+                try
+                {
+                    using var store = new X509Store(StoreName.My, location);
+                    store.Open(OpenFlags.ReadOnly | OpenFlags.OpenExistingOnly);
+                    X509Certificate2Collection found = store.Certificates.Find(X509FindType.FindByThumbprint, wanted, validOnly: false);
+                    if (found.Count > 0)
+                    {
+                        return found[0];
+                    }
+                }
+                catch (CryptographicException)
+                {
+                    // This store does not exist on this machine (e.g. LocalMachine\My on Linux).
+                }
+            }
+
+            throw new SignInParameterException(
+                "PhotoUpdatePolicy.CertificateNotFound",
+                $"-CertificateThumbprint {wanted}: no certificate with this thumbprint in the CurrentUser\\My or LocalMachine\\My certificate store.",
+                "Import the certificate with its private key into one of those stores, or pass it with -CertificatePath (PFX or PEM file) or -Certificate.");
+        }
+
+        /// <summary>
+        /// Reads a PEM file (certificate and unencrypted private key: passed straight to the core) or a
+        /// PFX file (opened with <paramref name="password"/>, then exported like an X509Certificate2).
+        /// </summary>
+        internal static (string CertificatePem, byte[] PrivateKey) FromFile(string path, SecureString? password)
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(path);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is NotSupportedException || ex is ArgumentException)
+            {
+                throw new SignInParameterException(
+                    "PhotoUpdatePolicy.CertificateFileUnreadable",
+                    $"-CertificatePath '{path}' could not be read: {ex.Message}",
+                    "Check the path and that this account may read the file.");
+            }
+
+            if (LooksLikePem(bytes))
+            {
+                string text = Encoding.ASCII.GetString(bytes);
+                int start = text.IndexOf("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal);
+                int end = start < 0 ? -1 : text.IndexOf("-----END CERTIFICATE-----", start, StringComparison.Ordinal);
+                if (end < 0)
+                {
+                    Utf8.Zero(bytes);
+                    throw new SignInParameterException(
+                        "PhotoUpdatePolicy.CertificateFileInvalid",
+                        $"-CertificatePath '{path}' is a PEM file without a CERTIFICATE block; it must hold the certificate and its private key.",
+                        "Put the certificate (-----BEGIN CERTIFICATE-----) and the unencrypted private key (-----BEGIN PRIVATE KEY-----) in one file, or use a PFX file.");
+                }
+
+                // Only the certificate goes into the config; the whole file (with the key) is the secret.
+                string certificatePem = text.Substring(start, end - start + "-----END CERTIFICATE-----".Length);
+                return (certificatePem, bytes);
+            }
+
+            X509Certificate2 certificate;
+            try
+            {
+                certificate = OpenPfx(bytes, password);
+            }
+            catch (CryptographicException ex)
+            {
+                throw new SignInParameterException(
+                    "PhotoUpdatePolicy.CertificateFileInvalid",
+                    $"-CertificatePath '{path}' could not be opened as a PFX (PKCS#12) file{(password == null ? " without a password" : " with the given -CertificatePassword")}: {ex.Message}",
+                    password == null
+                        ? "Pass the PFX password with -CertificatePassword (Read-Host -AsSecureString), or use a PEM file with the certificate and an unencrypted key."
+                        : "Check -CertificatePassword; or use a PEM file with the certificate and an unencrypted key.");
+            }
+            finally
+            {
+                Utf8.Zero(bytes);
+            }
+
+            using (certificate)
+            {
+                return FromCertificate(certificate, "-CertificatePath");
+            }
+        }
+
+        private static X509Certificate2 OpenPfx(byte[] bytes, SecureString? password)
+        {
+            // Exportable so the key can be handed to the core; ephemeral so nothing is written to the
+            // user's key store (not supported everywhere: then fall back to the default).
+            const X509KeyStorageFlags flags = X509KeyStorageFlags.Exportable;
+            try
+            {
+                return new X509Certificate2(bytes, password, flags | X509KeyStorageFlags.EphemeralKeySet);
+            }
+            catch (PlatformNotSupportedException)
+            {
+                return new X509Certificate2(bytes, password, flags);
+            }
+        }
+
+        private static bool LooksLikePem(byte[] bytes)
+        {
+            int i = 0;
+            while (i < bytes.Length && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r' || bytes[i] == '\n' || bytes[i] == 0xEF || bytes[i] == 0xBB || bytes[i] == 0xBF))
+            {
+                i++;
+            }
+
+            byte[] marker = Encoding.ASCII.GetBytes("-----BEGIN");
+            return bytes.Length - i >= marker.Length && bytes.Skip(i).Take(marker.Length).SequenceEqual(marker);
+        }
+
+        private static string ToPem(X509Certificate2 certificate) =>
+            "-----BEGIN CERTIFICATE-----\n"
+            + Convert.ToBase64String(certificate.RawData, Base64FormattingOptions.InsertLineBreaks).Replace("\r\n", "\n")
+            + "\n-----END CERTIFICATE-----\n";
+
+        private static byte[] ExportPrivateKey(RSA rsa, X509Certificate2 certificate, string parameter)
+        {
+            try
+            {
+#if NET
+                return rsa.ExportPkcs8PrivateKey();
+#else
+                // .NET Framework has no PKCS#8 export: write PKCS#1 from the key parameters (the key
+                // must be exportable), zeroing the private parts afterwards.
+                RSAParameters p = rsa.ExportParameters(includePrivateParameters: true);
+                try
+                {
+                    return Pkcs1.Encode(p);
+                }
+                finally
+                {
+                    Pkcs1.Zero(p);
+                }
+#endif
+            }
+            catch (CryptographicException ex)
+            {
+                throw NotExportable(certificate, parameter, ex);
+            }
+        }
+
+        private static SignInParameterException NotExportable(X509Certificate2 certificate, string parameter, Exception ex) =>
+            new SignInParameterException(
+                "PhotoUpdatePolicy.CertificateKeyNotExportable",
+                $"{parameter}: the private key of the certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) cannot be exported, so this module cannot sign with it: {ex.Message}",
+                "Import the certificate with an exportable key (Import-PfxCertificate -Exportable, or New-SelfSignedCertificate -KeyExportPolicy Exportable), or pass the PFX file with -CertificatePath.");
+    }
+
+    /// <summary>DER encoding of a PKCS#1 RSAPrivateKey (RFC 8017 A.1.2), for .NET Framework.</summary>
+    internal static class Pkcs1
+    {
+        /// <summary>SEQUENCE { version 0, n, e, d, p, q, dp, dq, qinv }.</summary>
+        internal static byte[] Encode(RSAParameters p)
+        {
+            byte[][] parts =
+            {
+                Integer(new byte[] { 0 }), Integer(p.Modulus), Integer(p.Exponent), Integer(p.D),
+                Integer(p.P), Integer(p.Q), Integer(p.DP), Integer(p.DQ), Integer(p.InverseQ),
+            };
+            int length = parts.Sum(x => x.Length);
+            byte[] header = Header(0x30, length);
+            var der = new byte[header.Length + length];
+            Buffer.BlockCopy(header, 0, der, 0, header.Length);
+            int at = header.Length;
+            foreach (byte[] part in parts)
+            {
+                Buffer.BlockCopy(part, 0, der, at, part.Length);
+                at += part.Length;
+                Array.Clear(part, 0, part.Length);
+            }
+
+            return der;
+        }
+
+        /// <summary>Overwrites the private parts of the parameters.</summary>
+        internal static void Zero(RSAParameters p)
+        {
+            foreach (byte[]? b in new[] { p.D, p.P, p.Q, p.DP, p.DQ, p.InverseQ })
+            {
+                if (b != null)
+                {
+                    Array.Clear(b, 0, b.Length);
+                }
+            }
+        }
+
+        private static byte[] Integer(byte[]? unsigned)
+        {
+            byte[] value = unsigned ?? throw new CryptographicException("The RSA key is missing a private parameter.");
+            int skip = 0;
+            while (skip < value.Length - 1 && value[skip] == 0)
+            {
+                skip++;
+            }
+
+            bool pad = (value[skip] & 0x80) != 0;
+            int length = value.Length - skip + (pad ? 1 : 0);
+            byte[] header = Header(0x02, length);
+            var result = new byte[header.Length + length];
+            Buffer.BlockCopy(header, 0, result, 0, header.Length);
+            Buffer.BlockCopy(value, skip, result, header.Length + (pad ? 1 : 0), value.Length - skip);
+            return result;
+        }
+
+        private static byte[] Header(byte tag, int length)
+        {
+            if (length < 0x80)
+            {
+                return new[] { tag, (byte)length };
+            }
+
+            var bytes = new System.Collections.Generic.List<byte>();
+            for (int l = length; l > 0; l >>= 8)
+            {
+                bytes.Insert(0, (byte)(l & 0xFF));
+            }
+
+            bytes.Insert(0, (byte)(0x80 | bytes.Count));
+            bytes.Insert(0, tag);
+            return bytes.ToArray();
+        }
+    }
+
+    /// <summary>A sign-in parameter problem the user must fix (nothing was sent).</summary>
+    internal sealed class SignInParameterException : Exception
+    {
+        internal SignInParameterException(string errorId, string message, string? recommendedAction = null)
+            : base(message)
+        {
+            ErrorId = errorId;
+            RecommendedAction = recommendedAction;
+        }
+
+        /// <summary>The stable ErrorId.</summary>
+        internal string ErrorId { get; }
+
+        /// <summary>What to do about it.</summary>
+        internal string? RecommendedAction { get; }
+    }
+}
