@@ -42,9 +42,12 @@ BeforeAll {
 }
 
 Describe 'Module manifest and import' {
-    It 'exports exactly the four cmdlets of this issue, with the Cargo version' {
+    It 'exports exactly the cmdlets of the module, with the Cargo version' {
         $module = Get-Module PhotoUpdatePolicy
-        @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be @('Get-PhotoUpdatePolicy', 'Get-PhotoUpdatePolicyRole', 'Reset-PhotoUpdatePolicy', 'Set-PhotoUpdatePolicy')
+        @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be @(
+            'Connect-PhotoUpdatePolicy', 'Disconnect-PhotoUpdatePolicy', 'Export-PhotoUpdatePolicy', 'Get-PhotoUpdatePolicy',
+            'Get-PhotoUpdatePolicyConnection', 'Get-PhotoUpdatePolicyRole', 'Import-PhotoUpdatePolicy', 'Reset-PhotoUpdatePolicy',
+            'Set-PhotoUpdatePolicy', 'Test-PhotoUpdatePolicy')
         $cargo = Get-Content (Join-Path $script:RepoRoot 'Cargo.toml') -Raw
         $version = [regex]::Match($cargo, '(?ms)^\[workspace\.package\].*?^version\s*=\s*"([^"]+)"').Groups[1].Value
         $module.Version.ToString() | Should -Be $version
