@@ -185,6 +185,32 @@ impl GraphClient {
                     );
                     return Err(self.connect_timeout_error());
                 }
+                Err(AttemptError::Transport(e)) if runtime::is_certificate_error(&e) => {
+                    let why = error_chain(&e);
+                    events::verbose(
+                        &ctx.events,
+                        format!(
+                            "{} {} → TLS certificate rejected after {elapsed_ms} ms",
+                            method.as_str(),
+                            self.policy_url
+                        ),
+                    );
+                    return Err(Error::new(
+                        ErrorKind::Network,
+                        format!(
+                            "{} {} failed: {why}. The server's TLS certificate is not trusted, so \
+                             nothing was sent and no retry was made.",
+                            method.as_str(),
+                            self.policy_url
+                        ),
+                    )
+                    .with_recommended_action(
+                        "Make sure the endpoint is the real Microsoft Graph host. If a TLS-inspecting \
+                         proxy sits in between, add its root certificate to this computer's trust \
+                         store; certificate validation cannot be turned off.",
+                    )
+                    .with_target(self.policy_url.to_string()));
+                }
                 Err(AttemptError::Transport(e)) => {
                     let why = error_chain(&e);
                     events::verbose(

@@ -238,6 +238,18 @@ pub fn resolve(req: &ResolveRequest) -> Result<ResolveResult> {
 /// GUID; a well-formed GUID outside the catalog unless `allow_unknown_role_ids`; an unknown name
 /// (the message lists the valid names and suggests the closest one).
 pub fn resolve_one(input: &str, allow_unknown_ids: bool) -> Result<ResolvedRole> {
+    // No role name or ID comes near this length; refuse early so a pasted file or a runaway
+    // variable is neither scanned for a closest name nor echoed whole into the error.
+    if input.chars().count() > MAX_ROLE_INPUT_CHARS {
+        return Err(Error::invalid_argument(format!(
+            "Role value {} is {} characters long; a role name or template ID has at most {} \
+             characters. Use a role name such as 'People Administrator' or a role template ID.",
+            shown(input),
+            input.chars().count(),
+            MAX_ROLE_INPUT_CHARS
+        ))
+        .with_target(shown(input)));
+    }
     let stripped = strip_braces(input);
     if stripped.is_empty() {
         return Err(Error::invalid_argument(format!(
@@ -299,6 +311,20 @@ pub fn resolve_one(input: &str, allow_unknown_ids: bool) -> Result<ResolvedRole>
     .with_recommended_action("Use one of the listed role names or aliases, or a role template ID."))
 }
 
+/// The longest role value accepted (names are under 40 characters, GUIDs with braces 38).
+pub const MAX_ROLE_INPUT_CHARS: usize = 256;
+
+/// `input` quoted for a message, cut to its first 60 characters when longer.
+fn shown(input: &str) -> String {
+    const KEEP: usize = 60;
+    if input.chars().count() <= KEEP {
+        format!("'{input}'")
+    } else {
+        let head: String = input.chars().take(KEEP).collect();
+        format!("'{head}…'")
+    }
+}
+
 fn known(input: &str, info: &RoleInfo) -> ResolvedRole {
     ResolvedRole {
         input: input.to_string(),
@@ -342,6 +368,29 @@ fn closest_name(key: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_overlong_role_is_refused_without_echoing_it_whole() {
+        let huge = "x".repeat(5_000);
+        let err = resolve_one(&huge, false).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument);
+        assert!(
+            err.message().contains("5000 characters long"),
+            "{}",
+            err.message()
+        );
+        assert!(
+            err.message().len() < 400,
+            "message is {} bytes",
+            err.message().len()
+        );
+        // A value at the limit is still judged on its content.
+        let at_limit = "y".repeat(MAX_ROLE_INPUT_CHARS);
+        assert!(resolve_one(&at_limit, false)
+            .unwrap_err()
+            .message()
+            .starts_with("Unknown role"));
+    }
+
     use super::*;
     use crate::ErrorKind;
 

@@ -91,8 +91,40 @@ pub fn http_client_with_connect_timeout(connect_timeout: Duration) -> Result<req
         return Ok(c.clone());
     }
     let client = build_client(connect_timeout)?;
-    clients.insert(key, client.clone());
+    // Each distinct connect timeout keeps a pool alive for the life of the process; callers
+    // choosing many different timeouts must not grow that without bound. Past the cap, the
+    // client still works, it just does not share its pool with later calls.
+    if clients.len() < MAX_SHARED_CLIENTS {
+        clients.insert(key, client.clone());
+    }
     Ok(client)
+}
+
+/// How many distinct connect timeouts get a shared, process-lifetime connection pool.
+const MAX_SHARED_CLIENTS: usize = 8;
+
+/// True when `err` (or anything it wraps) is a TLS certificate the verifier rejected.
+///
+/// Retrying cannot fix an untrusted or mismatched certificate, and the user must see it at once
+/// rather than after the whole retry budget. `io::Error` hides its payload from `source()`, so
+/// this also looks inside wrapped I/O errors.
+pub fn is_certificate_error(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(rustls::Error::InvalidCertificate(_)) = e.downcast_ref::<rustls::Error>() {
+            return true;
+        }
+        if let Some(inner) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if is_certificate_error(inner) {
+                return true;
+            }
+        }
+        current = e.source();
+    }
+    false
 }
 
 static DEFAULT_CLIENT: Lazy<std::result::Result<reqwest::Client, Error>> = Lazy::new(|| {

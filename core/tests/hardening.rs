@@ -94,8 +94,9 @@ fn a_self_signed_certificate_is_refused_and_no_request_is_sent() {
     let config = ClientConfig {
         graph_endpoint: Some(format!("https://127.0.0.1:{port}")),
         allow_insecure_loopback: true,
+        // Retries allowed: an untrusted certificate must still fail on the first attempt.
         retry: RetryPolicy {
-            max_retries: 1,
+            max_retries: 3,
             base_delay_ms: 10,
             ..RetryPolicy::default()
         },
@@ -103,6 +104,11 @@ fn a_self_signed_certificate_is_refused_and_no_request_is_sent() {
     };
     let client = PolicyClient::new(config, secret(token)).unwrap();
     let err = block_on(client.get(&CallContext::new())).unwrap_err();
+    assert!(
+        err.message().contains("no retry was made"),
+        "a certificate failure must not be retried: {}",
+        err.message()
+    );
     assert_eq!(err.kind(), ErrorKind::Network, "{}", err.message());
     println!("refused with: {}", err.message());
     let message = err.message().to_ascii_lowercase();
@@ -113,9 +119,10 @@ fn a_self_signed_certificate_is_refused_and_no_request_is_sent() {
     );
     assert!(err.message().contains(&format!("127.0.0.1:{port}")));
     assert!(!err.message().contains(token));
-    assert!(
-        seen.connections.load(Ordering::SeqCst) >= 1,
-        "no TLS connection was attempted"
+    assert_eq!(
+        seen.connections.load(Ordering::SeqCst),
+        1,
+        "exactly one TLS connection should be attempted (no retries)"
     );
     assert_eq!(
         seen.request_bytes.load(Ordering::SeqCst),

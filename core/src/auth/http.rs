@@ -144,7 +144,8 @@ pub(crate) async fn send(
                     events,
                     format!("{method} {shown_url} → failed in {elapsed} ms"),
                 );
-                let retryable = e.is_connect() || e.is_timeout() || e.is_request() || e.is_body();
+                let retryable = (e.is_connect() || e.is_timeout() || e.is_request() || e.is_body())
+                    && !crate::runtime::is_certificate_error(&e);
                 if !retryable || attempt >= ctx.retry.max_retries {
                     return Err(transport_error(method, shown_url, &e));
                 }
