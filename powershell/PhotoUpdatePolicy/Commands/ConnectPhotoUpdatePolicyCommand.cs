@@ -129,6 +129,7 @@ namespace PhotoUpdatePolicy.Commands
         /// <summary>Signs in, then replaces the session's connection.</summary>
         protected override void EndProcessing()
         {
+            RedactBoundSecret(nameof(AccessToken));
             var parameters = new SignInParameters
             {
                 AccessToken = AccessToken,

@@ -144,6 +144,7 @@ namespace PhotoUpdatePolicy.Commands
         /// </summary>
         internal ClientHandle? TryCreateClient()
         {
+            RedactBoundSecret(nameof(AccessToken));
             if (!CollectSignIn().HasCredentials)
             {
                 return SessionClient();

@@ -22,6 +22,21 @@ namespace PhotoUpdatePolicy.Commands
             base.StopProcessing();
         }
 
+        /// <summary>
+        /// Replaces a plain-text token in <c>MyInvocation.BoundParameters</c> with a placeholder once
+        /// the cmdlet has read it: PowerShell attaches that dictionary to every ErrorRecord, verbose,
+        /// debug and information record of this invocation, so a token passed as a string would
+        /// otherwise show up in $Error, Format-List * and ConvertTo-Json of those records.
+        /// </summary>
+        internal void RedactBoundSecret(string parameterName)
+        {
+            if (MyInvocation.BoundParameters.TryGetValue(parameterName, out object? value) && value != null
+                && !(value is System.Security.SecureString))
+            {
+                MyInvocation.BoundParameters[parameterName] = "<redacted>";
+            }
+        }
+
         /// <summary>Writes a non-terminating error for a native failure.</summary>
         internal void WriteNativeError(PhotoPolicyException error, object? target, string? errorId = null) =>
             WriteError(error.ToErrorRecord(target, errorId));
