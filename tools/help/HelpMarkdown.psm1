@@ -588,7 +588,7 @@ function Update-HelpMarkdown {
                 $lines.InsertRange($firstYaml, [string[]]@($yaml))
             } else {
                 $common = $lines.IndexOf('### CommonParameters')
-                $lines.InsertRange($common, [string[]]@("### -$($fact.Name)", "$($script:Placeholder) the description of -$($fact.Name) }}", '') + @($yaml))
+                $lines.InsertRange($common, [string[]](@("### -$($fact.Name)", "$($script:Placeholder) the description of -$($fact.Name) }}", '') + @($yaml)))
             }
         }
     }
