@@ -148,12 +148,6 @@ static int http(const char *method, const char *path, const char *body, char **o
 /* Mints a token for the tenant with the given application permission (malloc'd, or NULL). */
 static char *mint_token_json(const char *req);
 
-static char *mint_token(const char *tenant, const char *role) {
-    char req[256];
-    snprintf(req, sizeof req, "{\"tenantId\":\"%s\",\"roles\":[\"%s\"]}", tenant, role);
-    return mint_token_json(req);
-}
-
 /* A delegated token (scp) listing no directory roles: it passes the library's permission
    pre-flight, and Graph refuses the user with 403 (no photo-managing role). */
 static char *mint_delegated_token(const char *tenant, const char *scope) {
