@@ -101,6 +101,30 @@ Describe 'Connect-PhotoUpdatePolicy: each way to sign in connects and reads the 
             $assertions[0].status | Should -Be 200
         }
 
+        It 'from the CurrentUser\My store by thumbprint (spaces as copied from the certificate dialog)' {
+            $store = [System.Security.Cryptography.X509Certificates.X509Store]::new('My', 'CurrentUser')
+            $store.Open('ReadWrite')
+            # Re-open from the PFX with an exportable, persisted key so the store keeps the key.
+            $withKey = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($script:Cert.PfxPath, $script:Cert.PfxPasswordText, 'Exportable,PersistKeySet,UserKeySet')
+            $store.Add($withKey)
+            try {
+                $spaced = ($script:Cert.Certificate.Thumbprint -split '(..)' -ne '') -join ' '
+                $c = Connect-PhotoUpdatePolicy -TenantId $script:Tenant -ClientId $script:AppId -CertificateThumbprint $spaced @Ep -PassThru
+                $c.CertificateThumbprint | Should -Be $script:Cert.Certificate.Thumbprint
+                (Get-PhotoUpdatePolicy).Source | Should -Be 'Cloud'
+            } finally {
+                $store.Remove($withKey)
+                $store.Dispose()
+            }
+        }
+
+        It 'an unknown thumbprint: CertificateNotFound naming it and the stores' {
+            $err = Get-ErrorRecord { Connect-PhotoUpdatePolicy -TenantId $script:Tenant -ClientId $script:AppId -CertificateThumbprint ('AB' * 20) @Ep }
+            $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.CertificateNotFound,*'
+            $err.Exception.Message | Should -Match ('AB' * 20)
+            $err.Exception.Message | Should -Match 'CurrentUser\\My'
+        }
+
         It 'a PFX with the wrong password: a clear error naming the file, nothing sent' {
             Clear-EmulatorRequest -Emulator $script:Emulator
             $bad = ConvertTo-SecureString 'not-the-password' -AsPlainText -Force
@@ -108,6 +132,13 @@ Describe 'Connect-PhotoUpdatePolicy: each way to sign in connects and reads the 
             $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.CertificateFileInvalid,*'
             $err.Exception.Message | Should -Match ([regex]::Escape($script:Cert.PfxPath))
             @(Get-EmulatorRequest -Emulator $script:Emulator).Count | Should -Be 0
+        }
+
+        It 'the PKCS#1 key export used on Windows PowerShell 5.1 round-trips (checked here through reflection)' {
+            $rsa = [System.Security.Cryptography.RSA]::Create(2048)
+            $pkcs1 = [PhotoUpdatePolicy.Commands.GraphCmdlet].Assembly.GetType('PhotoUpdatePolicy.Internal.Pkcs1', $true)
+            $der = $pkcs1.GetMethod('Encode', [System.Reflection.BindingFlags]'Static,NonPublic').Invoke($null, @($rsa.ExportParameters($true)))
+            $der | Should -Be $rsa.ExportRSAPrivateKey()
         }
 
         It 'an expired certificate: Unauthorized naming its dates, nothing sent' {
