@@ -8,7 +8,12 @@ use serde_json::Value;
 pub const POLICY: &str = "/beta/admin/people/photoUpdateSettings";
 
 /// An HTTP client that never reuses connections between tests' emulators.
+///
+/// In a `cargo test --workspace` build, cargo unifies reqwest's features with the core's
+/// `rustls-no-provider`, and then a client cannot be built without a crypto provider. These tests
+/// own their process, so installing ring as its default is fine here (the library never does).
 pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(20))
         .build()
