@@ -111,9 +111,10 @@ namespace PhotoUpdatePolicy.Internal
 
             if (LooksLikePem(bytes))
             {
-                string text = Encoding.ASCII.GetString(bytes);
-                int start = text.IndexOf("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal);
-                int end = start < 0 ? -1 : text.IndexOf("-----END CERTIFICATE-----", start, StringComparison.Ordinal);
+                // Only the certificate block becomes a string: the rest of the file holds the key,
+                // which stays in the byte buffer that is zeroed after the call.
+                int start = IndexOf(bytes, "-----BEGIN CERTIFICATE-----", 0);
+                int end = start < 0 ? -1 : IndexOf(bytes, "-----END CERTIFICATE-----", start);
                 if (end < 0)
                 {
                     Utf8.Zero(bytes);
@@ -124,7 +125,7 @@ namespace PhotoUpdatePolicy.Internal
                 }
 
                 // Only the certificate goes into the config; the whole file (with the key) is the secret.
-                string certificatePem = text.Substring(start, end - start + "-----END CERTIFICATE-----".Length);
+                string certificatePem = Encoding.ASCII.GetString(bytes, start, end - start + "-----END CERTIFICATE-----".Length);
                 return (certificatePem, bytes);
             }
 
@@ -166,6 +167,26 @@ namespace PhotoUpdatePolicy.Internal
             {
                 return new X509Certificate2(bytes, password, flags);
             }
+        }
+
+        private static int IndexOf(byte[] bytes, string marker, int from)
+        {
+            byte[] m = Encoding.ASCII.GetBytes(marker);
+            for (int i = from; i <= bytes.Length - m.Length; i++)
+            {
+                int j = 0;
+                while (j < m.Length && bytes[i + j] == m[j])
+                {
+                    j++;
+                }
+
+                if (j == m.Length)
+                {
+                    return i;
+                }
+            }
+
+            return -1;
         }
 
         private static bool LooksLikePem(byte[] bytes)
