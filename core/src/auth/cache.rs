@@ -77,7 +77,10 @@ impl TokenCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<AccessToken>>,
     {
+        // `biased`: an already-cancelled call must report Cancelled, not win a coin toss against
+        // a lock or fetch that happens to be ready too.
         let mut slot = tokio::select! {
+            biased;
             _ = cancel.cancelled() => return Err(Error::cancelled()),
             guard = self.slot.lock() => guard,
         };
@@ -87,6 +90,7 @@ impl TokenCache {
         // Drop a stale token now so it is zeroized even if the refresh fails.
         *slot = None;
         let token = tokio::select! {
+            biased;
             _ = cancel.cancelled() => return Err(Error::cancelled()),
             t = fetch() => t?,
         };

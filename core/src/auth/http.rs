@@ -33,6 +33,7 @@ const MAX_BODY: usize = 1 << 20;
 /// Sleeps for `d` unless cancelled first.
 pub(crate) async fn sleep_cancellable(d: Duration, cancel: &CancellationToken) -> Result<()> {
     tokio::select! {
+        biased;
         _ = cancel.cancelled() => Err(Error::cancelled()),
         _ = tokio::time::sleep(d) => Ok(()),
     }
@@ -103,6 +104,7 @@ pub(crate) async fn send(
         let t0 = Instant::now();
         let request = build().timeout(ctx.request_timeout());
         let outcome = tokio::select! {
+            biased;
             _ = cancel.cancelled() => return Err(Error::cancelled()),
             r = async {
                 let resp = request.send().await?;
