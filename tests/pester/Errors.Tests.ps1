@@ -138,6 +138,28 @@ Describe 'Service errors become ErrorRecords' {
         $err.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
     } 
 
+    It '404: NotFound, ObjectNotFound, with the request-id and no retry' {
+        $c = New-TestConnection -Emulator $script:Emulator
+        Add-EmulatorFault -Emulator $script:Emulator -Kind notFound -Count 1
+        $err = Get-ErrorRecord { Get-PhotoUpdatePolicy @c }
+        $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.NotFound,*'
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err.Exception.Code | Should -Be 'ResourceNotFound'
+        $err.Exception.RequestId | Should -Not -BeNullOrEmpty
+        @(Get-PolicyRequest $script:Emulator).Count | Should -Be 1
+    }
+
+    It '403 ForbiddenBy*: explains the photo policy and what to do' {
+        $c = New-TestConnection -Emulator $script:Emulator
+        Add-EmulatorFault -Emulator $script:Emulator -Kind forbiddenByPolicy -Count 1
+        $err = Get-ErrorRecord { Get-PhotoUpdatePolicy @c }
+        $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.Forbidden,*'
+        $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $err.Exception.Code | Should -Be 'ForbiddenByAdminEditPolicy'
+        $err.Exception.Message | Should -Match 'photo'
+        $err.ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+    }
+
     It 'a transient 429 is retried and succeeds' {
         $c = New-TestConnection -Emulator $script:Emulator
         Add-EmulatorFault -Emulator $script:Emulator -Kind throttle -RetryAfterSeconds 0 -Count 1

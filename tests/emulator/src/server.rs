@@ -109,7 +109,8 @@ fn redact_header(name: &str, value: &str) -> String {
     }
 }
 
-/// A ready error for a fault (`throttle`, `unavailable`, `gatewayTimeout`, `malformedJson`).
+/// A ready answer for a fault (`throttle`, `unavailable`, `gatewayTimeout`, `notFound`,
+/// `forbiddenByPolicy`, `malformedJson`).
 fn fault_response(kind: FaultKind, retry_after: Option<u64>, ids: &RequestIds) -> Response {
     let mut resp = match kind {
         FaultKind::Throttle | FaultKind::ThrottleNoRetryAfter => graph_error(
@@ -128,6 +129,18 @@ fn fault_response(kind: FaultKind, retry_after: Option<u64>, ids: &RequestIds) -
             StatusCode::GATEWAY_TIMEOUT,
             "GatewayTimeout",
             "The gateway did not receive a response from the backend in time.",
+            ids,
+        ),
+        FaultKind::NotFound => graph_error(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFound",
+            "Resource not found for the segment 'photoUpdateSettings'.",
+            ids,
+        ),
+        FaultKind::ForbiddenByPolicy => graph_error(
+            StatusCode::FORBIDDEN,
+            "ForbiddenByAdminEditPolicy",
+            "The operation is forbidden by the admin edit policy.",
             ids,
         ),
         _ => {

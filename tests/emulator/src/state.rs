@@ -225,6 +225,12 @@ pub enum FaultKind {
     MalformedJson,
     /// Answers normally but the body trickles out over `latencyMs` (default 2000).
     SlowBody,
+    /// 404 `ResourceNotFound` (Graph has not been seen to answer this on the policy; clients must
+    /// still surface it well).
+    NotFound,
+    /// 403 `ForbiddenByAdminEditPolicy`, the unconfirmed shape admins report after restricting
+    /// `allowedRoles`.
+    ForbiddenByPolicy,
 }
 
 /// A fault to inject (`POST /_emulator/faults`).

@@ -41,6 +41,16 @@ async fn unavailable_and_gateway_timeout_then_recovery() {
 }
 
 #[tokio::test]
+async fn not_found_and_forbidden_by_policy_then_recovery() {
+    let (emu, token) = emu_with(Profile::default()).await;
+    emu.add_fault(Fault::new(FaultRoute::Graph, FaultKind::NotFound).times(1));
+    emu.add_fault(Fault::new(FaultRoute::Graph, FaultKind::ForbiddenByPolicy).times(1));
+    assert_graph_error(get(&emu, &token).await, 404, "ResourceNotFound").await;
+    assert_graph_error(get(&emu, &token).await, 403, "ForbiddenByAdminEditPolicy").await;
+    assert_eq!(get(&emu, &token).await.status(), 200);
+}
+
+#[tokio::test]
 async fn method_filter_and_route_filter() {
     let (emu, token) = emu_with(Profile::default()).await;
     emu.add_fault(Fault::new(FaultRoute::Graph, FaultKind::Unavailable).method("PATCH"));
