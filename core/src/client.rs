@@ -17,6 +17,7 @@ use crate::config::ClientConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{self, Events};
 use crate::graph::{GraphClient, GraphResponse, Method, RequestCounter};
+use crate::limits::{self, CallLimits};
 use crate::model::{Policy, PolicyView};
 use crate::plan::{
     self, ApplyOutcome, ChangeRequest, Plan, ResetMethod, ResetOptions, ResetOutcome,
@@ -26,13 +27,16 @@ use crate::plan::{
 const PROPAGATION_NOTICE: &str =
     "Changes to the photo update policy can take up to 24 hours to take effect across Microsoft 365.";
 
-/// What one call carries: a cancellation token and where events go.
+/// What one call carries: a cancellation token, where events go, and optional limits.
 #[derive(Clone)]
 pub struct CallContext {
     /// Cancelling it makes the call return [`ErrorKind::Cancelled`] promptly.
     pub cancel: CancellationToken,
     /// Receives verbose lines, warnings and progress while the call runs.
     pub events: Events,
+    /// Timeouts and retry policy for this call only, merged over the client's config; lets a
+    /// caller that shares one client (a session connection) tighten or loosen one call.
+    pub limits: Option<CallLimits>,
 }
 
 impl CallContext {
@@ -46,7 +50,14 @@ impl CallContext {
         Self {
             cancel: CancellationToken::new(),
             events,
+            limits: None,
         }
+    }
+
+    /// This context with `limits` for its calls (`None` or empty: the client's own).
+    pub fn with_limits(mut self, limits: Option<CallLimits>) -> Self {
+        self.limits = limits;
+        self
     }
 }
 
@@ -60,6 +71,7 @@ impl std::fmt::Debug for CallContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CallContext")
             .field("cancelled", &self.cancel.is_cancelled())
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
@@ -302,7 +314,8 @@ impl PolicyClient {
         tokio::select! {
             biased;
             _ = ctx.cancel.cancelled() => Err(Error::cancelled()),
-            t = self.tokens.token(&ctx.cancel, &ctx.events) => t,
+            // The call's limits reach the sign-in sender through a task-local (see limits::scope).
+            t = limits::scope(ctx.limits, self.tokens.token(&ctx.cancel, &ctx.events)) => t,
         }
     }
 

@@ -217,6 +217,7 @@ pub async fn run(
                     inner: ctx.events.clone(),
                     seen_warnings: seen_warnings.clone(),
                 }),
+                limits: ctx.limits,
             };
             let single = total == 1;
             async move { run_one(index, client, request, single, &tenant_ctx).await }

@@ -20,6 +20,7 @@ use crate::config::{ClientConfig, RetryPolicy, Timeouts};
 use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result, ServiceErrorDetails};
 use crate::events;
+use crate::limits::CallLimits;
 use crate::runtime;
 
 /// Path of the policy, relative to the Graph host. Beta only: there is no v1.0 version.
@@ -111,7 +112,47 @@ impl GraphClient {
     /// Every HTTP request is counted in `counter`. PATCH is retried like GET: it always carries the
     /// full target values of the properties it changes (never a delta), so repeating it after a
     /// lost answer leaves the policy in the same state — it is idempotent for this resource.
+    ///
+    /// The context's [`CallContext::limits`], when set, replace this client's timeouts and retry
+    /// policy for this call only.
     pub async fn send(
+        &self,
+        method: Method,
+        token: &str,
+        body: Option<&Value>,
+        ctx: &CallContext,
+        counter: &RequestCounter,
+    ) -> Result<GraphResponse> {
+        match ctx.limits.as_ref().filter(|l| !l.is_empty()) {
+            Some(limits) => {
+                self.with_limits(limits)?
+                    .send_limited(method, token, body, ctx, counter)
+                    .await
+            }
+            None => self.send_limited(method, token, body, ctx, counter).await,
+        }
+    }
+
+    /// A copy of this client with `limits` merged over its timeouts and retry policy. A different
+    /// connect timeout picks the shared pooled HTTP client for it (the pool is what holds it).
+    pub fn with_limits(&self, limits: &CallLimits) -> Result<GraphClient> {
+        limits.validate()?;
+        let timeouts = limits.apply_timeouts(self.timeouts);
+        let http = if timeouts.connect_ms == self.timeouts.connect_ms {
+            self.http.clone()
+        } else {
+            runtime::http_client_with_connect_timeout(Duration::from_millis(timeouts.connect_ms))?
+        };
+        Ok(GraphClient {
+            policy_url: self.policy_url.clone(),
+            http,
+            timeouts,
+            retry: limits.apply_retry(self.retry),
+        })
+    }
+
+    /// [`Self::send`] with this client's own limits.
+    async fn send_limited(
         &self,
         method: Method,
         token: &str,

@@ -17,6 +17,7 @@
 //! - [`auth`]: token sources (access token, client secret, certificate, managed identity, device code).
 //! - [`runtime`]: the process-wide tokio runtime and HTTP client.
 //! - [`graph`]: Graph requests, error parsing, retries.
+//! - [`limits`]: per-call overrides of a client's timeouts and retry policy.
 //! - [`client`]: the policy operations (get, plan, apply, reset) callers use.
 //! - [`document`], [`drift`], [`backup`], [`fleet`]: the policy as code (export/import/test
 //!   documents, drift reports, backups before writes, runs over many tenants).
@@ -33,6 +34,7 @@ pub mod error;
 pub mod events;
 pub mod fleet;
 pub mod graph;
+pub mod limits;
 pub mod model;
 pub mod plan;
 pub mod roles;

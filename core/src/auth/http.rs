@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
 use super::context::SignInContext;
+use crate::config::RetryPolicy;
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{self, Events};
 
@@ -95,19 +96,35 @@ pub(crate) async fn send(
     events: &Events,
 ) -> Result<Answer> {
     let started = Instant::now();
-    let budget = Duration::from_millis(ctx.retry.budget_ms);
+    // The call's own limits (see crate::limits::scope) win over the client's.
+    let (timeouts, retry) = match crate::limits::current() {
+        Some(l) => (l.apply_timeouts(ctx.timeouts), l.apply_retry(ctx.retry)),
+        None => (ctx.timeouts, ctx.retry),
+    };
+    let connect_override = if timeouts.connect_ms == ctx.timeouts.connect_ms {
+        None
+    } else {
+        Some(crate::runtime::http_client_with_connect_timeout(
+            Duration::from_millis(timeouts.connect_ms),
+        )?)
+    };
+    let request_timeout = Duration::from_millis(timeouts.total_ms.max(1));
+    let budget = Duration::from_millis(retry.budget_ms);
     let mut attempt: u32 = 0;
     loop {
         if cancel.is_cancelled() {
             return Err(Error::cancelled());
         }
         let t0 = Instant::now();
-        let request = build().timeout(ctx.request_timeout());
+        // build() makes the request on the source's client; a per-call connect timeout sends it
+        // through the pooled client for that timeout instead.
+        let (own_http, request) = build().timeout(request_timeout).build_split();
+        let http = connect_override.as_ref().unwrap_or(&own_http);
         let outcome = tokio::select! {
             biased;
             _ = cancel.cancelled() => return Err(Error::cancelled()),
             r = async {
-                let resp = request.send().await?;
+                let resp = http.execute(request?).await?;
                 let status = resp.status();
                 let headers = resp.headers().clone();
                 let mut body = Zeroizing::new(Vec::new());
@@ -133,13 +150,13 @@ pub(crate) async fn send(
                     headers,
                     body,
                 };
-                if !is_retryable_status(answer.status) || attempt >= ctx.retry.max_retries {
+                if !is_retryable_status(answer.status) || attempt >= retry.max_retries {
                     return Ok(answer);
                 }
-                let max = Duration::from_secs(ctx.retry.max_retry_after_seconds);
+                let max = Duration::from_secs(retry.max_retry_after_seconds);
                 retry_after(&answer.headers)
                     .map(|d| d.min(max))
-                    .unwrap_or_else(|| backoff(ctx, attempt))
+                    .unwrap_or_else(|| backoff(&retry, attempt))
             }
             Err(e) => {
                 events::verbose(
@@ -148,10 +165,10 @@ pub(crate) async fn send(
                 );
                 let retryable = (e.is_connect() || e.is_timeout() || e.is_request() || e.is_body())
                     && !crate::runtime::is_certificate_error(&e);
-                if !retryable || attempt >= ctx.retry.max_retries {
+                if !retryable || attempt >= retry.max_retries {
                     return Err(transport_error(method, shown_url, &e));
                 }
-                backoff(ctx, attempt)
+                backoff(&retry, attempt)
             }
         };
         if started.elapsed() + delay > budget {
@@ -175,9 +192,8 @@ pub(crate) async fn send(
 }
 
 /// Exponential back-off with jitter: base × 2^attempt, ±25 %.
-fn backoff(ctx: &SignInContext, attempt: u32) -> Duration {
-    let base = ctx
-        .retry
+fn backoff(retry: &RetryPolicy, attempt: u32) -> Duration {
+    let base = retry
         .base_delay_ms
         .max(1)
         .saturating_mul(1u64 << attempt.min(16));
