@@ -69,6 +69,7 @@ pub(crate) fn call_context(scope: &CallScope) -> CallContext {
     CallContext {
         cancel: scope.cancel.clone(),
         events: scope.events.clone(),
+        limits: scope.limits,
     }
 }
 

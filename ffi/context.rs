@@ -1,5 +1,5 @@
-//! `PupCallContext`: what a caller attaches to a blocking call to cancel it from another thread and
-//! to observe its events.
+//! `PupCallContext`: what a caller attaches to a blocking call to cancel it from another thread,
+//! to observe its events, and to give it its own timeouts and retry limits.
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -7,10 +7,14 @@ use std::ptr;
 use std::sync::{Arc, RwLock};
 
 use photo_policy_core::events::{Event, EventSink, Events};
+use photo_policy_core::limits::CallLimits;
 use tokio_util::sync::CancellationToken;
 
-use crate::panic::guard;
+use crate::error::PupError;
+use crate::json::parse_json;
+use crate::panic::{call, guard};
 use crate::status::PupStatus;
+use crate::strings::str_arg;
 
 /// Receives the events of a call: `level` is 0 verbose, 1 debug, 2 warning, 3 progress (then
 /// `msg` is a JSON object `{"activity","status","percent","completed","total"}`).
@@ -28,6 +32,9 @@ pub type PupEventFn =
 pub struct PupCallContext {
     cancel: CancellationToken,
     callback: Option<Callback>,
+    /// Set by [`pup_call_context_set_limits`]; each call reads it once when it starts. A lock,
+    /// not `&mut`, because other threads may be running calls with the same context.
+    limits: RwLock<Option<CallLimits>>,
 }
 
 /// A C callback and its `user_data`.
@@ -87,6 +94,8 @@ impl EventSink for CallbackSink {
 pub(crate) struct CallScope {
     pub(crate) cancel: CancellationToken,
     pub(crate) events: Events,
+    /// The context's limits as they were when the call started.
+    pub(crate) limits: Option<CallLimits>,
     sink: Option<Arc<CallbackSink>>,
 }
 
@@ -101,25 +110,31 @@ impl CallScope {
             None => Self {
                 cancel: CancellationToken::new(),
                 events: photo_policy_core::events::none(),
+                limits: None,
                 sink: None,
             },
-            Some(ctx) => match ctx.callback {
-                None => Self {
-                    cancel: ctx.cancel.clone(),
-                    events: photo_policy_core::events::none(),
-                    sink: None,
-                },
-                Some(cb) => {
-                    let sink = Arc::new(CallbackSink {
-                        callback: RwLock::new(Some(cb)),
-                    });
-                    Self {
+            Some(ctx) => {
+                let limits = *ctx.limits.read().unwrap_or_else(|p| p.into_inner());
+                match ctx.callback {
+                    None => Self {
                         cancel: ctx.cancel.clone(),
-                        events: sink.clone(),
-                        sink: Some(sink),
+                        events: photo_policy_core::events::none(),
+                        limits,
+                        sink: None,
+                    },
+                    Some(cb) => {
+                        let sink = Arc::new(CallbackSink {
+                            callback: RwLock::new(Some(cb)),
+                        });
+                        Self {
+                            cancel: ctx.cancel.clone(),
+                            events: sink.clone(),
+                            limits,
+                            sink: Some(sink),
+                        }
                     }
                 }
-            },
+            }
         }
     }
 }
@@ -151,6 +166,7 @@ pub extern "C" fn pup_call_context_new(
                 function,
                 user_data,
             }),
+            limits: RwLock::new(None),
         };
         Box::into_raw(Box::new(context))
     })
@@ -173,6 +189,45 @@ pub unsafe extern "C" fn pup_call_context_cancel(ctx: *const PupCallContext) -> 
             }
             None => PupStatus::NullArgument,
         }
+    })
+}
+
+/// Sets the timeouts and retry limits of the calls made with `ctx` from now on, overriding the
+/// client's config for those calls only (a shared client keeps its own). `limits_json` is
+/// `{"timeouts":{"connectMs","totalMs"},"retry":{"maxRetries","maxRetryAfterSeconds","budgetMs",
+/// "baseDelayMs"}}`, every field optional; NULL,0 or `{}` clears the overrides. Calls already
+/// running keep the limits they started with.
+///
+/// An unknown field or a wrong type is `PUP_STATUS_INVALID_JSON` naming it; a value out of range
+/// (e.g. `totalMs` 0 or negative, `maxRetries` above 10) is `PUP_STATUS_INVALID_ARGUMENT` naming
+/// the field and the allowed range. On failure the context's limits are unchanged.
+///
+/// # Safety
+/// `ctx` is NULL (then `PUP_STATUS_NULL_ARGUMENT`) or a live context handle; `(limits_json,
+/// limits_len)` is NULL with length 0 or points to `limits_len` readable bytes; `out_error` is
+/// NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pup_call_context_set_limits(
+    ctx: *mut PupCallContext,
+    limits_json: *const u8,
+    limits_len: usize,
+    out_error: *mut *mut PupError,
+) -> PupStatus {
+    call(out_error, || {
+        // SAFETY: caller's contract; only a shared reference is made (calls may be running).
+        let ctx =
+            unsafe { ctx.as_ref() }.ok_or_else(|| Box::new(PupError::null_argument("ctx")))?;
+        // SAFETY: caller's contract for the pair.
+        let text = unsafe { str_arg("limits_json", limits_json, limits_len) }?;
+        let limits = if text.trim().is_empty() {
+            None
+        } else {
+            let limits: CallLimits = parse_json("limits_json", "call limits", text)?;
+            limits.validate()?;
+            Some(limits).filter(|l| !l.is_empty())
+        };
+        *ctx.limits.write().unwrap_or_else(|p| p.into_inner()) = limits;
+        Ok(())
     })
 }
 

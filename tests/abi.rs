@@ -592,6 +592,90 @@ fn cancel_from_another_thread_returns_promptly() {
     );
 }
 
+/// Sets limits on a context through the export; returns the status and the error JSON (if any).
+fn set_limits(ctx: *mut PupCallContext, json: Option<&[u8]>) -> (PupStatus, Option<Value>) {
+    let mut error = ptr::null_mut();
+    let (p, n) = json.map_or((ptr::null(), 0), |j| (j.as_ptr(), j.len()));
+    let status = unsafe { pup_call_context_set_limits(ctx, p, n, &mut error) };
+    // Outputs only on failure: an error object with the same status.
+    assert_eq!(error.is_null(), status == PupStatus::Ok, "{status:?}");
+    let json = (!error.is_null()).then(|| {
+        assert_eq!(unsafe { pup_error_status(error) }, status);
+        serde_json::from_str::<Value>(&error_text(error)).expect("error JSON is JSON")
+    });
+    unsafe { pup_error_free(error) };
+    (status, json)
+}
+
+#[test]
+fn call_context_limits_override_the_client_for_calls_with_that_context() {
+    let fx = Fixture::new();
+    let client = fx.client(); // totalMs 30000, maxRetries 2
+    let ctx = pup_call_context_new(None, ptr::null_mut());
+
+    // Bad input: a clear message naming the field (and range), limits unchanged.
+    let (status, e) = set_limits(ctx, Some(br#"{"timeouts":{"totalMs":0}}"#));
+    assert_eq!(status, PupStatus::InvalidArgument);
+    let m = e.unwrap()["message"].as_str().unwrap().to_string();
+    assert!(
+        m.contains("timeouts.totalMs = 0") && m.contains("1 to 3600000"),
+        "{m}"
+    );
+    let (status, e) = set_limits(ctx, Some(br#"{"retry":{"maxRetries":-1}}"#));
+    assert_eq!(status, PupStatus::InvalidArgument);
+    assert!(e.unwrap()["message"].as_str().unwrap().contains("0 to 10"));
+    let (status, e) = set_limits(ctx, Some(br#"{"retry":{"retries":1}}"#));
+    assert_eq!(status, PupStatus::InvalidJson);
+    let m = e.unwrap()["message"].as_str().unwrap().to_string();
+    assert!(m.contains("limits_json") && m.contains("retries"), "{m}");
+    let (status, _) = set_limits(ctx, Some(b"\xff"));
+    assert_eq!(status, PupStatus::InvalidUtf8);
+    let mut error = ptr::null_mut();
+    let status = unsafe { pup_call_context_set_limits(ctx, ptr::null(), 3, &mut error) };
+    assert_eq!(status, PupStatus::NullArgument);
+    unsafe { pup_error_free(error) };
+    let status =
+        unsafe { pup_call_context_set_limits(ptr::null_mut(), b"{}".as_ptr(), 2, ptr::null_mut()) };
+    assert_eq!(status, PupStatus::NullArgument);
+
+    // A per-call total timeout shorter than a 2 s latency: Timeout naming the call's limit.
+    let mut fault = Fault::new(FaultRoute::Graph, FaultKind::Latency);
+    fault.latency_ms = Some(2_000);
+    fault.count = Some(1);
+    fx.emu.add_fault(fault);
+    let limits = br#"{"timeouts":{"totalMs":300},"retry":{"maxRetries":0}}"#;
+    assert_eq!(set_limits(ctx, Some(limits)).0, PupStatus::Ok);
+    let started = Instant::now();
+    let o = get(&client, ctx);
+    assert_eq!(o.status, PupStatus::Timeout, "{o:?}");
+    assert!(started.elapsed() < Duration::from_millis(1_500));
+    let m = o.error.unwrap()["message"].as_str().unwrap().to_string();
+    assert!(m.contains("totalMs = 300"), "{m}");
+
+    // maxRetries 0 on the context: one 503, no retry (the client would retry twice).
+    fx.emu.clear_requests();
+    let mut fault = Fault::new(FaultRoute::Graph, FaultKind::Unavailable);
+    fault.count = Some(3);
+    fx.emu.add_fault(fault);
+    let o = get(&client, ctx);
+    assert_eq!(o.status, PupStatus::ServiceUnavailable, "{o:?}");
+    assert_eq!(
+        fx.emu
+            .requests()
+            .iter()
+            .filter(|r| r.route == "graph")
+            .count(),
+        1
+    );
+
+    // Cleared (NULL,0): the client's own retries apply again and absorb the two 503s left.
+    assert_eq!(set_limits(ctx, None).0, PupStatus::Ok);
+    assert_eq!(get(&client, ctx).status, PupStatus::Ok);
+    // Calls without a context never had the limits.
+    assert_eq!(get(&client, ptr::null()).status, PupStatus::Ok);
+    unsafe { pup_call_context_free(ctx) };
+}
+
 #[test]
 fn one_client_serves_many_threads() {
     let fx = Fixture::new();

@@ -336,6 +336,27 @@ struct PupCallContext *pup_call_context_new(PupEventFn on_event,
 PupStatus pup_call_context_cancel(const struct PupCallContext *ctx);
 
 /**
+ * Sets the timeouts and retry limits of the calls made with `ctx` from now on, overriding the
+ * client's config for those calls only (a shared client keeps its own). `limits_json` is
+ * `{"timeouts":{"connectMs","totalMs"},"retry":{"maxRetries","maxRetryAfterSeconds","budgetMs",
+ * "baseDelayMs"}}`, every field optional; NULL,0 or `{}` clears the overrides. Calls already
+ * running keep the limits they started with.
+ *
+ * An unknown field or a wrong type is `PUP_STATUS_INVALID_JSON` naming it; a value out of range
+ * (e.g. `totalMs` 0 or negative, `maxRetries` above 10) is `PUP_STATUS_INVALID_ARGUMENT` naming
+ * the field and the allowed range. On failure the context's limits are unchanged.
+ *
+ * # Safety
+ * `ctx` is NULL (then `PUP_STATUS_NULL_ARGUMENT`) or a live context handle; `(limits_json,
+ * limits_len)` is NULL with length 0 or points to `limits_len` readable bytes; `out_error` is
+ * NULL or writable.
+ */
+PupStatus pup_call_context_set_limits(struct PupCallContext *ctx,
+                                      const uint8_t *limits_json,
+                                      size_t limits_len,
+                                      struct PupError **out_error);
+
+/**
  * Frees a call context. NULL is accepted. No call may be using it any more.
  *
  * # Safety

@@ -686,6 +686,53 @@ static void check_cancel(PupClient *client) {
     http("DELETE", "/_emulator/faults", NULL, NULL);
 }
 
+/* pup_call_context_set_limits: NULL checks, bad values named, and a per-call timeout that wins
+   over the client's 30 s one. */
+static void check_limits(PupClient *client) {
+    PupError *error = NULL;
+    const char *ok_json = "{\"timeouts\":{\"totalMs\":300},\"retry\":{\"maxRetries\":0}}";
+    check(pup_call_context_set_limits(NULL, u8(ok_json), strlen(ok_json), &error) ==
+                  PUP_STATUS_NULL_ARGUMENT &&
+              error != NULL && pup_error_status(error) == PUP_STATUS_NULL_ARGUMENT,
+          "pup_call_context_set_limits(NULL ctx) -> NULL_ARGUMENT");
+    pup_error_free(error);
+    error = NULL;
+    PupCallContext *ctx = pup_call_context_new(NULL, NULL);
+    check(pup_call_context_set_limits(ctx, NULL, 5, NULL) == PUP_STATUS_NULL_ARGUMENT,
+          "pup_call_context_set_limits(NULL json, len 5) -> NULL_ARGUMENT (out_error optional)");
+    const char *zero = "{\"timeouts\":{\"totalMs\":0}}";
+    PupStatus st = pup_call_context_set_limits(ctx, u8(zero), strlen(zero), &error);
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    pup_error_message(error, &p, &n);
+    check(st == PUP_STATUS_INVALID_ARGUMENT && p != NULL &&
+              strstr((const char *)p, "timeouts.totalMs = 0") != NULL,
+          "totalMs 0 -> INVALID_ARGUMENT naming the field");
+    pup_error_free(error);
+    error = NULL;
+    const char *unknown = "{\"retry\":{\"retries\":1}}";
+    check(pup_call_context_set_limits(ctx, u8(unknown), strlen(unknown), NULL) ==
+              PUP_STATUS_INVALID_JSON,
+          "unknown limits field -> INVALID_JSON");
+    check(pup_call_context_set_limits(ctx, NULL, 0, NULL) == PUP_STATUS_OK,
+          "pup_call_context_set_limits(NULL, 0) clears the limits");
+    check(pup_call_context_set_limits(ctx, u8(ok_json), strlen(ok_json), NULL) == PUP_STATUS_OK,
+          "pup_call_context_set_limits(totalMs 300, maxRetries 0) -> OK");
+
+    int fs = http("POST", "/_emulator/faults",
+                  "{\"route\":\"graph\",\"kind\":\"latency\",\"latencyMs\":2000,\"count\":1}", NULL);
+    check(fs >= 200 && fs < 300, "emulator accepted a 2 s latency fault");
+    PupResult *result = NULL;
+    double start = now_seconds();
+    st = pup_policy_get(client, ctx, &result, &error);
+    double took = now_seconds() - start;
+    check(st == PUP_STATUS_TIMEOUT && result == NULL && took < 1.5,
+          "a call with the context's 300 ms timeout -> TIMEOUT before the 2 s latency");
+    pup_error_free(error);
+    pup_call_context_free(ctx);
+    http("DELETE", "/_emulator/faults", NULL, NULL);
+}
+
 static void check_null_accessors(void) {
     const uint8_t *p = NULL;
     size_t n = 0;
@@ -773,6 +820,7 @@ int main(int argc, char **argv) {
         check_policy_round_trip(client);
         check_policy_inputs(client);
         check_cancel(client);
+        check_limits(client);
     }
     check_roles();
     check_null_accessors();
