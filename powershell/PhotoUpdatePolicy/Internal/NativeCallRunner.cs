@@ -55,6 +55,12 @@ namespace PhotoUpdatePolicy.Internal
         /// <summary>Whether the pipeline asked to stop.</summary>
         internal bool IsStopping => stopping.IsCancellationRequested;
 
+        /// <summary>
+        /// Call limits JSON (docs/c-abi.md) set on every call context this runner creates: the
+        /// cmdlet's -TimeoutSec/-MaxRetries… when it borrows the session's client. Null: none.
+        /// </summary>
+        internal string? CallLimitsJson { get; set; }
+
         /// <summary>Cancels the call in progress (any thread; idempotent).</summary>
         internal void Stop()
         {
@@ -100,49 +106,52 @@ namespace PhotoUpdatePolicy.Internal
         internal object? InvokeJson(NativeCall call) => JsonCodec.Instance.Parse(Invoke(call));
 
         /// <summary>
-        /// Creates a client on a worker thread. The secret buffer is zeroed once the library has
-        /// copied it (the library keeps its own zeroizing copy).
+        /// Creates a client (on the calling thread: no network happens here). The secret buffer is
+        /// zeroed once the library has copied it (the library keeps its own zeroizing copy).
         /// </summary>
         internal ClientHandle CreateClient(string configJson, byte[]? secret)
         {
             ClientHandle? client = null;
             PhotoPolicyException? failure = null;
             byte[] config = Utf8.Encode(configJson);
-            RunOnWorker(
-                _ =>
+            if (IsStopping)
+            {
+                Utf8.Zero(secret);
+                throw new PipelineStoppedException();
+            }
+
+            // On the pipeline thread: pup_client_new only validates (no network, nothing that
+            // blocks), so a worker thread and its two thread hops would be pure overhead.
+            try
+            {
+                unsafe
                 {
-                    try
+                    fixed (byte* c = config)
+                    fixed (byte* s = secret)
                     {
-                        unsafe
+                        uint status = NativeMethods.pup_client_new(
+                            c, (UIntPtr)config.Length,
+                            secret is { Length: > 0 } ? s : null, (UIntPtr)(secret?.Length ?? 0),
+                            out ClientHandle h, out ErrorHandle e);
+                        using (e)
                         {
-                            fixed (byte* c = config)
-                            fixed (byte* s = secret)
+                            if (status == 0)
                             {
-                                uint status = NativeMethods.pup_client_new(
-                                    c, (UIntPtr)config.Length,
-                                    secret is { Length: > 0 } ? s : null, (UIntPtr)(secret?.Length ?? 0),
-                                    out ClientHandle h, out ErrorHandle e);
-                                using (e)
-                                {
-                                    if (status == 0)
-                                    {
-                                        client = h;
-                                    }
-                                    else
-                                    {
-                                        h.Dispose();
-                                        failure = PhotoPolicyException.FromHandle(status, e);
-                                    }
-                                }
+                                client = h;
+                            }
+                            else
+                            {
+                                h.Dispose();
+                                failure = PhotoPolicyException.FromHandle(status, e);
                             }
                         }
                     }
-                    finally
-                    {
-                        Utf8.Zero(secret);
-                    }
-                },
-                useContext: false);
+                }
+            }
+            finally
+            {
+                Utf8.Zero(secret);
+            }
 
             if (failure != null)
             {
@@ -171,6 +180,29 @@ namespace PhotoUpdatePolicy.Internal
             return outcome;
         }
 
+        /// <summary>Sets the call limits on a context; a refused value throws the native error.</summary>
+        private static void SetLimits(CallContextHandle ctx, string json)
+        {
+            byte[] bytes = Utf8.Encode(json);
+            uint status;
+            ErrorHandle error;
+            unsafe
+            {
+                fixed (byte* p = bytes)
+                {
+                    status = NativeMethods.pup_call_context_set_limits(ctx, p, (UIntPtr)bytes.Length, out error);
+                }
+            }
+
+            using (error)
+            {
+                if (status != 0)
+                {
+                    throw PhotoPolicyException.FromHandle(status, error);
+                }
+            }
+        }
+
         private static string ReadResult(ResultHandle result)
         {
             uint rc = NativeMethods.pup_result_json(result, out IntPtr ptr, out UIntPtr len);
@@ -191,7 +223,9 @@ namespace PhotoUpdatePolicy.Internal
 
             var events = new BlockingCollection<KeyValuePair<uint, string>>(new ConcurrentQueue<KeyValuePair<uint, string>>());
 
-            Task task = Task.Factory.StartNew(
+            // A reused dedicated thread (see WorkerThreads): a new thread per call cost more than
+            // the warm HTTP exchange itself.
+            Task task = WorkerThreads.Run(
                 () =>
                 {
                     // The delegate must stay reachable while the native side may call it: it is a
@@ -232,6 +266,11 @@ namespace PhotoUpdatePolicy.Internal
                             {
                                 NativeMethods.pup_call_context_cancel(ctx);
                             }
+
+                            if (CallLimitsJson != null)
+                            {
+                                SetLimits(ctx, CallLimitsJson);
+                            }
                         }
 
                         work(ctx);
@@ -247,10 +286,7 @@ namespace PhotoUpdatePolicy.Internal
                         GC.KeepAlive(callback);
                         events.CompleteAdding();
                     }
-                },
-                CancellationToken.None,
-                TaskCreationOptions.LongRunning,
-                TaskScheduler.Default);
+                });
 
             try
             {
