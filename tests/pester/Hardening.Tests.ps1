@@ -204,6 +204,79 @@ Describe 'Faults injected by the emulator: what the caller sees and what the ten
     }
 }
 
+Describe 'Timeouts and retry limits per call and per connection (-TimeoutSec, -MaxRetries, …)' {
+    BeforeEach {
+        Reset-Emulator -Emulator $script:Emulator
+        $script:c = New-TestConnection -Emulator $script:Emulator
+        # The session's connection, made with the default limits (100 s timeout, 5 retries).
+        $script:Session = @{ AccessToken = $c.AccessToken; GraphEndpoint = $c.GraphEndpoint; AllowInsecureLoopback = $true }
+        Connect-PhotoUpdatePolicy @Session
+        Clear-EmulatorRequest -Emulator $script:Emulator
+    }
+    AfterEach { Disconnect-PhotoUpdatePolicy }
+
+    It 'a per-call -TimeoutSec 1 on the session connection times out on a 3 s latency; the connection keeps its own' {
+        Add-EmulatorFault -Emulator $script:Emulator -Kind latency -Method GET -LatencyMs 3000 -Count 1
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $err = Get-ErrorRecord { Get-PhotoUpdatePolicy -TimeoutSec 1 }
+        $watch.Stop()
+        $err.FullyQualifiedErrorId | Should -Be 'PhotoUpdatePolicy.Timeout,PhotoUpdatePolicy.Commands.GetPhotoUpdatePolicyCommand'
+        $err.CategoryInfo.Category | Should -Be 'OperationTimeout'
+        $err.Exception.Message | Should -Match 'totalMs = 1000'
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 2.5
+        # The next command without -TimeoutSec waits a 1.5 s latency out: the session was not changed.
+        Add-EmulatorFault -Emulator $script:Emulator -Kind latency -Method GET -LatencyMs 1500 -Count 1
+        (Get-PhotoUpdatePolicy).TenantId | Should -Be $c.TenantId
+    }
+
+    It '-MaxRetries 0 surfaces a single 503 at once; without it the session retries' {
+        Add-EmulatorFault -Emulator $script:Emulator -Kind unavailable -Method GET -Count 3
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $err = Get-ErrorRecord { Get-PhotoUpdatePolicy -MaxRetries 0 }
+        $watch.Stop()
+        $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.ServiceUnavailable,*'
+        $err.Exception.HttpStatus | Should -Be 503
+        $err.Exception.Message | Should -Match 'maxRetries = 0'
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
+        @(Get-GraphLog).status | Should -Be @(503)
+        # The two 503s left are absorbed by the session's own retries.
+        (Get-PhotoUpdatePolicy).TenantId | Should -Be $c.TenantId
+        @(Get-GraphLog).status | Should -Be @(503, 503, 503, 200)
+    }
+
+    It 'Connect-PhotoUpdatePolicy -MaxRetries 0 sets the connection default; a command may raise it' {
+        Connect-PhotoUpdatePolicy @Session -MaxRetries 0 -TimeoutSec 30 -ConnectTimeoutSec 5 -RetryBudgetSec 60
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        Add-EmulatorFault -Emulator $script:Emulator -Kind unavailable -Method GET -Count 1
+        $err = Get-ErrorRecord { Get-PhotoUpdatePolicy }
+        $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.ServiceUnavailable,*'
+        @(Get-GraphLog).status | Should -Be @(503)
+        Add-EmulatorFault -Emulator $script:Emulator -Kind unavailable -Method GET -Count 1
+        (Get-PhotoUpdatePolicy -MaxRetries 1).TenantId | Should -Be $c.TenantId
+        @(Get-GraphLog).status | Should -Be @(503, 503, 200)
+    }
+
+    It 'a one-off client (sign-in parameters) takes the limits into its own config' {
+        Disconnect-PhotoUpdatePolicy
+        Add-EmulatorFault -Emulator $script:Emulator -Kind unavailable -Method GET -Count 1
+        $err = Get-ErrorRecord { Get-PhotoUpdatePolicy @c -MaxRetries 0 }
+        $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.ServiceUnavailable,*'
+        @(Get-GraphLog).status | Should -Be @(503)
+    }
+
+    It 'out-of-range values are refused by name before anything is sent' {
+        foreach ($bad in @(@{ TimeoutSec = 0 }, @{ TimeoutSec = 3601 }, @{ ConnectTimeoutSec = 301 }, @{ MaxRetries = 11 }, @{ MaxRetries = -1 }, @{ RetryBudgetSec = -1 })) {
+            $name = @($bad.Keys)[0]
+            $err = Get-ErrorRecord { Get-PhotoUpdatePolicy @bad }
+            $err.FullyQualifiedErrorId | Should -BeLike "ParameterArgumentValidationError,*" -Because "$name = $($bad[$name])"
+            $err.Exception.Message | Should -Match $name
+        }
+        $err = Get-ErrorRecord { Connect-PhotoUpdatePolicy @Session -TimeoutSec 0 }
+        $err.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'
+        @(Get-GraphLog).Count | Should -Be 0
+    }
+}
+
 Describe 'Ctrl+C (PowerShell.Stop() from another thread)' {
     BeforeEach {
         Reset-Emulator -Emulator $script:Emulator

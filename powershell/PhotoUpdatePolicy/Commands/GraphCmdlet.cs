@@ -130,6 +130,33 @@ namespace PhotoUpdatePolicy.Commands
         [Parameter]
         public SwitchParameter AllowInsecureLoopback { get; set; }
 
+        /// <summary>
+        /// Timeout of one HTTP request (connect, send, wait for and read the answer), in seconds
+        /// (1 to 3600); each retry gets its own. Defaults to the connection's (100 s unless
+        /// Connect-PhotoUpdatePolicy set another).
+        /// </summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int? TimeoutSec { get; set; }
+
+        /// <summary>Timeout to open a connection (TCP and TLS), in seconds (1 to 300). Defaults to the connection's (10 s).</summary>
+        [Parameter]
+        [ValidateRange(1, 300)]
+        public int? ConnectTimeoutSec { get; set; }
+
+        /// <summary>Retries after a throttled (429), unavailable (503/504) or dropped request (0 to 10; 0 disables retries). Defaults to the connection's (5).</summary>
+        [Parameter]
+        [ValidateRange(0, 10)]
+        public int? MaxRetries { get; set; }
+
+        /// <summary>Total time the command may spend waiting between retries, in seconds (0 to 3600). Defaults to the connection's (300 s).</summary>
+        [Parameter]
+        [ValidateRange(0, 3600)]
+        public int? RetryBudgetSec { get; set; }
+
+        /// <summary>The timeout and retry parameters bound to this command.</summary>
+        internal CallLimits Limits => new CallLimits(TimeoutSec, ConnectTimeoutSec, MaxRetries, RetryBudgetSec);
+
         /// <summary>A description of the tenant for messages ("tenant 'contoso…'" or "the token's tenant").</summary>
         internal string TenantLabel(string? knownTenant = null)
         {
@@ -147,7 +174,15 @@ namespace PhotoUpdatePolicy.Commands
             RedactBoundSecret(nameof(AccessToken));
             if (!CollectSignIn().HasCredentials)
             {
-                return SessionClient();
+                // The session's client is shared: this command's limits go on its call context.
+                ClientHandle? session = SessionClient();
+                CallLimits limits = Limits;
+                if (session != null && !limits.IsEmpty)
+                {
+                    Native.CallLimitsJson = JsonCodec.Instance.Serialize(limits.WriteTo(new Dictionary<string, object?>(StringComparer.Ordinal)));
+                }
+
+                return session;
             }
 
             Dictionary<string, object?> config;
@@ -162,6 +197,8 @@ namespace PhotoUpdatePolicy.Commands
                 return null;
             }
 
+            // A client for this command only: its limits are the client's.
+            Limits.WriteTo(config);
             try
             {
                 return Native.CreateClient(JsonCodec.Instance.Serialize(config), secret);

@@ -41,6 +41,11 @@ namespace PhotoUpdatePolicy.Native
         [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
         internal static extern void pup_call_context_free(IntPtr ctx);
 
+        /// <summary>Per-call timeouts and retry limits for the calls made with <paramref name="ctx"/>.</summary>
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_call_context_set_limits(
+            CallContextHandle ctx, byte* limitsJson, UIntPtr limitsLen, out ErrorHandle outError);
+
         [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
         internal static extern uint pup_client_new(
             byte* configJson, UIntPtr configLen,
