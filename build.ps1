@@ -17,6 +17,9 @@ Tasks:
   Run    Build, start the Graph emulator, mint a token, and show Get -> Set (-WhatIf, then real) ->
          Get -> Reset as an admin would see them. With -AccessToken it runs against that real
          tenant instead (Set and Reset then ask for confirmation).
+  Bench  Build, then the benchmark suite (tests/bench/Invoke-Benchmarks.ps1): every figure next to
+         its baseline, written to bench-results/results.json and results.md (docs/performance.md).
+         Not part of Test.
   Clean  Removes out/, the .NET bin/obj folders and this workspace's own cargo artifacts (compiled
          dependencies are kept so the next build is quick).
 
@@ -28,7 +31,7 @@ dotnet pwsh -NoProfile -File ./build.ps1 -Task Run -AccessToken (Get-AzAccessTok
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Run', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Run', 'Bench', 'Clean')]
     [string] $Task = 'Build',
 
     # Run only: a Microsoft Graph access token for a real tenant (SecureString or string).
@@ -315,6 +318,13 @@ function Invoke-Run {
     Invoke-FreshPwsh $arguments
 }
 
+function Invoke-Bench {
+    Invoke-Build
+    Write-Step 'Benchmarks (tests/bench/Invoke-Benchmarks.ps1)'
+    Invoke-FreshPwsh @('-File', (Join-Path $Root 'tests/bench/Invoke-Benchmarks.ps1'), '-ModuleFolder', $ModuleDir,
+        '-EmulatorPath', $EmulatorPath, '-OutDir', (Join-Path $Root 'bench-results'))
+}
+
 function Invoke-Clean {
     Write-Step 'Clean'
     foreach ($path in @($OutDir,
@@ -334,6 +344,7 @@ try {
         'Build' { Invoke-Build }
         'Test' { Invoke-Test }
         'Run' { Invoke-Run }
+        'Bench' { Invoke-Bench }
         'Clean' { Invoke-Clean }
     }
     Write-Host ''

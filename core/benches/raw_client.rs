@@ -62,6 +62,19 @@ fn stats(samples: &[f64]) -> Value {
     })
 }
 
+/// The process's resident set (`VmRSS`) in MiB from /proc (Linux); `None` elsewhere.
+fn rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -223,6 +236,7 @@ fn main() {
     let policy_url = format!("{url}/beta/admin/people/photoUpdateSettings");
 
     // The first call of the process: runtime, TLS configuration, connection.
+    let rss_before = rss_mib();
     let started = Instant::now();
     let client = PolicyClient::new(
         config(&url, AuthConfig::AccessToken, None),
@@ -255,6 +269,8 @@ fn main() {
             std::hint::black_box(view);
         }
     }
+
+    let rss_after_calls = rss_mib();
 
     let mut client_new = Vec::with_capacity(calls);
     for _ in 0..calls {
@@ -290,6 +306,9 @@ fn main() {
         median(&client_new)
     );
     println!("  first call of process  {first_call:.3} ms");
+    if let (Some(a), Some(b)) = (rss_before, rss_after_calls) {
+        println!("  resident memory        {a:.1} MiB before the first call, {b:.1} MiB after");
+    }
     println!("  client secret          {secret}");
 
     let doc = json!({
@@ -304,6 +323,10 @@ fn main() {
         "clientNew": client_new,
         "firstCallMs": first_call,
         "clientSecret": secret,
+        // Resident memory of this Rust process before its first call and after the measured
+        // loops: what the runtime, TLS set-up and HTTP pool cost without .NET or PowerShell.
+        "rssBeforeFirstCallMiB": rss_before,
+        "rssAfterCallsMiB": rss_after_calls,
     });
     if let Some(path) = out {
         std::fs::write(&path, serde_json::to_string_pretty(&doc).expect("json"))

@@ -80,8 +80,13 @@ function Invoke-ChildScript([string] $Script, [string[]] $Arguments) {
 }
 
 function Invoke-CargoBench([string] $Bench, [string] $OutFile) {
-    $lines = & cargo bench -p photo_policy_core --bench $Bench -- $OutFile 2>&1 | ForEach-Object { "$_" }
-    $code = $LASTEXITCODE
+    Push-Location $Root
+    try {
+        $lines = & cargo bench -p photo_policy_core --bench $Bench -- $OutFile 2>&1 | ForEach-Object { "$_" }
+        $code = $LASTEXITCODE
+    } finally {
+        Pop-Location
+    }
     $lines | Where-Object { $_ -notmatch '^\s*(Compiling|Blocking|warning: .*panic. setting is ignored)' } | ForEach-Object { Write-Host "   $_" }
     if ($code -ne 0) { throw "cargo bench --bench $Bench failed with exit code $code." }
     Get-Content -LiteralPath $OutFile -Raw | ConvertFrom-Json
@@ -219,6 +224,11 @@ try {
         Invoke-ChildScript 'Measure-Memory.ps1' @('-ModuleFolder', $ModuleFolder, '-EmulatorUrl', $emulator.Url,
             '-OutFile', $memoryFile, '-Calls', $memoryCalls, '-SampleEvery', $memoryEvery)
         $figures.memory = Get-Content -LiteralPath $memoryFile -Raw | ConvertFrom-Json
+        Write-Step "Memory reference: the same loop with Invoke-RestMethod, no module (fresh pwsh)"
+        $memoryIrmFile = Join-Path $work 'memory-irm.json'
+        Invoke-ChildScript 'Measure-Memory.ps1' @('-ModuleFolder', $ModuleFolder, '-EmulatorUrl', $emulator.Url,
+            '-OutFile', $memoryIrmFile, '-Calls', $memoryCalls, '-SampleEvery', $memoryEvery, '-Caller', 'InvokeRestMethod')
+        $figures.memoryInvokeRestMethod = Get-Content -LiteralPath $memoryIrmFile -Raw | ConvertFrom-Json
     } finally {
         Remove-Item Env:PUP_BENCH_TOKEN -ErrorAction SilentlyContinue
         Stop-GraphEmulator $emulator
@@ -283,7 +293,8 @@ if ($fleetWarm) {
 } else {
     $md.Add("| fleet: 1,000 tenants, 25 ms latency | pending | - | - | <= 1.3x | pending: $($figures.fleet.pending) |")
 }
-$md.Add("| memory: module loaded + $($m.calls) calls | +$('{0:N1}' -f $memAdded) MB working set; slope over the last half $('{0:N3}' -f $m.workingSetSlopeLastHalfMBPer1000Calls) MB per 1,000 calls | $('{0:N1}' -f $m.beforeImport.workingSetMB) MB before Import-Module | import alone +$('{0:N1}' -f $m.addedByImportMB) MB | < 30 MB, flat | $(Format-Result $goals.memory.pass) |")
+$mi = $figures.memoryInvokeRestMethod
+$md.Add("| memory: module loaded + $($m.calls) calls | +$('{0:N1}' -f $memAdded) MB working set; slope over the last half $('{0:N3}' -f $m.workingSetSlopeLastHalfMBPer1000Calls) MB per 1,000 calls | $('{0:N1}' -f $m.beforeImport.workingSetMB) MB before Import-Module | import alone +$('{0:N1}' -f $m.addedByImportMB) MB; the same loop with Invoke-RestMethod and no module: +$('{0:N1}' -f $mi.addedAtEndMB) MB, slope $('{0:N3}' -f $mi.workingSetSlopeLastHalfMBPer1000Calls) | < 30 MB, flat | $(Format-Result $goals.memory.pass) |")
 $md.Add("| module folder on disk ($($environment.architecture), one platform) | $('{0:N2}' -f $figures.size.mb) MB ($($figures.size.files) files; native library $('{0:N2}' -f ($figures.size.nativeBytes / 1MB)) MB) | - | - | < 8 MB | $(Format-Result $goals.size.pass) |")
 $md.Add('')
 $md.Add('## First call vs warm call')
@@ -297,6 +308,10 @@ if ($r.clientSecret.PSObject.Properties['firstCallMs']) {
     $md.Add("| PolicyClient::get, client secret (sign-in on the first call, cached token after: $($r.clientSecret.signInRequestsDuringWarmCalls) sign-in requests in $($r.clientSecret.warm.count) warm calls) | $(Format-Ms $r.clientSecret.firstCallMs) | - | $(Format-Ms $r.clientSecret.warm.medianMs) |")
 }
 $md.Add('')
+if ($null -ne $r.PSObject.Properties['rssAfterCallsMiB'] -and $null -ne $r.rssAfterCallsMiB) {
+    $md.Add("Native side alone (the Rust raw client process): $('{0:N1}' -f $r.rssBeforeFirstCallMiB) MiB resident before its first call, $('{0:N1}' -f $r.rssAfterCallsMiB) MiB after $($r.calls * 2 + 2 * $r.warmUpCalls) calls.")
+    $md.Add('')
+}
 $md.Add("Per-call client creation (PolicyClient::new, what each cmdlet call does): $('{0:N4}' -f $r.clientNew.medianMs) ms median. Import-Module timed inside the process: $('{0:N1}' -f $i.inProcessImportModule.medianMs) ms (an empty module: $('{0:N1}' -f $i.inProcessImportEmpty.medianMs) ms).")
 if ($fleetRuns.Count -gt 1) {
     $md.Add('')

@@ -2,6 +2,7 @@
 .SYNOPSIS
 What the module costs in memory: the process's working set before Import-Module, after it, and
 every 500 calls over 10,000 warm Get-PhotoUpdatePolicy calls; the slope over the last 5,000.
+With -Caller InvokeRestMethod: the same loop with Invoke-RestMethod and no module (reference).
 
 .DESCRIPTION
 Runs in a fresh PowerShell started by Invoke-Benchmarks.ps1 against a Graph emulator that is already
@@ -16,7 +17,11 @@ param(
     [Parameter(Mandatory)] [string] $EmulatorUrl,
     [Parameter(Mandatory)] [string] $OutFile,
     [int] $Calls = 10000,
-    [int] $SampleEvery = 500
+    [int] $SampleEvery = 500,
+    # InvokeRestMethod: the same loop with Invoke-RestMethod and no module imported, the reference
+    # for what PowerShell's own loop costs in memory.
+    [ValidateSet('Cmdlet', 'InvokeRestMethod')]
+    [string] $Caller = 'Cmdlet'
 )
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
@@ -45,13 +50,21 @@ function Get-Sample([int] $CallsDone) {
 # The measuring code itself warms up before the baseline (Stopwatch, GC, Process).
 $null = Get-Sample 0
 $before = Get-Sample 0
-Import-Module (Join-Path $ModuleFolder 'PhotoUpdatePolicy.psd1') -ErrorAction Stop
+if ($Caller -eq 'Cmdlet') {
+    Import-Module (Join-Path $ModuleFolder 'PhotoUpdatePolicy.psd1') -ErrorAction Stop
+}
 $afterImport = Get-Sample 0
+$policyUrl = "$EmulatorUrl/beta/admin/people/photoUpdateSettings"
+$headers = @{ Authorization = "Bearer $token" }
 
 $samples = [System.Collections.Generic.List[object]]::new()
 $sw = [System.Diagnostics.Stopwatch]::StartNew()
 for ($i = 1; $i -le $Calls; $i++) {
-    $null = Get-PhotoUpdatePolicy -AccessToken $token -GraphEndpoint $EmulatorUrl -AllowInsecureLoopback
+    if ($Caller -eq 'Cmdlet') {
+        $null = Get-PhotoUpdatePolicy -AccessToken $token -GraphEndpoint $EmulatorUrl -AllowInsecureLoopback
+    } else {
+        $null = Invoke-RestMethod -Uri $policyUrl -Headers $headers
+    }
     if ($i % $SampleEvery -eq 0) { $samples.Add((Get-Sample $i)) }
 }
 $elapsed = $sw.Elapsed.TotalSeconds
@@ -63,6 +76,7 @@ $slopeHeap = (Get-Slope -X $x -Y ([double[]]@($last | ForEach-Object { $_.manage
 $end = $samples[$samples.Count - 1]
 
 [ordered]@{
+    caller                                = $Caller
     calls                                 = $Calls
     sampleEvery                           = $SampleEvery
     seconds                               = [math]::Round($elapsed, 2)
