@@ -125,22 +125,22 @@ namespace PhotoUpdatePolicy.Commands
         /// <summary>Timeout of one HTTP request, in seconds (1 to 3600): the connection's default for every command (100 s when not given).</summary>
         [Parameter]
         [ValidateRange(1, 3600)]
-        public int? TimeoutSec { get; set; }
+        public int TimeoutSec { get; set; }
 
         /// <summary>Timeout to open a connection (TCP and TLS), in seconds (1 to 300): the connection's default (10 s when not given).</summary>
         [Parameter]
         [ValidateRange(1, 300)]
-        public int? ConnectTimeoutSec { get; set; }
+        public int ConnectTimeoutSec { get; set; }
 
         /// <summary>Retries after a throttled, unavailable or dropped request (0 to 10): the connection's default (5 when not given).</summary>
         [Parameter]
         [ValidateRange(0, 10)]
-        public int? MaxRetries { get; set; }
+        public int MaxRetries { get; set; }
 
         /// <summary>Total time a command may spend waiting between retries, in seconds (0 to 3600): the connection's default (300 s when not given).</summary>
         [Parameter]
         [ValidateRange(0, 3600)]
-        public int? RetryBudgetSec { get; set; }
+        public int RetryBudgetSec { get; set; }
 
         /// <summary>Returns the new connection.</summary>
         [Parameter]
@@ -177,7 +177,7 @@ namespace PhotoUpdatePolicy.Commands
             try
             {
                 (config, secret) = parameters.Build();
-                new CallLimits(TimeoutSec, ConnectTimeoutSec, MaxRetries, RetryBudgetSec).WriteTo(config);
+                CallLimits.FromBound(MyInvocation.BoundParameters, TimeoutSec, ConnectTimeoutSec, MaxRetries, RetryBudgetSec).WriteTo(config);
             }
             catch (SignInParameterException ex)
             {

@@ -137,25 +137,25 @@ namespace PhotoUpdatePolicy.Commands
         /// </summary>
         [Parameter]
         [ValidateRange(1, 3600)]
-        public int? TimeoutSec { get; set; }
+        public int TimeoutSec { get; set; }
 
         /// <summary>Timeout to open a connection (TCP and TLS), in seconds (1 to 300). Defaults to the connection's (10 s).</summary>
         [Parameter]
         [ValidateRange(1, 300)]
-        public int? ConnectTimeoutSec { get; set; }
+        public int ConnectTimeoutSec { get; set; }
 
         /// <summary>Retries after a throttled (429), unavailable (503/504) or dropped request (0 to 10; 0 disables retries). Defaults to the connection's (5).</summary>
         [Parameter]
         [ValidateRange(0, 10)]
-        public int? MaxRetries { get; set; }
+        public int MaxRetries { get; set; }
 
         /// <summary>Total time the command may spend waiting between retries, in seconds (0 to 3600). Defaults to the connection's (300 s).</summary>
         [Parameter]
         [ValidateRange(0, 3600)]
-        public int? RetryBudgetSec { get; set; }
+        public int RetryBudgetSec { get; set; }
 
         /// <summary>The timeout and retry parameters bound to this command.</summary>
-        internal CallLimits Limits => new CallLimits(TimeoutSec, ConnectTimeoutSec, MaxRetries, RetryBudgetSec);
+        internal CallLimits Limits => CallLimits.FromBound(MyInvocation.BoundParameters, TimeoutSec, ConnectTimeoutSec, MaxRetries, RetryBudgetSec);
 
         /// <summary>A description of the tenant for messages ("tenant 'contoso…'" or "the token's tenant").</summary>
         internal string TenantLabel(string? knownTenant = null)

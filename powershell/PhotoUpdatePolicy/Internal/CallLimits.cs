@@ -18,6 +18,16 @@ namespace PhotoUpdatePolicy.Internal
             RetryBudgetSec = retryBudgetSec;
         }
 
+        /// <summary>
+        /// The limits among <paramref name="bound"/> (the cmdlet's bound parameters): a parameter the
+        /// user did not give stays unset, so the client's value applies.
+        /// </summary>
+        internal static CallLimits FromBound(IDictionary<string, object> bound, int timeoutSec, int connectTimeoutSec, int maxRetries, int retryBudgetSec) => new CallLimits(
+            bound.ContainsKey("TimeoutSec") ? timeoutSec : (int?)null,
+            bound.ContainsKey("ConnectTimeoutSec") ? connectTimeoutSec : (int?)null,
+            bound.ContainsKey("MaxRetries") ? maxRetries : (int?)null,
+            bound.ContainsKey("RetryBudgetSec") ? retryBudgetSec : (int?)null);
+
         internal int? TimeoutSec { get; }
 
         internal int? ConnectTimeoutSec { get; }
