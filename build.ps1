@@ -11,7 +11,8 @@ and Rust:
 Tasks:
   Build  cargo build --release (native library + Graph emulator), header check, dotnet build of the
          module (net8.0 and net472), module folder assembled in out/PhotoUpdatePolicy, help.
-  Test   Build, then cargo test --workspace, the C ABI tests (tests/c/run.sh), the help check, and
+  Test   Build, then cargo test --workspace, the C ABI tests (tests/c/run.sh), the peer client
+         tests (tests/peer: Azure.Identity against the emulator), the help check, and
          Pester against the assembled module in a fresh pwsh. Prints "N passed, N failed" last and
          exits non-zero on any failure.
   Run    Build, start the Graph emulator, mint a token, and show Get -> Set (-WhatIf, then real) ->
@@ -244,6 +245,24 @@ function Invoke-Test {
         } else { $cp = 0; $cf = 0 }
         if ($c.ExitCode -ne 0 -and $cf -eq 0) { $cf = 1 }
         Add-Suite 'C ABI' $cp $cf ($(if ($c.ExitCode) { "exit $($c.ExitCode)" } else { '' }))
+    }
+
+    $peerProject = Join-Path $Root 'tests/peer/PeerTests.csproj'
+    if (Test-Path -LiteralPath $peerProject) {
+        # A real peer: Azure.Identity's ManagedIdentityCredential gets its token from the emulator.
+        Write-Step 'Peer client tests (Azure.Identity against the emulator)'
+        $env:GRAPH_EMULATOR_BIN = $EmulatorPath
+        try {
+            $peer = Invoke-Captured dotnet @('test', $peerProject, '--nologo')
+        } finally {
+            Remove-Item Env:GRAPH_EMULATOR_BIN -ErrorAction Ignore
+        }
+        $line = $peer.Lines | Where-Object { $_ -match 'Failed:\s*(\d+), Passed:\s*(\d+)' } | Select-Object -Last 1
+        if ($line -and $line -match 'Failed:\s*(\d+), Passed:\s*(\d+)') {
+            $pp = [int]$Matches[2]; $pf = [int]$Matches[1]
+        } else { $pp = 0; $pf = 0 }
+        if ($peer.ExitCode -ne 0 -and $pf -eq 0) { $pf = 1 }
+        Add-Suite 'peer client' $pp $pf ($(if ($peer.ExitCode) { "exit $($peer.ExitCode)" } else { '' }))
     }
 
     if (Test-Path -LiteralPath $HelpScript) {
