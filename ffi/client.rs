@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::context::{CallScope, PupCallContext};
 use crate::error::{Failure, PupError};
-use crate::json::parse_json;
+use crate::json::{parse_json, parse_optional_json};
 use crate::panic::{call, guard};
 use crate::result::{deliver_result, PupResult};
 use crate::status::PupStatus;
@@ -71,6 +71,28 @@ pub(crate) fn call_context(scope: &CallScope) -> CallContext {
         events: scope.events.clone(),
         limits: scope.limits,
     }
+}
+
+/// The shared tail of every blocking client call: opens the call scope for `ctx`, lets `body`
+/// run the core operation with the scope and its call context, closes the scope (so no event
+/// reaches the caller's callback after this point) and only then writes the result. Argument
+/// checks come before this, so a bad argument never starts a call.
+///
+/// # Safety
+/// `ctx` is NULL or a live context handle; `out_result` was checked non-NULL and is writable.
+pub(crate) unsafe fn run_scoped(
+    ctx: *const PupCallContext,
+    out_result: *mut *mut PupResult,
+    body: impl FnOnce(&CallScope, &CallContext) -> Result<PupResult, Failure>,
+) -> Result<(), Failure> {
+    // SAFETY: caller's contract.
+    let scope = unsafe { CallScope::new(ctx) };
+    let context = call_context(&scope);
+    let result = body(&scope, &context)?;
+    drop(scope);
+    // SAFETY: caller's contract.
+    unsafe { deliver_result(out_result, result) };
+    Ok(())
 }
 
 /// Creates a client from a JSON config (see docs/c-abi.md; every field optional, unknown fields
@@ -142,14 +164,12 @@ pub unsafe extern "C" fn pup_policy_get(
         // SAFETY: caller's contract.
         let client = unsafe { client_ref(client) }?;
         out_arg("out_result", out_result)?;
-        // SAFETY: caller's contract.
-        let scope = unsafe { CallScope::new(ctx) };
-        let context = call_context(&scope);
-        let result = run(&scope, false, client.get(&context))?;
-        drop(scope);
-        // SAFETY: checked non-NULL above.
-        unsafe { deliver_result(out_result, result) };
-        Ok(())
+        // SAFETY: caller's contract; `out_result` checked non-NULL above.
+        unsafe {
+            run_scoped(ctx, out_result, |scope, context| {
+                run(scope, false, client.get(context))
+            })
+        }
     })
 }
 
@@ -179,14 +199,12 @@ pub unsafe extern "C" fn pup_policy_plan(
         let text = unsafe { str_arg("change_json", change_json, change_len) }?;
         out_arg("out_result", out_result)?;
         let change = ChangeRequest::from_json(text)?;
-        // SAFETY: caller's contract.
-        let scope = unsafe { CallScope::new(ctx) };
-        let context = call_context(&scope);
-        let result = run(&scope, false, client.plan(&change, &context))?;
-        drop(scope);
-        // SAFETY: checked non-NULL above.
-        unsafe { deliver_result(out_result, result) };
-        Ok(())
+        // SAFETY: caller's contract; `out_result` checked non-NULL above.
+        unsafe {
+            run_scoped(ctx, out_result, |scope, context| {
+                run(scope, false, client.plan(&change, context))
+            })
+        }
     })
 }
 
@@ -215,14 +233,12 @@ pub unsafe extern "C" fn pup_policy_apply(
         let text = unsafe { str_arg("change_json", change_json, change_len) }?;
         out_arg("out_result", out_result)?;
         let change = ChangeRequest::from_json(text)?;
-        // SAFETY: caller's contract.
-        let scope = unsafe { CallScope::new(ctx) };
-        let context = call_context(&scope);
-        let result = run(&scope, true, client.apply(&change, &context))?;
-        drop(scope);
-        // SAFETY: checked non-NULL above.
-        unsafe { deliver_result(out_result, result) };
-        Ok(())
+        // SAFETY: caller's contract; `out_result` checked non-NULL above.
+        unsafe {
+            run_scoped(ctx, out_result, |scope, context| {
+                run(scope, true, client.apply(&change, context))
+            })
+        }
     })
 }
 
@@ -253,18 +269,12 @@ pub unsafe extern "C" fn pup_policy_reset(
         // SAFETY: caller's contract.
         let text = unsafe { str_arg("options_json", options_json, options_len) }?;
         out_arg("out_result", out_result)?;
-        let options: ResetOptions = if text.trim().is_empty() {
-            ResetOptions::default()
-        } else {
-            parse_json("options_json", "reset options", text)?
-        };
-        // SAFETY: caller's contract.
-        let scope = unsafe { CallScope::new(ctx) };
-        let context = call_context(&scope);
-        let result = run(&scope, true, client.reset_with(&options, &context))?;
-        drop(scope);
-        // SAFETY: checked non-NULL above.
-        unsafe { deliver_result(out_result, result) };
-        Ok(())
+        let options: ResetOptions = parse_optional_json("options_json", "reset options", text)?;
+        // SAFETY: caller's contract; `out_result` checked non-NULL above.
+        unsafe {
+            run_scoped(ctx, out_result, |scope, context| {
+                run(scope, true, client.reset_with(&options, context))
+            })
+        }
     })
 }

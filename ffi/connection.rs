@@ -2,11 +2,11 @@
 //! `Connect-PhotoUpdatePolicy` fails on bad credentials at connect time and can show who it is
 //! connected as, without ever seeing the token.
 
-use crate::client::{call_context, client_ref, run, PupClient};
-use crate::context::{CallScope, PupCallContext};
+use crate::client::{client_ref, run, run_scoped, PupClient};
+use crate::context::PupCallContext;
 use crate::error::PupError;
 use crate::panic::call;
-use crate::result::{deliver_result, PupResult};
+use crate::result::PupResult;
 use crate::status::PupStatus;
 use crate::strings::out_arg;
 
@@ -36,13 +36,11 @@ pub unsafe extern "C" fn pup_client_connect(
         // SAFETY: caller's contract.
         let client = unsafe { client_ref(client) }?;
         out_arg("out_result", out_result)?;
-        // SAFETY: caller's contract.
-        let scope = unsafe { CallScope::new(ctx) };
-        let context = call_context(&scope);
-        let result = run(&scope, false, client.connect(&context))?;
-        drop(scope);
-        // SAFETY: checked non-NULL above.
-        unsafe { deliver_result(out_result, result) };
-        Ok(())
+        // SAFETY: caller's contract; `out_result` checked non-NULL above.
+        unsafe {
+            run_scoped(ctx, out_result, |scope, context| {
+                run(scope, false, client.connect(context))
+            })
+        }
     })
 }

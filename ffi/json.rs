@@ -21,3 +21,17 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
         ))
     })
 }
+
+/// Parses an optional JSON argument: empty or blank text (the caller passed NULL with length 0)
+/// means `T::default()`; anything else is parsed as [`parse_json`] does, with the same errors.
+pub(crate) fn parse_optional_json<T: DeserializeOwned + Default>(
+    name: &str,
+    what: &str,
+    text: &str,
+) -> Result<T, Failure> {
+    if text.trim().is_empty() {
+        Ok(T::default())
+    } else {
+        parse_json(name, what, text)
+    }
+}

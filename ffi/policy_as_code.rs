@@ -7,10 +7,10 @@ use photo_policy_core::fleet::{self, FleetRequest};
 use photo_policy_core::runtime::block_on;
 use serde_json::{json, Value};
 
-use crate::client::{call_context, client_ref, run, PupClient};
+use crate::client::{call_context, client_ref, run, run_scoped, PupClient};
 use crate::context::{CallScope, PupCallContext};
 use crate::error::{pup_error_json, Failure, PupError};
-use crate::json::parse_json;
+use crate::json::parse_optional_json;
 use crate::panic::call;
 use crate::result::{deliver_result, PupResult};
 use crate::status::PupStatus;
@@ -48,19 +48,13 @@ pub unsafe extern "C" fn pup_policy_export(
         // SAFETY: caller's contract.
         let text = unsafe { str_arg("options_json", options_json, options_len) }?;
         out_arg("out_result", out_result)?;
-        let options: ExportOptions = if text.trim().is_empty() {
-            ExportOptions::default()
-        } else {
-            parse_json("options_json", "export options", text)?
-        };
-        // SAFETY: caller's contract.
-        let scope = unsafe { CallScope::new(ctx) };
-        let context = call_context(&scope);
-        let result = run(&scope, false, document::export(client, &options, &context))?;
-        drop(scope);
-        // SAFETY: checked non-NULL above.
-        unsafe { deliver_result(out_result, result) };
-        Ok(())
+        let options: ExportOptions = parse_optional_json("options_json", "export options", text)?;
+        // SAFETY: caller's contract; `out_result` checked non-NULL above.
+        unsafe {
+            run_scoped(ctx, out_result, |scope, context| {
+                run(scope, false, document::export(client, &options, context))
+            })
+        }
     })
 }
 
