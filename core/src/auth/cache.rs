@@ -2,6 +2,7 @@
 //! expires, with a single-flight refresh so concurrent calls share one sign-in.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -17,6 +18,9 @@ pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 pub fn system_clock() -> Clock {
     Arc::new(SystemTime::now)
 }
+
+/// The boxed future [`super::TokenSource::token`] returns.
+pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<AccessToken>> + Send + 'a>>;
 
 /// How long before expiry a cached token is replaced (MSAL uses the same 5 minutes).
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
@@ -96,6 +100,20 @@ impl TokenCache {
         };
         *slot = Some(token.clone());
         Ok(token)
+    }
+
+    /// [`Self::get_or_fetch`], boxed as [`super::TokenSource::token`] returns it: the one body
+    /// every caching sign-in mode's `token` shares.
+    pub fn get_or_fetch_boxed<'a, F, Fut>(
+        &'a self,
+        cancel: &'a CancellationToken,
+        fetch: F,
+    ) -> TokenFuture<'a>
+    where
+        F: FnOnce() -> Fut + Send + 'a,
+        Fut: Future<Output = Result<AccessToken>> + Send + 'a,
+    {
+        Box::pin(self.get_or_fetch(cancel, fetch))
     }
 
     /// Forgets the cached token (e.g. after Graph rejected it), so the next call signs in again.

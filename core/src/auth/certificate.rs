@@ -4,8 +4,6 @@
 //! certificate) with PS256, or the older `x5t` (SHA-1) with RS256. Entra ID looks the certificate
 //! up on the app registration by that thumbprint and checks the signature with its public key.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::time::{Duration, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -16,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
 use super::answer::parse_token_answer;
-use super::cache::{Clock, TokenCache};
+use super::cache::{Clock, TokenCache, TokenFuture};
 use super::client_secret::validate_client_id;
 use super::context::SignInContext;
 use super::http::send;
@@ -281,15 +279,9 @@ impl CertificateSource {
 }
 
 impl TokenSource for CertificateSource {
-    fn token<'a>(
-        &'a self,
-        cancel: &'a CancellationToken,
-        events: &'a Events,
-    ) -> Pin<Box<dyn Future<Output = Result<AccessToken>> + Send + 'a>> {
-        Box::pin(
-            self.cache
-                .get_or_fetch(cancel, move || self.fetch(cancel, events)),
-        )
+    fn token<'a>(&'a self, cancel: &'a CancellationToken, events: &'a Events) -> TokenFuture<'a> {
+        self.cache
+            .get_or_fetch_boxed(cancel, move || self.fetch(cancel, events))
     }
 
     fn sign_in_identity(&self) -> SignInIdentity {

@@ -1,13 +1,10 @@
 //! App-only sign-in with a client secret (OAuth 2.0 client credentials grant).
 
-use std::future::Future;
-use std::pin::Pin;
-
 use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
 use super::answer::parse_token_answer;
-use super::cache::{Clock, TokenCache};
+use super::cache::{Clock, TokenCache, TokenFuture};
 use super::context::SignInContext;
 use super::http::send;
 use super::signin_error::signin_error;
@@ -92,15 +89,9 @@ impl ClientSecretSource {
 }
 
 impl TokenSource for ClientSecretSource {
-    fn token<'a>(
-        &'a self,
-        cancel: &'a CancellationToken,
-        events: &'a Events,
-    ) -> Pin<Box<dyn Future<Output = Result<AccessToken>> + Send + 'a>> {
-        Box::pin(
-            self.cache
-                .get_or_fetch(cancel, move || self.fetch(cancel, events)),
-        )
+    fn token<'a>(&'a self, cancel: &'a CancellationToken, events: &'a Events) -> TokenFuture<'a> {
+        self.cache
+            .get_or_fetch_boxed(cancel, move || self.fetch(cancel, events))
     }
 
     fn sign_in_identity(&self) -> SignInIdentity {

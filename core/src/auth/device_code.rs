@@ -5,8 +5,6 @@
 //! until the user approves, declines or the code expires. Every wait can be cancelled. When the
 //! answer carries a refresh token we keep it (zeroized) and refresh silently later.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -15,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
 use super::answer::{number_or_string, parse_token_answer, TokenAnswer};
-use super::cache::{Clock, TokenCache};
+use super::cache::{Clock, TokenCache, TokenFuture};
 use super::client_secret::validate_client_id;
 use super::context::SignInContext;
 use super::http::{send, sleep_cancellable};
@@ -321,15 +319,9 @@ impl DeviceCode {
 }
 
 impl TokenSource for DeviceCodeSource {
-    fn token<'a>(
-        &'a self,
-        cancel: &'a CancellationToken,
-        events: &'a Events,
-    ) -> Pin<Box<dyn Future<Output = Result<AccessToken>> + Send + 'a>> {
-        Box::pin(
-            self.cache
-                .get_or_fetch(cancel, move || self.fetch(cancel, events)),
-        )
+    fn token<'a>(&'a self, cancel: &'a CancellationToken, events: &'a Events) -> TokenFuture<'a> {
+        self.cache
+            .get_or_fetch_boxed(cancel, move || self.fetch(cancel, events))
     }
 
     fn sign_in_identity(&self) -> SignInIdentity {

@@ -9,17 +9,15 @@
 //!
 //! These endpoints are plain HTTP by design; we allow that only for loopback and link-local hosts.
 
-use std::future::Future;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
 use super::answer::parse_token_answer;
-use super::cache::{Clock, TokenCache};
+use super::cache::{Clock, TokenCache, TokenFuture};
 use super::context::{is_local_identity_host, SignInContext};
 use super::http::{send, Answer};
 use super::signin_error::signin_error;
@@ -404,15 +402,9 @@ impl ManagedIdentitySource {
 }
 
 impl TokenSource for ManagedIdentitySource {
-    fn token<'a>(
-        &'a self,
-        cancel: &'a CancellationToken,
-        events: &'a Events,
-    ) -> Pin<Box<dyn Future<Output = Result<AccessToken>> + Send + 'a>> {
-        Box::pin(
-            self.cache
-                .get_or_fetch(cancel, move || self.fetch(cancel, events)),
-        )
+    fn token<'a>(&'a self, cancel: &'a CancellationToken, events: &'a Events) -> TokenFuture<'a> {
+        self.cache
+            .get_or_fetch_boxed(cancel, move || self.fetch(cancel, events))
     }
 
     fn sign_in_identity(&self) -> SignInIdentity {
