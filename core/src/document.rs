@@ -34,7 +34,7 @@ use crate::client::{CallContext, PolicyClient};
 use crate::cloud::Cloud;
 use crate::error::{Error, ErrorKind, Result};
 use crate::events;
-use crate::model::{PolicyView, RoleView};
+use crate::model::{json_kind, PolicyView, RoleView};
 use crate::plan::{ChangeRequest, SourceChange};
 use crate::roles;
 
@@ -189,7 +189,7 @@ impl PolicyDocument {
         let obj = value.as_object().ok_or_else(|| {
             shape(format!(
                 "The policy document must be a JSON object, got {}.",
-                kind(value)
+                json_kind(value)
             ))
         })?;
         if let Some(unknown) = obj
@@ -212,7 +212,7 @@ impl PolicyDocument {
             Some(other) => {
                 return Err(shape(format!(
                     "'schemaVersion' must be a number, got {} ({other}).",
-                    kind(other)
+                    json_kind(other)
                 )))
             }
         };
@@ -249,7 +249,7 @@ impl PolicyDocument {
             Some(other) => {
                 return Err(shape(format!(
                     "'allowUnknownRoleIds' must be true or false, got {} ({other}).",
-                    kind(other)
+                    json_kind(other)
                 )))
             }
         };
@@ -269,7 +269,7 @@ impl PolicyDocument {
             Some(other) => {
                 return Err(shape(format!(
                     "'source' must be a string or null, got {} ({other}).",
-                    kind(other)
+                    json_kind(other)
                 )))
             }
         };
@@ -283,7 +283,7 @@ impl PolicyDocument {
                 return Err(shape(format!(
                     "'allowedRoles' must be an array of roles (names, IDs or {{\"id\",\"name\"}} \
                      objects), got {} ({other}).",
-                    kind(other)
+                    json_kind(other)
                 )))
             }
         };
@@ -294,7 +294,7 @@ impl PolicyDocument {
             Some(other) => {
                 return Err(shape(format!(
                     "'additionalProperties' must be an object, got {} ({other}).",
-                    kind(other)
+                    json_kind(other)
                 )))
             }
         };
@@ -451,7 +451,7 @@ fn read_roles(items: &[Value], allow_unknown: bool) -> Result<Vec<DocumentRole>>
                 return Err(shape(format!(
                     "'{field}' must be a role name, a role template ID or an {{\"id\",\"name\"}} \
                      object, got {} ({other}).",
-                    kind(other)
+                    json_kind(other)
                 )))
             }
         };
@@ -494,7 +494,7 @@ fn role_text(v: Option<&Value>, field: &str, key: &str) -> Result<Option<String>
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(other) => Err(shape(format!(
             "'{field}.{key}' must be a string, got {} ({other}).",
-            kind(other)
+            json_kind(other)
         ))),
     }
 }
@@ -505,7 +505,7 @@ fn optional_string(obj: &Map<String, Value>, key: &str) -> Result<Option<String>
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(other) => Err(shape(format!(
             "'{key}' must be a string or null, got {} ({other}).",
-            kind(other)
+            json_kind(other)
         ))),
     }
 }
@@ -516,17 +516,6 @@ fn shape(message: String) -> Error {
 
 fn invalid(message: String, field: &str) -> Error {
     Error::invalid_argument(message).with_target(field.to_string())
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

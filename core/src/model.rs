@@ -196,7 +196,9 @@ fn invalid_response(detail: String) -> Error {
     )
 }
 
-fn json_kind(v: &Value) -> &'static str {
+/// How a JSON value's type reads in an error message ("a string", "an array", …); shared by the
+/// response reader here and the policy document reader.
+pub(crate) fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
