@@ -17,7 +17,7 @@ namespace PhotoUpdatePolicy.Commands
     /// </summary>
     [Cmdlet(VerbsCommunications.Connect, "PhotoUpdatePolicy", DefaultParameterSetName = AccessTokenSet)]
     [OutputType(typeof(Connection))]
-    public sealed class ConnectPhotoUpdatePolicyCommand : PhotoPolicyCmdlet
+    public sealed class ConnectPhotoUpdatePolicyCommand : PhotoPolicyCmdlet, ISignInCmdlet
     {
         private const string AccessTokenSet = "AccessToken";
         private const string ClientSecretSet = "ClientSecret";
@@ -150,27 +150,7 @@ namespace PhotoUpdatePolicy.Commands
         protected override void EndProcessing()
         {
             RedactBoundSecret(nameof(AccessToken));
-            var parameters = new SignInParameters
-            {
-                AccessToken = AccessToken,
-                ClientId = ClientId,
-                ClientSecret = ClientSecret,
-                ClientSecretCredential = ClientSecretCredential,
-                CertificateThumbprint = CertificateThumbprint,
-                Certificate = Certificate,
-                CertificatePath = CertificatePath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CertificatePath),
-                CertificatePassword = CertificatePassword,
-                Identity = Identity.IsPresent,
-                ManagedIdentityClientId = ManagedIdentityClientId,
-                ManagedIdentityObjectId = ManagedIdentityObjectId,
-                ManagedIdentityResourceId = ManagedIdentityResourceId,
-                DeviceCode = DeviceCode.IsPresent,
-                TenantId = TenantId,
-                Environment = Environment,
-                GraphEndpoint = GraphEndpoint,
-                AuthorityEndpoint = AuthorityEndpoint,
-                AllowInsecureLoopback = MyInvocation.BoundParameters.ContainsKey(nameof(AllowInsecureLoopback)) ? AllowInsecureLoopback.IsPresent : (bool?)null,
-            };
+            SignInParameters parameters = SignInCmdlet.Collect(this);
 
             Dictionary<string, object?> config;
             byte[]? secret;

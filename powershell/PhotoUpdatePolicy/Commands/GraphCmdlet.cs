@@ -20,7 +20,7 @@ namespace PhotoUpdatePolicy.Commands
     /// pipeline, so a Policy piped from Get- keeps talking to the same tenant and cloud; nothing
     /// about the policy's content binds (see Set-PhotoUpdatePolicy).
     /// </summary>
-    public abstract class GraphCmdlet : PhotoPolicyCmdlet
+    public abstract class GraphCmdlet : PhotoPolicyCmdlet, ISignInCmdlet
     {
         /// <summary>Environment variable: default for -GraphEndpoint (e.g. the Graph emulator's URL).</summary>
         public const string GraphEndpointVariable = SignInParameters.GraphEndpointVariable;
@@ -222,27 +222,7 @@ namespace PhotoUpdatePolicy.Commands
         internal (Dictionary<string, object?> Config, byte[]? Secret) ResolveConnection() => CollectSignIn().Build();
 
         /// <summary>The sign-in parameters bound to this record (file paths resolved against the PowerShell location).</summary>
-        internal SignInParameters CollectSignIn() => new SignInParameters
-        {
-            AccessToken = AccessToken,
-            ClientId = ClientId,
-            ClientSecret = ClientSecret,
-            ClientSecretCredential = ClientSecretCredential,
-            CertificateThumbprint = CertificateThumbprint,
-            Certificate = Certificate,
-            CertificatePath = CertificatePath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CertificatePath),
-            CertificatePassword = CertificatePassword,
-            Identity = Identity.IsPresent,
-            ManagedIdentityClientId = ManagedIdentityClientId,
-            ManagedIdentityObjectId = ManagedIdentityObjectId,
-            ManagedIdentityResourceId = ManagedIdentityResourceId,
-            DeviceCode = DeviceCode.IsPresent,
-            TenantId = TenantId,
-            Environment = Environment,
-            GraphEndpoint = GraphEndpoint,
-            AuthorityEndpoint = AuthorityEndpoint,
-            AllowInsecureLoopback = MyInvocation.BoundParameters.ContainsKey(nameof(AllowInsecureLoopback)) ? AllowInsecureLoopback.IsPresent : (bool?)null,
-        };
+        internal SignInParameters CollectSignIn() => SignInCmdlet.Collect(this);
 
         /// <summary>The session's client, when it is connected to the tenant and cloud asked for.</summary>
         private ClientHandle? SessionClient()
