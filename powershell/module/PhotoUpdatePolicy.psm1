@@ -4,7 +4,10 @@
 # loads the native library from runtimes/<rid>/native/ and checks its ABI version, so a broken
 # install fails right here, at Import-Module).
 if ($PSEdition -eq 'Core') {
-    if ($PSVersionTable.PSVersion -lt [version]'7.4') {
+    # Integer comparisons: a [version]'7.4' cast is the session's first string conversion, which
+    # costs about 20 ms of Import-Module (docs/performance.md).
+    $running = $PSVersionTable.PSVersion
+    if ($running.Major -lt 7 -or ($running.Major -eq 7 -and $running.Minor -lt 4)) {
         throw "PhotoUpdatePolicy needs PowerShell 7.4 or later (running $($PSVersionTable.PSVersion)), or Windows PowerShell 5.1."
     }
     $framework = 'net8.0'
