@@ -1,30 +1,21 @@
 //! Fleet runs against the Graph emulator: many tenants, each with its own token, some throttled,
 //! some failing; each reported correctly and every succeeded tenant in the desired state.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{sorted_roles, Collect, GA, PA};
 use graph_emulator::{Emulator, Fault, FaultKind, FaultRoute, Profile, TokenSpec};
 use photo_policy_core::client::{CallContext, PolicyClient};
 use photo_policy_core::config::{ClientConfig, RetryPolicy};
-use photo_policy_core::events::{Event, EventLevel, EventSink};
+use photo_policy_core::events::EventLevel;
 use photo_policy_core::fleet::{self, FleetRequest, TenantStatus};
 use photo_policy_core::runtime::block_on;
 use photo_policy_core::ErrorKind;
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
-
-const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
-const PA: &str = "024906de-61e5-49c8-8572-40335f1e0e10";
-
-#[derive(Default)]
-struct Collect(std::sync::Mutex<Vec<Event>>);
-
-impl EventSink for Collect {
-    fn emit(&self, event: Event) {
-        self.0.lock().unwrap().push(event);
-    }
-}
 
 fn tenant(i: usize) -> String {
     format!("00000000-0000-4000-8000-{i:012}")
@@ -58,15 +49,7 @@ fn request(operation: &str, concurrency: usize) -> FleetRequest {
 
 fn in_desired_state(emu: &Emulator, tenant: &str) -> bool {
     let p = emu.policy(tenant);
-    let mut roles: Vec<String> = p["allowedRoles"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_lowercase))
-                .collect()
-        })
-        .unwrap_or_default();
-    roles.sort();
+    let roles = sorted_roles(&p);
     let mut want = vec![GA.to_string(), PA.to_string()];
     want.sort();
     p["source"] == json!("cloud") && roles == want

@@ -1,8 +1,11 @@
 //! Policy as code against the Graph emulator: export → drift → import → compliant, backups
 //! before writes (atomic, importable), and an unwritable backup path that stops the change.
 
+mod common;
+
 use std::fs;
 
+use common::{sorted_roles, GA, PA};
 use graph_emulator::{Emulator, Profile, TokenSpec};
 use photo_policy_core::client::{CallContext, PolicyClient};
 use photo_policy_core::config::{ClientConfig, RetryPolicy};
@@ -15,8 +18,6 @@ use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
 const TENANT: &str = "5d1f7a10-95b4-4a3e-9c1d-1a2b3c4d5e6f";
-const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
-const PA: &str = "024906de-61e5-49c8-8572-40335f1e0e10";
 
 fn setup() -> (Emulator, PolicyClient) {
     let emu = Emulator::start_blocking(Profile::default());
@@ -44,15 +45,7 @@ fn graph_methods(emu: &Emulator) -> Vec<String> {
 
 fn stored(emu: &Emulator) -> (Value, Vec<String>) {
     let p = emu.policy(TENANT);
-    let mut roles: Vec<String> = p["allowedRoles"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_lowercase))
-                .collect()
-        })
-        .unwrap_or_default();
-    roles.sort();
+    let roles = sorted_roles(&p);
     (p.get("source").cloned().unwrap_or(Value::Null), roles)
 }
 

@@ -10,6 +10,7 @@ use graph_emulator::{Emulator, Profile, RecordedRequest, TokenSpec};
 use photo_policy_core::client::{CallContext, PolicyClient};
 use photo_policy_core::config::{ClientConfig, RetryPolicy};
 use photo_policy_core::events::{Event, EventLevel, EventSink};
+use serde_json::Value;
 use zeroize::Zeroizing;
 
 pub const TENANT: &str = "8a4a5f2e-3f65-4f0a-9a52-6d0c1a2b3c4d";
@@ -127,4 +128,19 @@ pub fn secret(s: &str) -> Zeroizing<Vec<u8>> {
 
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     photo_policy_core::runtime::block_on(f)
+}
+
+/// A stored policy's `allowedRoles` (as the emulator holds it), lower-cased and sorted: order and
+/// GUID case do not change what the policy allows. Missing or not an array: empty.
+pub fn sorted_roles(policy: &Value) -> Vec<String> {
+    let mut roles: Vec<String> = policy["allowedRoles"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_lowercase))
+                .collect()
+        })
+        .unwrap_or_default();
+    roles.sort();
+    roles
 }
