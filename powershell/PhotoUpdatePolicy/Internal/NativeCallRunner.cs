@@ -1,7 +1,7 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Management.Automation;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using PhotoUpdatePolicy.Json;
@@ -31,7 +31,7 @@ namespace PhotoUpdatePolicy.Internal
     /// WriteWarning / WriteProgress / WriteInformation (PowerShell allows Write* only on the pipeline thread).
     /// <see cref="Stop"/> (from StopProcessing) cancels the native call context; the pipeline thread
     /// stops waiting at once, so Ctrl+C returns promptly even while the native call winds down. The
-    /// worker owns the call context, the callback delegate and the secret buffer, and releases them
+    /// worker owns the call context, the handle its events reach the relay by and the secret buffer, and releases them
     /// only after the native call returned, so nothing is freed under the library's feet.
     /// </summary>
     internal sealed class NativeCallRunner
@@ -221,37 +221,27 @@ namespace PhotoUpdatePolicy.Internal
                 throw new PipelineStoppedException();
             }
 
-            var events = new BlockingCollection<KeyValuePair<uint, string>>(new ConcurrentQueue<KeyValuePair<uint, string>>());
+            // Verbose and debug events the preferences would drop anyway are not even queued: every
+            // request emits one, and relaying it cost a decode, a queue entry and a wake-up of the
+            // pipeline thread. Warnings, progress and information are always relayed.
+            var relay = new EventRelay(WantsVerbose(), WantsDebug());
 
             // A reused dedicated thread (see WorkerThreads): a new thread per call cost more than
             // the warm HTTP exchange itself.
             Task task = WorkerThreads.Run(
                 () =>
                 {
-                    // The delegate must stay reachable while the native side may call it: it is a
-                    // local of this worker, kept alive until the context is freed.
-                    PupEventCallback callback = (_, level, msg, len) =>
-                    {
-                        try
-                        {
-                            string text = Utf8.Decode(msg, len) ?? string.Empty;
-                            if (!events.IsAddingCompleted)
-                            {
-                                events.TryAdd(new KeyValuePair<uint, string>(level, text));
-                            }
-                        }
-                        catch (Exception)
-                        {
-                            // Never let an exception cross back into native code.
-                        }
-                    };
-
                     CallContextHandle? ctx = null;
+                    GCHandle self = default;
                     try
                     {
                         if (useContext)
                         {
-                            ctx = NativeMethods.pup_call_context_new(callback, IntPtr.Zero);
+                            // One static callback (one marshalling thunk for the process) finds this
+                            // call's relay through user_data; the handle is freed only after the
+                            // context, so the native side never sees a dangling pointer.
+                            self = GCHandle.Alloc(relay);
+                            ctx = NativeMethods.pup_call_context_new(EventRelay.Callback, GCHandle.ToIntPtr(self));
                             if (ctx.IsInvalid)
                             {
                                 throw new InvalidOperationException("pup_call_context_new returned NULL.");
@@ -283,17 +273,18 @@ namespace PhotoUpdatePolicy.Internal
                         }
 
                         ctx?.Dispose();
-                        GC.KeepAlive(callback);
-                        events.CompleteAdding();
+                        if (self.IsAllocated)
+                        {
+                            self.Free();
+                        }
+
+                        relay.Complete();
                     }
                 });
 
             try
             {
-                foreach (KeyValuePair<uint, string> ev in events.GetConsumingEnumerable(stopping.Token))
-                {
-                    Write(ev.Key, ev.Value);
-                }
+                relay.Drain(stopping.Token, Write);
             }
             catch (OperationCanceledException)
             {
@@ -318,6 +309,58 @@ namespace PhotoUpdatePolicy.Internal
             {
                 throw new PhotoPolicyException(PhotoPolicyStatus.Internal, "Calling the PhotoUpdatePolicy native library failed: " + ex.Message);
             }
+        }
+
+        /// <summary>
+        /// Whether WriteVerbose would show or record anything: -Verbose (or -Debug, which implies it)
+        /// when given, else $VerbosePreference. Unsure means yes.
+        /// </summary>
+        private bool WantsVerbose()
+        {
+            Dictionary<string, object> bound = cmdlet.MyInvocation.BoundParameters;
+            if (bound.TryGetValue("Verbose", out object? verbose))
+            {
+                return !(verbose is SwitchParameter v) || v.IsPresent;
+            }
+
+            if (bound.TryGetValue("Debug", out object? debug) && (!(debug is SwitchParameter d) || d.IsPresent))
+            {
+                return true;
+            }
+
+            return Wanted(cmdlet.GetVariableValue("VerbosePreference"));
+        }
+
+        /// <summary>Whether WriteDebug would show or record anything: -Debug when given, else $DebugPreference. Unsure means yes.</summary>
+        private bool WantsDebug()
+        {
+            if (cmdlet.MyInvocation.BoundParameters.TryGetValue("Debug", out object? debug))
+            {
+                return !(debug is SwitchParameter d) || d.IsPresent;
+            }
+
+            return Wanted(cmdlet.GetVariableValue("DebugPreference"));
+        }
+
+        /// <summary>False only for a preference that certainly drops the record (SilentlyContinue, Ignore).</summary>
+        private static bool Wanted(object? preference)
+        {
+            object? value = preference is PSObject ps ? ps.BaseObject : preference;
+            ActionPreference parsed;
+            if (value is ActionPreference p)
+            {
+                parsed = p;
+            }
+            else if (value is string s && Enum.TryParse(s, true, out ActionPreference fromText))
+            {
+                parsed = fromText;
+            }
+            else
+            {
+                return true;
+            }
+
+            return parsed != ActionPreference.SilentlyContinue && parsed != ActionPreference.Ignore;
         }
 
         private void Write(uint level, string message)

@@ -1,0 +1,105 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Threading;
+using PhotoUpdatePolicy.Native;
+
+namespace PhotoUpdatePolicy.Internal
+{
+    /// <summary>
+    /// Carries one native call's events from the library's thread to the pipeline thread.
+    ///
+    /// One static callback serves every call (one marshalling thunk for the process, instead of a
+    /// new delegate and thunk per call); it finds the call's relay through <c>user_data</c>, a
+    /// <see cref="GCHandle"/> the worker frees only after the call context. The pipeline thread
+    /// waits on a light signal rather than a BlockingCollection (whose consuming enumerable built a
+    /// linked cancellation source and semaphores for every call). Verbose and debug events the
+    /// cmdlet's preferences would drop are discarded here, before they are decoded or queued;
+    /// warnings, progress and information are always relayed.
+    /// </summary>
+    internal sealed class EventRelay
+    {
+        /// <summary>The callback handed to <c>pup_call_context_new</c>; static, so never collected.</summary>
+        internal static readonly PupEventCallback Callback = OnEvent;
+
+        private readonly bool verbose;
+        private readonly bool debug;
+        private readonly ConcurrentQueue<KeyValuePair<uint, string>> queue = new ConcurrentQueue<KeyValuePair<uint, string>>();
+        private readonly ManualResetEventSlim signal = new ManualResetEventSlim(false);
+        private volatile bool completed;
+
+        internal EventRelay(bool verbose, bool debug)
+        {
+            this.verbose = verbose;
+            this.debug = debug;
+        }
+
+        /// <summary>Marks the call finished (worker thread); the pipeline thread drains what is left and returns.</summary>
+        internal void Complete()
+        {
+            completed = true;
+            signal.Set();
+        }
+
+        /// <summary>
+        /// On the pipeline thread: writes events as they arrive until the call completes. Throws
+        /// <see cref="OperationCanceledException"/> as soon as <paramref name="token"/> is cancelled.
+        /// </summary>
+        internal void Drain(CancellationToken token, Action<uint, string> write)
+        {
+            while (true)
+            {
+                signal.Wait(token);
+
+                // Reset before draining: an event queued after this point sets the signal again,
+                // so the next wait cannot miss it.
+                signal.Reset();
+                bool done = completed;
+                while (queue.TryDequeue(out KeyValuePair<uint, string> ev))
+                {
+                    write(ev.Key, ev.Value);
+                }
+
+                if (done)
+                {
+                    return;
+                }
+            }
+        }
+
+        private static void OnEvent(IntPtr userData, uint level, IntPtr message, UIntPtr length)
+        {
+            try
+            {
+                if (userData != IntPtr.Zero && GCHandle.FromIntPtr(userData).Target is EventRelay relay)
+                {
+                    relay.Add(level, message, length);
+                }
+            }
+            catch (Exception)
+            {
+                // Never let an exception cross back into native code.
+            }
+        }
+
+        private void Add(uint level, IntPtr message, UIntPtr length)
+        {
+            if (completed)
+            {
+                return;
+            }
+
+            // Levels 0 (verbose) and unknown ones are written with WriteVerbose; 1 with WriteDebug.
+            bool isDebug = level == 1;
+            bool isVerbose = level == 0 || level > 4;
+            if ((isVerbose && !verbose) || (isDebug && !debug))
+            {
+                return;
+            }
+
+            queue.Enqueue(new KeyValuePair<uint, string>(level, Utf8.Decode(message, length) ?? string.Empty));
+            signal.Set();
+        }
+    }
+}
