@@ -415,10 +415,7 @@ Describe 'Bad input never reaches the service' {
 
     It 'Import-PhotoUpdatePolicy refuses bad JSON, wrong types and a huge file before sending' {
         $cmd = Get-Command Import-PhotoUpdatePolicy -ErrorAction SilentlyContinue
-        if (-not $cmd) {
-            Set-ItResult -Skipped -Because 'Import-PhotoUpdatePolicy is not in the module yet (fleet engineer)'
-            return
-        }
+        $cmd | Should -Not -BeNullOrEmpty
         $pathParam = @('Path', 'LiteralPath', 'FilePath') | Where-Object { $cmd.Parameters.ContainsKey($_) } | Select-Object -First 1
         $pathParam | Should -Not -BeNullOrEmpty
         $dir = Join-Path ([System.IO.Path]::GetTempPath()) ('pup-import-' + [guid]::NewGuid().ToString('N'))
