@@ -227,6 +227,15 @@ function Invoke-Test {
     function Add-Suite([string] $Name, [int] $Passed, [int] $Failed, [string] $Note = '') {
         $suites.Add([pscustomobject]@{ Suite = $Name; Passed = $Passed; Failed = $Failed; Note = $Note })
     }
+    # A suite whose runner prints one summary line: the last line matching $Pattern (named groups
+    # "passed" and "failed") gives the counts; a non-zero exit without failures counts as one.
+    function Add-CapturedSuite([string] $Name, $Captured, [string] $Pattern) {
+        $passed = 0; $failed = 0
+        $line = $Captured.Lines | Where-Object { $_ -match $Pattern } | Select-Object -Last 1
+        if ($line -and $line -match $Pattern) { $passed = [int]$Matches['passed']; $failed = [int]$Matches['failed'] }
+        if ($Captured.ExitCode -ne 0 -and $failed -eq 0) { $failed = 1 }
+        Add-Suite $Name $passed $failed ($(if ($Captured.ExitCode) { "exit $($Captured.ExitCode)" } else { '' }))
+    }
 
     Write-Step 'cargo test --workspace --no-fail-fast'
     # --no-fail-fast: every test binary runs, so the counts are complete even when one fails.
@@ -239,12 +248,7 @@ function Invoke-Test {
     if ((Test-Path -LiteralPath $cRunner) -and -not $IsWindows) {
         Write-Step 'C ABI tests (tests/c/run.sh release)'
         $c = Invoke-Captured bash @($cRunner, 'release')
-        $counts = $c.Lines | Where-Object { $_ -match '^(?:\w+: )?(\d+) passed, (\d+) failed' } | Select-Object -Last 1
-        if ($counts -and $counts -match '(\d+) passed, (\d+) failed') {
-            $cp = [int]$Matches[1]; $cf = [int]$Matches[2]
-        } else { $cp = 0; $cf = 0 }
-        if ($c.ExitCode -ne 0 -and $cf -eq 0) { $cf = 1 }
-        Add-Suite 'C ABI' $cp $cf ($(if ($c.ExitCode) { "exit $($c.ExitCode)" } else { '' }))
+        Add-CapturedSuite 'C ABI' $c '^(?:\w+: )?(?<passed>\d+) passed, (?<failed>\d+) failed'
     }
 
     $peerProject = Join-Path $Root 'tests/peer/PeerTests.csproj'
@@ -257,12 +261,7 @@ function Invoke-Test {
         } finally {
             Remove-Item Env:GRAPH_EMULATOR_BIN -ErrorAction Ignore
         }
-        $line = $peer.Lines | Where-Object { $_ -match 'Failed:\s*(\d+), Passed:\s*(\d+)' } | Select-Object -Last 1
-        if ($line -and $line -match 'Failed:\s*(\d+), Passed:\s*(\d+)') {
-            $pp = [int]$Matches[2]; $pf = [int]$Matches[1]
-        } else { $pp = 0; $pf = 0 }
-        if ($peer.ExitCode -ne 0 -and $pf -eq 0) { $pf = 1 }
-        Add-Suite 'peer client' $pp $pf ($(if ($peer.ExitCode) { "exit $($peer.ExitCode)" } else { '' }))
+        Add-CapturedSuite 'peer client' $peer 'Failed:\s*(?<failed>\d+), Passed:\s*(?<passed>\d+)'
     }
 
     if (Test-Path -LiteralPath $HelpScript) {
