@@ -189,7 +189,6 @@ function Invoke-Build {
     }
     $nativeDir = New-Item -ItemType Directory -Force -Path (Join-Path $ModuleDir "runtimes/$rid/native")
     Copy-Item -LiteralPath $nativeSource -Destination $nativeDir
-    Copy-Item -LiteralPath (Join-Path $ModuleSources 'PhotoUpdatePolicy.psm1') -Destination $ModuleDir
     Copy-Item -LiteralPath (Join-Path $ModuleSources 'PhotoUpdatePolicy.format.ps1xml') -Destination $ModuleDir
     $manifest = Get-Content -LiteralPath (Join-Path $ModuleSources 'PhotoUpdatePolicy.psd1') -Raw
     $stamped = $manifest -replace "ModuleVersion(\s*)=(\s*)'[^']*'", "ModuleVersion`$1=`$2'$version'"

@@ -35,14 +35,17 @@ fn device_source(emu: &Emulator, tenant: Option<&str>) -> Arc<dyn TokenSource> {
     auth::token_source(&cfg, Zeroizing::new(Vec::new())).unwrap()
 }
 
-/// Starts `token()` on the core runtime and returns its handle.
+/// Starts `token()` on a thread of its own, blocking on the core runtime as a C ABI caller does
+/// (the runtime is driven by its callers: a task merely spawned on it would not run).
 fn start(
     source: &Arc<dyn TokenSource>,
     events: &Events,
     cancel: &CancellationToken,
-) -> tokio::task::JoinHandle<photo_policy_core::Result<photo_policy_core::auth::AccessToken>> {
+) -> std::thread::JoinHandle<photo_policy_core::Result<photo_policy_core::auth::AccessToken>> {
     let (source, events, cancel) = (source.clone(), events.clone(), cancel.clone());
-    photo_policy_core::runtime::runtime().spawn(async move { source.token(&cancel, &events).await })
+    std::thread::spawn(move || {
+        photo_policy_core::runtime::block_on(async move { source.token(&cancel, &events).await })
+    })
 }
 
 /// Waits until the emulator has handed out a user code.
@@ -57,8 +60,8 @@ fn wait_for_user_code(emu: &Emulator) -> String {
     }
 }
 
-fn finish<T>(h: tokio::task::JoinHandle<T>) -> T {
-    photo_policy_core::runtime::block_on(h).unwrap()
+fn finish<T>(h: std::thread::JoinHandle<T>) -> T {
+    h.join().unwrap()
 }
 
 #[test]

@@ -27,10 +27,12 @@ fn scripted(script: Vec<(u16, String)>) -> (String, Seen) {
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let seen2 = seen.clone();
-    photo_policy_core::runtime::runtime().spawn(async move {
+    serve_in_background(async move {
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
         loop {
-            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
             let (script, seen) = (script.clone(), seen2.clone());
             tokio::spawn(async move {
                 let mut buf = Vec::new();
@@ -218,4 +220,16 @@ fn bad_verification_code_ends_the_flow() {
         "{}",
         err.message()
     );
+}
+
+/// Runs a test server on a thread and runtime of its own: the core's runtime is driven only by
+/// the calls under test, so it must not host the server that answers them.
+fn serve_in_background(server: impl std::future::Future<Output = ()> + Send + 'static) {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("test server runtime")
+            .block_on(server)
+    });
 }

@@ -343,6 +343,31 @@ Describe 'Every Graph cmdlet takes the sign-in parameters itself' {
         Get-PhotoUpdatePolicyConnection | Should -BeNullOrEmpty
     }
 
+    It 'one-off sign-ins with the same parameters sign in once; other parameters and Disconnect start afresh' {
+        $p = @{ TenantId = $script:Tenant; ClientId = $script:AppId; ClientSecret = $script:Secret } + $script:Ep
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        1..3 | ForEach-Object { (Get-PhotoUpdatePolicy @p).TenantId | Should -Be $script:Tenant }
+        Get-TokenRequestCount | Should -Be 1
+        @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object route -EQ 'graph').Count | Should -Be 3
+
+        # Another secret is another sign-in (and is refused: the kept client is not used for it).
+        $wrong = ConvertTo-SecureString 'not-the-secret' -AsPlainText -Force
+        $err = Get-ErrorRecord { Get-PhotoUpdatePolicy -TenantId $script:Tenant -ClientId $script:AppId -ClientSecret $wrong @Ep }
+        $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.*'
+        Get-TokenRequestCount | Should -Be 2
+
+        # Other limits make another client; the first is still kept.
+        $null = Get-PhotoUpdatePolicy @p -TimeoutSec 30
+        Get-TokenRequestCount | Should -Be 3
+        $null = Get-PhotoUpdatePolicy @p
+        Get-TokenRequestCount | Should -Be 3
+
+        # Disconnect forgets kept clients: the next call signs in again.
+        Disconnect-PhotoUpdatePolicy -Verbose 4>&1 | Out-String | Should -Match 'Forgot \d+ signed-in client'
+        $null = Get-PhotoUpdatePolicy @p
+        Get-TokenRequestCount | Should -Be 4
+    }
+
     It 'not connected and no parameters: NotConnected naming Connect-PhotoUpdatePolicy' {
         $err = Get-ErrorRecord { Get-PhotoUpdatePolicy }
         $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.NotConnected,*'

@@ -83,6 +83,27 @@ Describe 'Faults injected by the emulator: what the caller sees and what the ten
         @($patches.status) | Should -Be @(429, 200)
     }
 
+    It 'a message the caller turned into a stop ($VerbosePreference = Stop) ends the call cleanly; the next call works' {
+        # Warm calls run on the pipeline thread and write their messages straight from the native
+        # callback: a write that throws must not cross into native code, and must end the command.
+        Add-EmulatorFault -Emulator $script:Emulator -Kind throttleNoRetryAfter -Method GET -Count 1
+        $failure = $null
+        try {
+            $VerbosePreference = 'Stop'
+            $null = Get-PhotoUpdatePolicy @c
+        } catch {
+            $failure = $_
+        } finally {
+            $VerbosePreference = 'SilentlyContinue'
+        }
+        $failure | Should -Not -BeNullOrEmpty
+        $failure.FullyQualifiedErrorId | Should -Not -BeLike 'PhotoUpdatePolicy.*'   # the stop, not a Graph error
+        $failure.Exception.Message | Should -Match 'Verbose|stopped'
+        # The call was cancelled at the first message: the retry was never sent.
+        @(Get-GraphLog).status | Should -Be @(429)
+        (Get-PhotoUpdatePolicy @c).TenantId | Should -Be $c.TenantId
+    }
+
     It '429 without Retry-After: backs off and succeeds' {
         Add-EmulatorFault -Emulator $script:Emulator -Kind throttleNoRetryAfter -Method GET -Count 2
         $verbose = Get-VerboseText { Get-PhotoUpdatePolicy @c -Verbose }

@@ -54,13 +54,25 @@ Describe 'Module manifest and import' {
         $script:Assembly.GetName().Version.ToString(3) | Should -Be $version
     }
 
-    It 'declares both editions, PowerShell 5.1 and no wildcard exports' {
-        $data = Import-PowerShellDataFile $script:Manifest
-        $data.CompatiblePSEditions | Should -Be @('Core', 'Desktop')
-        $data.PowerShellVersion | Should -Be '5.1'
-        foreach ($key in 'CmdletsToExport', 'FunctionsToExport', 'AliasesToExport', 'VariablesToExport') {
-            @($data[$key]) -join ',' | Should -Not -Match '\*'
+    It 'declares both editions, loads net8.0 on PowerShell 7.4+ and net472 on 5.1, and no wildcard exports' {
+        . (Join-Path $PSScriptRoot '../../tools/Read-ModuleManifest.ps1')
+        $core = Read-ModuleManifest -Path $script:Manifest -Edition Core
+        $desktop = Read-ModuleManifest -Path $script:Manifest -Edition Desktop
+        $core.CompatiblePSEditions | Should -Be @('Core', 'Desktop')
+        $core.RootModule | Should -Be 'lib/net8.0/PhotoUpdatePolicy.dll'
+        $core.PowerShellVersion | Should -Be '7.4'
+        $desktop.RootModule | Should -Be 'lib/net472/PhotoUpdatePolicy.dll'
+        $desktop.PowerShellVersion | Should -Be '5.1'
+        foreach ($data in $core, $desktop) {
+            Test-Path (Join-Path $script:ModuleFolder $data.RootModule) | Should -BeTrue
+            foreach ($key in 'CmdletsToExport', 'FunctionsToExport', 'AliasesToExport', 'VariablesToExport') {
+                @($data[$key]) -join ',' | Should -Not -Match '\*'
+            }
         }
+        # What this session loaded: the binary module itself, no script wrapper.
+        $loaded = Get-Module PhotoUpdatePolicy
+        $loaded.ModuleType | Should -Be 'Binary'
+        $loaded.PowerShellVersion | Should -Be ([version]'7.4')
     }
 
     It 'ships both assemblies and the native library under runtimes/<rid>/native, and no third-party DLLs' {

@@ -13,7 +13,7 @@ Describe 'Module package' -Skip:(-not $hasPSResourceGet) {
         $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
         Import-Module (Join-Path $PSScriptRoot 'GraphEmulator.psm1') -Force
         $moduleFolder = $env:PHOTOPOLICY_TEST_MODULE
-        $version = (Import-PowerShellDataFile -LiteralPath (Join-Path $moduleFolder 'PhotoUpdatePolicy.psd1')).ModuleVersion
+        $version = (Test-ModuleManifest -Path (Join-Path $moduleFolder 'PhotoUpdatePolicy.psd1')).Version.ToString()
         $work = Join-Path ([System.IO.Path]::GetTempPath()) ('pup-package-test-' + [guid]::NewGuid().ToString('N'))
         $packages = Join-Path $work 'packages'
         $installed = Join-Path $work 'modules'

@@ -72,7 +72,9 @@ $manifestPath = Join-Path $ModuleFolder "$moduleName.psd1"
 if (-not (Test-Path -LiteralPath $manifestPath)) { Fail "$manifestPath not found: assemble the module first (build.ps1 -Task Build)." }
 
 $version = Get-CargoVersion
-$manifest = Import-PowerShellDataFile -LiteralPath $manifestPath
+# Not Import-PowerShellDataFile: the manifest picks its root module by $PSEdition.
+. (Join-Path $PSScriptRoot '../Read-ModuleManifest.ps1')
+$manifest = Read-ModuleManifest -Path $manifestPath
 if ($manifest.ModuleVersion -ne $version) { Fail "the manifest says ModuleVersion '$($manifest.ModuleVersion)' but Cargo.toml [workspace.package] says '$version'." }
 foreach ($tfm in 'net8.0', 'net472') {
     $dll = Join-Path $ModuleFolder "lib/$tfm/$moduleName.dll"

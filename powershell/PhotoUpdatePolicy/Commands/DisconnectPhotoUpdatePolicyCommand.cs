@@ -19,6 +19,13 @@ namespace PhotoUpdatePolicy.Commands
         /// <summary>Removes the connection.</summary>
         protected override void EndProcessing()
         {
+            // Clients kept for commands given their own sign-in parameters go too (ClientCache).
+            int forgotten = ClientCache.Clear();
+            if (forgotten > 0)
+            {
+                WriteVerbose($"Forgot {forgotten} signed-in client(s) kept for commands given their own sign-in parameters.");
+            }
+
             SessionConnection? previous = SessionConnection.Replace(null);
             if (previous == null)
             {

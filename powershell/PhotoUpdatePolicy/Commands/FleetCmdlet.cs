@@ -68,6 +68,9 @@ namespace PhotoUpdatePolicy.Commands
             }
         }
 
+        /// <summary>One client per tenant of the run, not kept for later commands.</summary>
+        internal override bool ReusesClients => false;
+
         /// <summary>Frees every client (also after Ctrl+C or a terminating error).</summary>
         protected void DisposeTargets()
         {
@@ -99,6 +102,10 @@ namespace PhotoUpdatePolicy.Commands
             }
 
             byte[] requestBytes = Utf8.Encode(JsonCodec.Instance.Serialize(request));
+
+            // Tenants run concurrently on the library's threads and report progress from there: the
+            // pipeline thread waits for their events on the worker path, so progress stays live.
+            Native.Inline = false;
             Dictionary<string, object?> report = JsonTree.AsObject(
                 Native.InvokeJson((CallContextHandle ctx, out ResultHandle r, out ErrorHandle e) => Invoke(run, requestBytes, ctx, out r, out e)),
                 "a fleet result");

@@ -154,6 +154,13 @@ namespace PhotoUpdatePolicy.Commands
         [ValidateRange(0, 3600)]
         public int RetryBudgetSec { get; set; }
 
+        /// <summary>
+        /// Whether a client made for this command's sign-in parameters is kept for the next command
+        /// that gives the same ones (<see cref="ClientCache"/>). The fleet cmdlets make one per tenant
+        /// and do not.
+        /// </summary>
+        internal virtual bool ReusesClients => true;
+
         /// <summary>The timeout and retry parameters bound to this command.</summary>
         internal CallLimits Limits => CallLimits.FromBound(MyInvocation.BoundParameters, TimeoutSec, ConnectTimeoutSec, MaxRetries, RetryBudgetSec);
 
@@ -172,10 +179,12 @@ namespace PhotoUpdatePolicy.Commands
         internal ClientHandle? TryCreateClient()
         {
             RedactBoundSecret(nameof(AccessToken));
-            if (!CollectSignIn().HasCredentials)
+            SignInParameters signIn = CollectSignIn();
+            if (!signIn.HasCredentials)
             {
                 // The session's client is shared: this command's limits go on its call context.
                 ClientHandle? session = SessionClient();
+                Native.Inline = SessionConnection.Current?.Info.AuthMode != "DeviceCode";
                 CallLimits limits = Limits;
                 if (session != null && !limits.IsEmpty)
                 {
@@ -185,11 +194,14 @@ namespace PhotoUpdatePolicy.Commands
                 return session;
             }
 
+            // A device code sign-in prints its instructions from the library's own threads: those
+            // calls keep the worker thread, so the instructions show while the call waits.
+            Native.Inline = !signIn.DeviceCode;
             Dictionary<string, object?> config;
             byte[]? secret;
             try
             {
-                (config, secret) = ResolveConnection();
+                (config, secret) = signIn.Build();
             }
             catch (SignInParameterException ex)
             {
@@ -201,7 +213,14 @@ namespace PhotoUpdatePolicy.Commands
             Limits.WriteTo(config);
             try
             {
-                return Native.CreateClient(JsonCodec.Instance.Serialize(config), secret);
+                string configJson = JsonCodec.Instance.Serialize(config);
+                if (!ReusesClients || signIn.DeviceCode)
+                {
+                    return Native.CreateClient(configJson, secret);
+                }
+
+                // The same sign-in parameters as a recent command: its client, and its cached token.
+                return ClientCache.GetOrCreate(configJson, secret, () => Native.CreateClient(configJson, secret));
             }
             catch (PhotoPolicyException ex)
             {

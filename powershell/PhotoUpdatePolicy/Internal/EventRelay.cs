@@ -17,6 +17,13 @@ namespace PhotoUpdatePolicy.Internal
     /// linked cancellation source and semaphores for every call). Verbose and debug events the
     /// cmdlet's preferences would drop are discarded here, before they are decoded or queued;
     /// warnings, progress and information are always relayed.
+    ///
+    /// A call made on the pipeline thread itself (<see cref="NativeCallRunner"/>'s inline path) binds
+    /// the relay to that thread: events the library raises on it (everything a single-tenant call
+    /// raises: the call runs in <c>block_on</c> on the calling thread) are written at once, straight
+    /// from the callback, so they stay live; events raised on any other thread are queued and written
+    /// when the call returns. A write that throws (e.g. <c>-WarningAction Stop</c>, Ctrl+C) never
+    /// crosses into native code: it is kept, the call is cancelled, and the runner rethrows it.
     /// </summary>
     internal sealed class EventRelay
     {
@@ -28,11 +35,38 @@ namespace PhotoUpdatePolicy.Internal
         private readonly ConcurrentQueue<KeyValuePair<uint, string>> queue = new ConcurrentQueue<KeyValuePair<uint, string>>();
         private readonly ManualResetEventSlim signal = new ManualResetEventSlim(false);
         private volatile bool completed;
+        private Thread? owner;
+        private Action<uint, string>? directWrite;
+        private Action? cancelCall;
 
         internal EventRelay(bool verbose, bool debug)
         {
             this.verbose = verbose;
             this.debug = debug;
+        }
+
+        /// <summary>A write on the owning thread threw; the runner rethrows it once the call returned.</summary>
+        internal Exception? WriteFailure { get; private set; }
+
+        /// <summary>
+        /// Binds the relay to the calling (pipeline) thread: events raised on it are written with
+        /// <paramref name="write"/> at once; a write that throws cancels the call through
+        /// <paramref name="cancel"/> and is kept in <see cref="WriteFailure"/>.
+        /// </summary>
+        internal void WriteOnThisThread(Action<uint, string> write, Action cancel)
+        {
+            owner = Thread.CurrentThread;
+            directWrite = write;
+            cancelCall = cancel;
+        }
+
+        /// <summary>Writes what other threads queued (after an inline call returned).</summary>
+        internal void DrainQueued(Action<uint, string> write)
+        {
+            while (queue.TryDequeue(out KeyValuePair<uint, string> ev))
+            {
+                write(ev.Key, ev.Value);
+            }
         }
 
         /// <summary>Marks the call finished (worker thread); the pipeline thread drains what is left and returns.</summary>
@@ -98,7 +132,28 @@ namespace PhotoUpdatePolicy.Internal
                 return;
             }
 
-            queue.Enqueue(new KeyValuePair<uint, string>(level, Utf8.Decode(message, length) ?? string.Empty));
+            string text = Utf8.Decode(message, length) ?? string.Empty;
+            if (directWrite != null && ReferenceEquals(Thread.CurrentThread, owner))
+            {
+                if (WriteFailure != null)
+                {
+                    return;
+                }
+
+                try
+                {
+                    directWrite(level, text);
+                }
+                catch (Exception ex)
+                {
+                    WriteFailure = ex;
+                    cancelCall?.Invoke();
+                }
+
+                return;
+            }
+
+            queue.Enqueue(new KeyValuePair<uint, string>(level, text));
             signal.Set();
         }
     }

@@ -61,10 +61,25 @@ namespace PhotoUpdatePolicy.Internal
         /// </summary>
         internal string? CallLimitsJson { get; set; }
 
+        /// <summary>
+        /// Runs calls on the calling (pipeline) thread instead of a worker: two thread hand-overs
+        /// (and the pipeline thread spinning while it waits) less per call. Set by cmdlets for calls
+        /// whose events all come from the calling thread (one tenant, no device code sign-in); the
+        /// fleet and device code calls keep the worker, so progress and sign-in instructions raised
+        /// on the library's own threads are shown live.
+        /// </summary>
+        internal bool Inline { get; set; }
+
         /// <summary>Cancels the call in progress (any thread; idempotent).</summary>
         internal void Stop()
         {
             stopping.Cancel();
+            CancelCurrent();
+        }
+
+        /// <summary>Cancels the native call in flight, if any (any thread).</summary>
+        private void CancelCurrent()
+        {
             lock (gate)
             {
                 if (current != null && !current.IsClosed)
@@ -225,62 +240,15 @@ namespace PhotoUpdatePolicy.Internal
             // request emits one, and relaying it cost a decode, a queue entry and a wake-up of the
             // pipeline thread. Warnings, progress and information are always relayed.
             var relay = new EventRelay(WantsVerbose(), WantsDebug());
+            if (Inline)
+            {
+                RunInline(work, relay, useContext);
+                return;
+            }
 
             // A reused dedicated thread (see WorkerThreads): a new thread per call cost more than
             // the warm HTTP exchange itself.
-            Task task = WorkerThreads.Run(
-                () =>
-                {
-                    CallContextHandle? ctx = null;
-                    GCHandle self = default;
-                    try
-                    {
-                        if (useContext)
-                        {
-                            // One static callback (one marshalling thunk for the process) finds this
-                            // call's relay through user_data; the handle is freed only after the
-                            // context, so the native side never sees a dangling pointer.
-                            self = GCHandle.Alloc(relay);
-                            ctx = NativeMethods.pup_call_context_new(EventRelay.Callback, GCHandle.ToIntPtr(self));
-                            if (ctx.IsInvalid)
-                            {
-                                throw new InvalidOperationException("pup_call_context_new returned NULL.");
-                            }
-
-                            lock (gate)
-                            {
-                                current = ctx;
-                            }
-
-                            if (IsStopping)
-                            {
-                                NativeMethods.pup_call_context_cancel(ctx);
-                            }
-
-                            if (CallLimitsJson != null)
-                            {
-                                SetLimits(ctx, CallLimitsJson);
-                            }
-                        }
-
-                        work(ctx);
-                    }
-                    finally
-                    {
-                        lock (gate)
-                        {
-                            current = null;
-                        }
-
-                        ctx?.Dispose();
-                        if (self.IsAllocated)
-                        {
-                            self.Free();
-                        }
-
-                        relay.Complete();
-                    }
-                });
+            Task task = WorkerThreads.Run(() => Execute(work, relay, useContext));
 
             try
             {
@@ -308,6 +276,94 @@ namespace PhotoUpdatePolicy.Internal
             catch (Exception ex) when (!(ex is PhotoPolicyException) && !(ex is PipelineStoppedException))
             {
                 throw new PhotoPolicyException(PhotoPolicyStatus.Internal, "Calling the PhotoUpdatePolicy native library failed: " + ex.Message);
+            }
+        }
+
+        /// <summary>
+        /// The call on the pipeline thread itself (see <see cref="Inline"/>): no thread hand-over
+        /// either way, and the events the library raises on this thread are written as they come.
+        /// Ctrl+C still works: StopProcessing runs on another thread and cancels the call context.
+        /// </summary>
+        private void RunInline(Action<CallContextHandle?> work, EventRelay relay, bool useContext)
+        {
+            relay.WriteOnThisThread(Write, CancelCurrent);
+            try
+            {
+                Execute(work, relay, useContext);
+            }
+            catch (Exception ex) when (relay.WriteFailure == null && !(ex is PhotoPolicyException) && !(ex is PipelineStoppedException))
+            {
+                throw new PhotoPolicyException(PhotoPolicyStatus.Internal, "Calling the PhotoUpdatePolicy native library failed: " + ex.Message);
+            }
+
+            // A write that threw (e.g. -WarningAction Stop) cancelled the call: its own exception,
+            // not the cancellation, is what the user must see.
+            if (relay.WriteFailure != null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(relay.WriteFailure).Throw();
+            }
+
+            relay.DrainQueued(Write);
+            if (IsStopping)
+            {
+                throw new PipelineStoppedException();
+            }
+        }
+
+        /// <summary>
+        /// Runs one native call with its call context (made, registered for <see cref="Stop"/>, given
+        /// the limits, and freed after the call), on whichever thread calls it.
+        /// </summary>
+        private void Execute(Action<CallContextHandle?> work, EventRelay relay, bool useContext)
+        {
+            CallContextHandle? ctx = null;
+            GCHandle self = default;
+            try
+            {
+                if (useContext)
+                {
+                    // One static callback (one marshalling thunk for the process) finds this call's
+                    // relay through user_data; the handle is freed only after the context, so the
+                    // native side never sees a dangling pointer.
+                    self = GCHandle.Alloc(relay);
+                    ctx = NativeMethods.pup_call_context_new(EventRelay.Callback, GCHandle.ToIntPtr(self));
+                    if (ctx.IsInvalid)
+                    {
+                        throw new InvalidOperationException("pup_call_context_new returned NULL.");
+                    }
+
+                    lock (gate)
+                    {
+                        current = ctx;
+                    }
+
+                    if (IsStopping)
+                    {
+                        NativeMethods.pup_call_context_cancel(ctx);
+                    }
+
+                    if (CallLimitsJson != null)
+                    {
+                        SetLimits(ctx, CallLimitsJson);
+                    }
+                }
+
+                work(ctx);
+            }
+            finally
+            {
+                lock (gate)
+                {
+                    current = null;
+                }
+
+                ctx?.Dispose();
+                if (self.IsAllocated)
+                {
+                    self.Free();
+                }
+
+                relay.Complete();
             }
         }
 

@@ -96,6 +96,10 @@ namespace PhotoUpdatePolicy.Internal
     public sealed class SessionConnectionCleanup : IModuleAssemblyCleanup
     {
         /// <summary>Called by PowerShell when the module is removed.</summary>
-        public void OnRemove(PSModuleInfo psModuleInfo) => SessionConnection.Replace(null)?.Dispose();
+        public void OnRemove(PSModuleInfo psModuleInfo)
+        {
+            SessionConnection.Replace(null)?.Dispose();
+            ClientCache.Clear();
+        }
     }
 }

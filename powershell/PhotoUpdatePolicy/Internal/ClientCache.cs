@@ -1,0 +1,179 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using PhotoUpdatePolicy.Native;
+
+namespace PhotoUpdatePolicy.Internal
+{
+    /// <summary>
+    /// The clients made for sign-in parameters given to a single command (<c>-AccessToken</c>,
+    /// <c>-ClientSecret</c>, a certificate, <c>-Identity</c>), kept for the next command that gives
+    /// the same ones.
+    ///
+    /// A native client owns its cached token: reusing it means a script that passes
+    /// <c>-ClientSecret</c> or <c>-Identity</c> to every command signs in once, not once per command,
+    /// and a warm call skips building the client. An entry matches only the same client config (JSON,
+    /// no secrets in it) and the same secret bytes (compared by their SHA-256, so the cache keeps no
+    /// copy of the secret; the native client keeps its own zeroizing copy, as it does for the call).
+    /// At most <see cref="Capacity"/> clients are kept, each for <see cref="IdleLifetime"/> after its
+    /// last use; <c>Disconnect-PhotoUpdatePolicy</c> and removing the module forget them all.
+    /// Device code sign-ins are never cached (they are made by Connect-PhotoUpdatePolicy for a
+    /// session), nor are the fleet's per-tenant clients (a fleet run would only churn the cache).
+    /// </summary>
+    internal static class ClientCache
+    {
+        /// <summary>Clients kept at most (the most recently used ones).</summary>
+        internal const int Capacity = 4;
+
+        /// <summary>How long an unused client is kept.</summary>
+        internal static readonly TimeSpan IdleLifetime = TimeSpan.FromMinutes(15);
+
+        private static readonly object Gate = new object();
+
+        // Most recently used first.
+        private static readonly LinkedList<Entry> Entries = new LinkedList<Entry>();
+
+        /// <summary>How many clients are kept now (for tests and diagnostics).</summary>
+        internal static int Count
+        {
+            get
+            {
+                lock (Gate)
+                {
+                    return Entries.Count;
+                }
+            }
+        }
+
+        /// <summary>
+        /// A borrowed handle (dispose it after the call) to the kept client for this config and
+        /// secret, or to a new one made by <paramref name="create"/> and kept. The caller still zeroes
+        /// <paramref name="secret"/>.
+        /// </summary>
+        internal static ClientHandle GetOrCreate(string configJson, byte[]? secret, Func<ClientHandle> create)
+        {
+            DateTime now = DateTime.UtcNow;
+            var evicted = new List<Entry>();
+            try
+            {
+                lock (Gate)
+                {
+                    for (LinkedListNode<Entry>? node = Entries.First; node != null; node = node.Next)
+                    {
+                        Entry entry = node.Value;
+                        if (entry.Matches(configJson, secret) && now - entry.LastUsed < IdleLifetime)
+                        {
+                            entry.LastUsed = now;
+                            Entries.Remove(node);
+                            Entries.AddFirst(node);
+                            return ClientHandle.Borrow(entry.Client);
+                        }
+                    }
+                }
+
+                // Made outside the lock: two commands racing here each make one, and both are kept
+                // until evicted; nothing is shared half-made.
+                ClientHandle created = create();
+                lock (Gate)
+                {
+                    Entries.AddFirst(new Entry(configJson, secret, created, now));
+                    for (LinkedListNode<Entry>? node = Entries.Last; node != null;)
+                    {
+                        LinkedListNode<Entry>? previous = node.Previous;
+                        if (Entries.Count > Capacity || now - node.Value.LastUsed >= IdleLifetime)
+                        {
+                            Entries.Remove(node);
+                            evicted.Add(node.Value);
+                        }
+
+                        node = previous;
+                    }
+
+                    return ClientHandle.Borrow(created);
+                }
+            }
+            finally
+            {
+                // A client still in use by another command is freed when that command disposes its
+                // borrowed handle.
+                foreach (Entry entry in evicted)
+                {
+                    entry.Dispose();
+                }
+            }
+        }
+
+        /// <summary>Forgets every kept client (Disconnect-PhotoUpdatePolicy, module removal).</summary>
+        internal static int Clear()
+        {
+            List<Entry> entries;
+            lock (Gate)
+            {
+                entries = new List<Entry>(Entries);
+                Entries.Clear();
+            }
+
+            foreach (Entry entry in entries)
+            {
+                entry.Dispose();
+            }
+
+            return entries.Count;
+        }
+
+        private sealed class Entry : IDisposable
+        {
+            private readonly string configJson;
+            private readonly byte[] secretCopy;
+            private GCHandle pin;
+
+            internal Entry(string configJson, byte[]? secret, ClientHandle client, DateTime lastUsed)
+            {
+                this.configJson = configJson;
+                secretCopy = new byte[secret?.Length ?? 0];
+                pin = GCHandle.Alloc(secretCopy, GCHandleType.Pinned);
+                if (secret != null)
+                {
+                    Buffer.BlockCopy(secret, 0, secretCopy, 0, secret.Length);
+                }
+
+                Client = client;
+                LastUsed = lastUsed;
+            }
+
+            internal ClientHandle Client { get; }
+
+            internal DateTime LastUsed { get; set; }
+
+            internal bool Matches(string config, byte[]? secret)
+            {
+                int length = secret?.Length ?? 0;
+                if (!string.Equals(configJson, config, StringComparison.Ordinal) || length != secretCopy.Length)
+                {
+                    return false;
+                }
+
+                // Constant time: how much of a secret matched never shows in the timing.
+                int difference = 0;
+                for (int i = 0; i < length; i++)
+                {
+                    difference |= secret![i] ^ secretCopy[i];
+                }
+
+                return difference == 0;
+            }
+
+            /// <summary>Zeroes the secret copy and frees the client (once no command borrows it).</summary>
+            public void Dispose()
+            {
+                Array.Clear(secretCopy, 0, secretCopy.Length);
+                if (pin.IsAllocated)
+                {
+                    pin.Free();
+                }
+
+                Client.Dispose();
+            }
+        }
+    }
+}
