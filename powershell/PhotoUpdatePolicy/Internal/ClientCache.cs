@@ -72,11 +72,22 @@ namespace PhotoUpdatePolicy.Internal
                 }
 
                 // Made outside the lock: two commands racing here each make one, and both are kept
-                // until evicted; nothing is shared half-made.
-                ClientHandle created = create();
+                // until evicted; nothing is shared half-made. The entry copies the secret first:
+                // making the client zeroes the caller's buffer.
+                var added = new Entry(configJson, secret, now);
+                try
+                {
+                    added.Client = create();
+                }
+                catch
+                {
+                    added.Dispose();
+                    throw;
+                }
+
                 lock (Gate)
                 {
-                    Entries.AddFirst(new Entry(configJson, secret, created, now));
+                    Entries.AddFirst(added);
                     for (LinkedListNode<Entry>? node = Entries.Last; node != null;)
                     {
                         LinkedListNode<Entry>? previous = node.Previous;
@@ -89,7 +100,7 @@ namespace PhotoUpdatePolicy.Internal
                         node = previous;
                     }
 
-                    return ClientHandle.Borrow(created);
+                    return ClientHandle.Borrow(added.Client);
                 }
             }
             finally
@@ -127,7 +138,7 @@ namespace PhotoUpdatePolicy.Internal
             private readonly byte[] secretCopy;
             private GCHandle pin;
 
-            internal Entry(string configJson, byte[]? secret, ClientHandle client, DateTime lastUsed)
+            internal Entry(string configJson, byte[]? secret, DateTime lastUsed)
             {
                 this.configJson = configJson;
                 secretCopy = new byte[secret?.Length ?? 0];
@@ -137,11 +148,11 @@ namespace PhotoUpdatePolicy.Internal
                     Buffer.BlockCopy(secret, 0, secretCopy, 0, secret.Length);
                 }
 
-                Client = client;
                 LastUsed = lastUsed;
             }
 
-            internal ClientHandle Client { get; }
+            /// <summary>The kept client (set once, right after the entry is made).</summary>
+            internal ClientHandle Client { get; set; } = null!;
 
             internal DateTime LastUsed { get; set; }
 
@@ -172,7 +183,7 @@ namespace PhotoUpdatePolicy.Internal
                     pin.Free();
                 }
 
-                Client.Dispose();
+                Client?.Dispose();
             }
         }
     }
