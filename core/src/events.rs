@@ -33,8 +33,9 @@ pub struct Event {
     pub message: String,
 }
 
-/// Receives events. Called from runtime worker threads: implementations must be cheap and
-/// thread-safe (the ffi layer forwards to a C callback; C# queues for the pipeline thread).
+/// Receives events. Called from whichever thread polls the call (usually its caller's, as the
+/// runtime is driven by its callers): implementations must be cheap and thread-safe (the ffi
+/// layer forwards to a C callback; C# writes them on the pipeline thread or queues them for it).
 pub trait EventSink: Send + Sync {
     /// Delivers one event.
     fn emit(&self, event: Event);

@@ -158,8 +158,9 @@ typedef struct PupResult PupResult;
  * Receives the events of a call: `level` is 0 verbose, 1 debug, 2 warning, 3 progress (then
  * `msg` is a JSON object `{"activity","status","percent","completed","total"}`).
  *
- * Invoked on a runtime worker thread, never on the thread that made the call, only while that
- * call is in progress (never after it returned). It must return quickly, must not call back
+ * Invoked only while that call is in progress (never after it returned), usually on the thread
+ * that made the call (the runtime is driven by its callers), but possibly on another thread: it
+ * must be callable from any thread, and must not wait for a lock the calling thread holds. It must return quickly, must not call back
  * into this library with the same context, and must not unwind (no C++ exception, no managed
  * exception). `msg` is UTF-8, not NUL-terminated, and valid only during the callback.
  */

@@ -312,7 +312,7 @@ if ($null -ne $r.PSObject.Properties['rssAfterCallsMiB'] -and $null -ne $r.rssAf
     $md.Add("Native side alone (the Rust raw client process): $('{0:N1}' -f $r.rssBeforeFirstCallMiB) MiB resident before its first call, $('{0:N1}' -f $r.rssAfterCallsMiB) MiB after $($r.calls * 2 + 2 * $r.warmUpCalls) calls.")
     $md.Add('')
 }
-$md.Add("Per-call client creation (PolicyClient::new, what each cmdlet call does): $('{0:N4}' -f $r.clientNew.medianMs) ms median. Import-Module timed inside the process: $('{0:N1}' -f $i.inProcessImportModule.medianMs) ms (an empty module: $('{0:N1}' -f $i.inProcessImportEmpty.medianMs) ms).")
+$md.Add("Client creation (PolicyClient::new: a cmdlet's first call with given sign-in parameters; later ones reuse the client): $('{0:N4}' -f $r.clientNew.medianMs) ms median. Import-Module timed inside the process: $('{0:N1}' -f $i.inProcessImportModule.medianMs) ms (an empty module: $('{0:N1}' -f $i.inProcessImportEmpty.medianMs) ms).")
 if ($fleetRuns.Count -gt 1) {
     $md.Add('')
     $md.Add('## Fleet runs (in order)')
@@ -326,6 +326,24 @@ if ($fleetRuns.Count -gt 1) {
 $md.Add('')
 $md.Add("Suite time: $($environment.suiteSeconds) s; load average at the end $($environment.loadAverageAtEnd). Details, per-sample memory and all percentiles: results.json.")
 $md | Set-Content -LiteralPath (Join-Path $OutDir 'results.md') -Encoding utf8
+
+# README.md quotes the measurement line and the goals table (between its bench markers), so the
+# figures users read are always the latest run's. A -Quick run or another -OutDir leaves it alone.
+$readme = Join-Path $Root 'README.md'
+$defaultOut = (Resolve-Path (Join-Path $PSScriptRoot '../../bench-results') -ErrorAction SilentlyContinue)
+if (-not $Quick -and $defaultOut -and $OutDir -eq $defaultOut.Path -and (Test-Path -LiteralPath $readme)) {
+    $tableEnd = $md.IndexOf('## First call vs warm call')
+    $quoted = ($md.GetRange(2, $tableEnd - 2) -join "`n").Trim()
+    $text = [System.IO.File]::ReadAllText($readme)
+    $pattern = '(?s)(<!-- bench:start[^>]*-->\r?\n).*?(<!-- bench:end -->)'
+    if ($text -match $pattern) {
+        $updated = [regex]::Replace($text, $pattern, { param($match) $match.Groups[1].Value + $quoted + "`n" + $match.Groups[2].Value })
+        [System.IO.File]::WriteAllText($readme, $updated)
+        Write-Host "README.md: performance table updated."
+    } else {
+        Write-Warning 'README.md has no bench:start/bench:end markers: its performance table was not updated.'
+    }
+}
 
 Write-Host ''
 Write-Host ($md -join [Environment]::NewLine)

@@ -103,8 +103,8 @@ namespace PhotoUpdatePolicy.Commands
 
             byte[] requestBytes = Utf8.Encode(JsonCodec.Instance.Serialize(request));
 
-            // Tenants run concurrently on the library's threads and report progress from there: the
-            // pipeline thread waits for their events on the worker path, so progress stays live.
+            // A fleet run can take minutes and reports progress: it keeps the worker path, which
+            // relays progress from whatever thread raises it while the pipeline thread waits.
             Native.Inline = false;
             Dictionary<string, object?> report = JsonTree.AsObject(
                 Native.InvokeJson((CallContextHandle ctx, out ResultHandle r, out ErrorHandle e) => Invoke(run, requestBytes, ctx, out r, out e)),

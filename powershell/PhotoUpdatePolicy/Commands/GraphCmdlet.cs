@@ -194,8 +194,8 @@ namespace PhotoUpdatePolicy.Commands
                 return session;
             }
 
-            // A device code sign-in prints its instructions from the library's own threads: those
-            // calls keep the worker thread, so the instructions show while the call waits.
+            // A device code sign-in waits minutes for the user: it keeps the worker path, which
+            // shows its instructions while the call waits whatever thread raises them.
             Native.Inline = !signIn.DeviceCode;
             Dictionary<string, object?> config;
             byte[]? secret;

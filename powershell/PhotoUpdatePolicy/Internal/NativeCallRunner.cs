@@ -24,11 +24,14 @@ namespace PhotoUpdatePolicy.Internal
     }
 
     /// <summary>
-    /// Runs native calls off the pipeline thread and relays their events to the cmdlet.
+    /// Runs native calls and relays their events to the cmdlet.
     ///
-    /// The native calls block (HTTP, retries with back-off), so each runs on a worker thread while
-    /// the pipeline thread drains a queue of events and writes them with WriteVerbose / WriteDebug /
-    /// WriteWarning / WriteProgress / WriteInformation (PowerShell allows Write* only on the pipeline thread).
+    /// Single-tenant calls run on the pipeline thread itself (<see cref="Inline"/>): the library
+    /// raises their events on that thread, where they are written at once. Fleet runs and device code
+    /// sign-ins (minutes of waiting, whose progress and sign-in instructions must show whatever
+    /// thread raises them) run on a worker thread while the pipeline thread drains a queue of events
+    /// and writes them with WriteVerbose / WriteDebug / WriteWarning / WriteProgress /
+    /// WriteInformation (PowerShell allows Write* only on the pipeline thread).
     /// <see cref="Stop"/> (from StopProcessing) cancels the native call context; the pipeline thread
     /// stops waiting at once, so Ctrl+C returns promptly even while the native call winds down. The
     /// worker owns the call context, the handle its events reach the relay by and the secret buffer, and releases them
@@ -63,10 +66,10 @@ namespace PhotoUpdatePolicy.Internal
 
         /// <summary>
         /// Runs calls on the calling (pipeline) thread instead of a worker: two thread hand-overs
-        /// (and the pipeline thread spinning while it waits) less per call. Set by cmdlets for calls
-        /// whose events all come from the calling thread (one tenant, no device code sign-in); the
-        /// fleet and device code calls keep the worker, so progress and sign-in instructions raised
-        /// on the library's own threads are shown live.
+        /// (and the pipeline thread spinning while it waits) less per call. Set by cmdlets for
+        /// single-tenant calls without a device code sign-in; fleet runs and device code sign-ins
+        /// keep the worker, which relays events from whatever thread raises them while the pipeline
+        /// thread waits.
         /// </summary>
         internal bool Inline { get; set; }
 
@@ -97,7 +100,7 @@ namespace PhotoUpdatePolicy.Internal
         }
 
         /// <summary>
-        /// Runs <paramref name="call"/> on a worker thread and returns its result JSON, or throws
+        /// Runs <paramref name="call"/> (on this thread or a worker, see <see cref="Inline"/>) and returns its result JSON, or throws
         /// <see cref="PhotoPolicyException"/> (the native error) or
         /// <see cref="PipelineStoppedException"/> (the user pressed Ctrl+C).
         /// </summary>

@@ -4,8 +4,9 @@ using System.Runtime.InteropServices;
 namespace PhotoUpdatePolicy.Native
 {
     /// <summary>
-    /// Receives events from a native call (<c>PupEventFn</c>). Runs on a native runtime worker thread;
-    /// <paramref name="message"/> is valid only during the call.
+    /// Receives events from a native call (<c>PupEventFn</c>). Runs while the call is in progress,
+    /// usually on the thread that made it, possibly on another; <paramref name="message"/> is valid
+    /// only during the call.
     /// </summary>
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     internal delegate void PupEventCallback(IntPtr userData, uint level, IntPtr message, UIntPtr length);
