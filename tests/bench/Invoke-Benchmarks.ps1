@@ -17,7 +17,8 @@ Figures (docs/performance.md explains each):
            the same emulator; cmdlet minus raw client = what the C ABI, C# and PowerShell add.
   set      a Set-PhotoUpdatePolicy that changes nothing: Graph requests counted in the emulator log.
   fleet    core/benches/fleet_bench.rs (1,000 tenants, 25 ms added latency) vs the ideal time.
-  memory   working set before Import-Module, after 10,000 calls, and its slope over the last 5,000.
+  memory   working set before Import-Module, after 10,000 calls, and its slope over the last 5,000;
+           the same loop with Invoke-RestMethod, and with Get-Date (no I/O: PowerShell's floor).
   size     the module folder on disk (this platform's native library only).
 
 The Graph emulator runs as its own process (target/release/graph-emulator --port 0). Benchmarks are
@@ -229,6 +230,11 @@ try {
         Invoke-ChildScript 'Measure-Memory.ps1' @('-ModuleFolder', $ModuleFolder, '-EmulatorUrl', $emulator.Url,
             '-OutFile', $memoryIrmFile, '-Calls', $memoryCalls, '-SampleEvery', $memoryEvery, '-Caller', 'InvokeRestMethod')
         $figures.memoryInvokeRestMethod = Get-Content -LiteralPath $memoryIrmFile -Raw | ConvertFrom-Json
+        Write-Step "Memory floor: the same loop with Get-Date (no I/O), no module (fresh pwsh)"
+        $memoryDateFile = Join-Path $work 'memory-getdate.json'
+        Invoke-ChildScript 'Measure-Memory.ps1' @('-ModuleFolder', $ModuleFolder, '-EmulatorUrl', $emulator.Url,
+            '-OutFile', $memoryDateFile, '-Calls', $memoryCalls, '-SampleEvery', $memoryEvery, '-Caller', 'GetDate')
+        $figures.memoryGetDate = Get-Content -LiteralPath $memoryDateFile -Raw | ConvertFrom-Json
     } finally {
         Remove-Item Env:PUP_BENCH_TOKEN -ErrorAction SilentlyContinue
         Stop-GraphEmulator $emulator
@@ -294,7 +300,8 @@ if ($fleetWarm) {
     $md.Add("| fleet: 1,000 tenants, 25 ms latency | pending | - | - | <= 1.3x | pending: $($figures.fleet.pending) |")
 }
 $mi = $figures.memoryInvokeRestMethod
-$md.Add("| memory: module loaded + $($m.calls) calls | +$('{0:N1}' -f $memAdded) MB working set; slope over the last half $('{0:N3}' -f $m.workingSetSlopeLastHalfMBPer1000Calls) MB per 1,000 calls | $('{0:N1}' -f $m.beforeImport.workingSetMB) MB before Import-Module | import alone +$('{0:N1}' -f $m.addedByImportMB) MB; the same loop with Invoke-RestMethod and no module: +$('{0:N1}' -f $mi.addedAtEndMB) MB, slope $('{0:N3}' -f $mi.workingSetSlopeLastHalfMBPer1000Calls) | < 30 MB, flat | $(Format-Result $goals.memory.pass) |")
+$md0 = $figures.memoryGetDate
+$md.Add("| memory: module loaded + $($m.calls) calls | +$('{0:N1}' -f $memAdded) MB working set; slope over the last half $('{0:N3}' -f $m.workingSetSlopeLastHalfMBPer1000Calls) MB per 1,000 calls | $('{0:N1}' -f $m.beforeImport.workingSetMB) MB before Import-Module | import alone +$('{0:N1}' -f $m.addedByImportMB) MB; the same loop with Invoke-RestMethod and no module: +$('{0:N1}' -f $mi.addedAtEndMB) MB, slope $('{0:N3}' -f $mi.workingSetSlopeLastHalfMBPer1000Calls); with Get-Date (no I/O, PowerShell's floor): +$('{0:N1}' -f $md0.addedAtEndMB) MB, slope $('{0:N3}' -f $md0.workingSetSlopeLastHalfMBPer1000Calls) | < 30 MB, flat | $(Format-Result $goals.memory.pass) |")
 $md.Add("| module folder on disk ($($environment.architecture), one platform) | $('{0:N2}' -f $figures.size.mb) MB ($($figures.size.files) files; native library $('{0:N2}' -f ($figures.size.nativeBytes / 1MB)) MB) | - | - | < 8 MB | $(Format-Result $goals.size.pass) |")
 $md.Add('')
 $md.Add('## First call vs warm call')

@@ -3,6 +3,8 @@
 What the module costs in memory: the process's working set before Import-Module, after it, and
 every 500 calls over 10,000 warm Get-PhotoUpdatePolicy calls; the slope over the last 5,000.
 With -Caller InvokeRestMethod: the same loop with Invoke-RestMethod and no module (reference).
+With -Caller GetDate: the same loop with Get-Date and no module: what PowerShell itself adds for
+10,000 commands that do no I/O at all (the floor under any module's figure).
 
 .DESCRIPTION
 Runs in a fresh PowerShell started by Invoke-Benchmarks.ps1 against a Graph emulator that is already
@@ -20,7 +22,9 @@ param(
     [int] $SampleEvery = 500,
     # InvokeRestMethod: the same loop with Invoke-RestMethod and no module imported, the reference
     # for what PowerShell's own loop costs in memory.
-    [ValidateSet('Cmdlet', 'InvokeRestMethod')]
+    # GetDate: the same loop with Get-Date (a built-in cmdlet, no I/O) and no module: PowerShell's
+    # own floor for running 10,000 commands.
+    [ValidateSet('Cmdlet', 'InvokeRestMethod', 'GetDate')]
     [string] $Caller = 'Cmdlet'
 )
 Set-StrictMode -Version 3.0
@@ -62,6 +66,8 @@ $sw = [System.Diagnostics.Stopwatch]::StartNew()
 for ($i = 1; $i -le $Calls; $i++) {
     if ($Caller -eq 'Cmdlet') {
         $null = Get-PhotoUpdatePolicy -AccessToken $token -GraphEndpoint $EmulatorUrl -AllowInsecureLoopback
+    } elseif ($Caller -eq 'GetDate') {
+        $null = Get-Date
     } else {
         $null = Invoke-RestMethod -Uri $policyUrl -Headers $headers
     }
