@@ -2,6 +2,7 @@
 //! scripted HTTP server on 127.0.0.1 that answers a fixed sequence and records what it got.
 
 mod auth_support;
+mod servers;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,7 +28,7 @@ fn scripted(script: Vec<(u16, String)>) -> (String, Seen) {
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let seen2 = seen.clone();
-    serve_in_background(async move {
+    servers::serve_in_background(async move {
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
         loop {
             let Ok((mut sock, _)) = listener.accept().await else {
@@ -220,16 +221,4 @@ fn bad_verification_code_ends_the_flow() {
         "{}",
         err.message()
     );
-}
-
-/// Runs a test server on a thread and runtime of its own: the core's runtime is driven only by
-/// the calls under test, so it must not host the server that answers them.
-fn serve_in_background(server: impl std::future::Future<Output = ()> + Send + 'static) {
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("test server runtime")
-            .block_on(server)
-    });
 }

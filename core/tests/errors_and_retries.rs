@@ -2,6 +2,7 @@
 //! Graph emulator (and, for a 404 the emulator never gives on this path, a canned loopback server).
 
 mod common;
+mod servers;
 
 use std::time::{Duration, Instant};
 
@@ -401,7 +402,7 @@ fn canned_server_by_method(answer: impl Fn(&str) -> String + Send + Sync + 'stat
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    serve_in_background(async move {
+    servers::serve_in_background(async move {
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
         loop {
             let Ok((mut sock, _)) = listener.accept().await else {
@@ -533,16 +534,4 @@ fn empty_read_is_invalid_response() {
     let client = PolicyClient::new(config, secret("opaque")).unwrap();
     let err = block_on(client.get(&photo_policy_core::client::CallContext::new())).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidResponse);
-}
-
-/// Runs a test server on a thread and runtime of its own: the core's runtime is driven only by
-/// the calls under test, so it must not host the server that answers them.
-fn serve_in_background(server: impl std::future::Future<Output = ()> + Send + 'static) {
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("test server runtime")
-            .block_on(server)
-    });
 }
