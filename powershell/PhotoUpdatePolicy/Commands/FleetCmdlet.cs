@@ -13,7 +13,7 @@ namespace PhotoUpdatePolicy.Commands
     ///
     /// Tenants come from <c>-TenantId a,b,c</c> (sharing one credential set) and/or from pipeline
     /// objects with a <c>TenantId</c> and their own <c>AccessToken</c>. Each record's tenants get a
-    /// client in ProcessRecord (credentials resolved by <see cref="GraphCmdlet.ResolveConnection"/>,
+    /// client in ProcessRecord (credentials resolved by <see cref="Internal.SignInParameters.Build"/>,
     /// so every sign-in mode of the module works per tenant); EndProcessing runs them all in one
     /// native fleet call (<c>pup_fleet_run</c>) with -ThrottleLimit tenants at a time. The desired
     /// state is a policy document (see docs/policy-as-code.md) from -Path or -InputObject.

@@ -233,13 +233,6 @@ namespace PhotoUpdatePolicy.Commands
             }
         }
 
-        /// <summary>
-        /// The client config (docs/c-abi.md) and secret bytes for this record's sign-in parameters
-        /// (the caller zeroes the secret). Throws <see cref="SignInParameterException"/> when they do
-        /// not go together.
-        /// </summary>
-        internal (Dictionary<string, object?> Config, byte[]? Secret) ResolveConnection() => CollectSignIn().Build();
-
         /// <summary>The sign-in parameters bound to this record (file paths resolved against the PowerShell location).</summary>
         internal SignInParameters CollectSignIn() => SignInCmdlet.Collect(this);
 

@@ -182,7 +182,7 @@ namespace PhotoUpdatePolicy.Internal
         private NativeOutcome Run(NativeCall call)
         {
             NativeOutcome outcome = default;
-            RunOnWorker(
+            RunNative(
                 ctx =>
                 {
                     uint status = call(ctx!, out ResultHandle result, out ErrorHandle error);
@@ -232,7 +232,7 @@ namespace PhotoUpdatePolicy.Internal
             return Utf8.Decode(ptr, len) ?? string.Empty;
         }
 
-        private void RunOnWorker(Action<CallContextHandle?> work, bool useContext)
+        private void RunNative(Action<CallContextHandle?> work, bool useContext)
         {
             if (IsStopping)
             {
