@@ -310,6 +310,10 @@ $md.Add('| path | first call | second call | warm median |')
 $md.Add('|---|---|---|---|')
 $md.Add("| Get-PhotoUpdatePolicy (native runtime, TLS set-up, connection on the first) | $(Format-Ms $c.firstCalls.cmdletFirstMs) | $(Format-Ms $c.firstCalls.cmdletSecondMs) | $(Format-Ms $c.cmdlet.medianMs) |")
 $md.Add("| Invoke-RestMethod | $(Format-Ms $c.firstCalls.invokeRestMethodFirstMs) | $(Format-Ms $c.firstCalls.invokeRestMethodSecondMs) | $(Format-Ms $c.invokeRestMethod.medianMs) |")
+if ($c.PSObject.Properties['oneOffClientSecret']) {
+    $o = $c.oneOffClientSecret
+    $md.Add("| Get-PhotoUpdatePolicy -ClientSecret on every call (one-off sign-in parameters; the module keeps the signed-in client: $($o.signInRequests) sign-in request(s) in $($o.calls) calls) | $(Format-Ms $o.firstCallMs) | - | $(Format-Ms $o.warm.medianMs) |")
+}
 $md.Add("| PolicyClient::get, access token (Rust) | $(Format-Ms $r.firstCallMs) | - | $(Format-Ms $r.policyClientGet.medianMs) |")
 if ($r.clientSecret.PSObject.Properties['firstCallMs']) {
     $md.Add("| PolicyClient::get, client secret (sign-in on the first call, cached token after: $($r.clientSecret.signInRequestsDuringWarmCalls) sign-in requests in $($r.clientSecret.warm.count) warm calls) | $(Format-Ms $r.clientSecret.firstCallMs) | - | $(Format-Ms $r.clientSecret.warm.medianMs) |")
