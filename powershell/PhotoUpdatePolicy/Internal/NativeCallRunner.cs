@@ -243,7 +243,7 @@ namespace PhotoUpdatePolicy.Internal
             // request emits one, and relaying it cost a decode, a queue entry and a wake-up of the
             // pipeline thread. Warnings, progress and information are always relayed.
             var relay = new EventRelay(WantsVerbose(), WantsDebug());
-            if (Inline)
+            if (Inline && !WouldPrompt())
             {
                 RunInline(work, relay, useContext);
                 return;
@@ -368,6 +368,41 @@ namespace PhotoUpdatePolicy.Internal
 
                 relay.Complete();
             }
+        }
+
+        /// <summary>
+        /// Whether a message of this call could prompt the user (an <c>Inquire</c> preference, or
+        /// <c>-Debug</c> on Windows PowerShell, where it means Inquire). Such calls take the worker
+        /// path: a prompt written from the native callback would hold the library's I/O driver, and
+        /// with it the calls of other runspaces, until the user answers.
+        /// </summary>
+        private bool WouldPrompt()
+        {
+            Dictionary<string, object> bound = cmdlet.MyInvocation.BoundParameters;
+#if NETFRAMEWORK
+            // Windows PowerShell 5.1, the only host of the net472 build: -Debug means Inquire there.
+            if (bound.ContainsKey("Debug"))
+            {
+                return true;
+            }
+#endif
+
+            return IsInquire(bound, "WarningAction", "WarningPreference")
+                || IsInquire(bound, "InformationAction", "InformationPreference")
+                || (!bound.ContainsKey("Verbose") && IsInquire(bound, null, "VerbosePreference"))
+                || (!bound.ContainsKey("Debug") && IsInquire(bound, null, "DebugPreference"));
+        }
+
+        /// <summary>The -XxxAction given to the command, else the preference variable, is Inquire.</summary>
+        private bool IsInquire(Dictionary<string, object> bound, string? actionParameter, string preferenceVariable)
+        {
+            object? value = actionParameter != null && bound.TryGetValue(actionParameter, out object? given)
+                ? given
+                : cmdlet.GetVariableValue(preferenceVariable);
+            value = value is PSObject ps ? ps.BaseObject : value;
+            return value is ActionPreference p
+                ? p == ActionPreference.Inquire
+                : value is string text && string.Equals(text.Trim(), nameof(ActionPreference.Inquire), StringComparison.OrdinalIgnoreCase);
         }
 
         /// <summary>
