@@ -60,7 +60,7 @@ namespace PhotoUpdatePolicy.Internal
             cancelCall = cancel;
         }
 
-        /// <summary>Writes what other threads queued (after an inline call returned).</summary>
+        /// <summary>Writes what is queued now (an inline call's events from other threads, once it returned).</summary>
         internal void DrainQueued(Action<uint, string> write)
         {
             while (queue.TryDequeue(out KeyValuePair<uint, string> ev))
@@ -90,10 +90,7 @@ namespace PhotoUpdatePolicy.Internal
                 // so the next wait cannot miss it.
                 signal.Reset();
                 bool done = completed;
-                while (queue.TryDequeue(out KeyValuePair<uint, string> ev))
-                {
-                    write(ev.Key, ev.Value);
-                }
+                DrainQueued(write);
 
                 if (done)
                 {
