@@ -242,8 +242,9 @@ namespace PhotoUpdatePolicy.Internal
             // Verbose and debug events the preferences would drop anyway are not even queued: every
             // request emits one, and relaying it cost a decode, a queue entry and a wake-up of the
             // pipeline thread. Warnings, progress and information are always relayed.
-            var relay = new EventRelay(WantsVerbose(), WantsDebug());
-            if (Inline && !WouldPrompt())
+            (bool verbose, bool debug, bool prompts) = ReadMessagePreferences();
+            var relay = new EventRelay(verbose, debug);
+            if (Inline && !prompts)
             {
                 RunInline(work, relay, useContext);
                 return;
@@ -371,91 +372,63 @@ namespace PhotoUpdatePolicy.Internal
         }
 
         /// <summary>
-        /// Whether a message of this call could prompt the user (an <c>Inquire</c> preference, or
-        /// <c>-Debug</c> on Windows PowerShell, where it means Inquire). Such calls take the worker
-        /// path: a prompt written from the native callback would hold the library's I/O driver, and
-        /// with it the calls of other runspaces, until the user answers.
+        /// How this command's messages will be written, each preference read once:
+        /// <list type="bullet">
+        /// <item><c>Verbose</c>: whether WriteVerbose would show or record anything (-Verbose, or
+        /// -Debug which implies it, when given; else $VerbosePreference).</item>
+        /// <item><c>Debug</c>: the same for WriteDebug (-Debug, else $DebugPreference).</item>
+        /// <item><c>Prompts</c>: whether a message could prompt the user (an <c>Inquire</c>
+        /// preference or -XxxAction, or -Debug on Windows PowerShell, where it means Inquire). Such
+        /// calls take the worker path: a prompt written from the native callback would hold the
+        /// library's I/O driver, and with it the calls of other runspaces, until the user answers.</item>
+        /// </list>
+        /// Unsure means wanted (and not prompting).
         /// </summary>
-        private bool WouldPrompt()
+        private (bool Verbose, bool Debug, bool Prompts) ReadMessagePreferences()
         {
             Dictionary<string, object> bound = cmdlet.MyInvocation.BoundParameters;
+            bool? verboseSwitch = Switch(bound, "Verbose");
+            bool? debugSwitch = Switch(bound, "Debug");
+            ActionPreference? verbosePreference = verboseSwitch == null ? Preference(cmdlet.GetVariableValue("VerbosePreference")) : null;
+            ActionPreference? debugPreference = debugSwitch == null ? Preference(cmdlet.GetVariableValue("DebugPreference")) : null;
+
+            bool verbose = verboseSwitch ?? (debugSwitch == true || Wanted(verbosePreference));
+            bool debug = debugSwitch ?? Wanted(debugPreference);
+
+            bool prompts = verbosePreference == ActionPreference.Inquire
+                || debugPreference == ActionPreference.Inquire
+                || ActionOrPreference(bound, "WarningAction", "WarningPreference") == ActionPreference.Inquire
+                || ActionOrPreference(bound, "InformationAction", "InformationPreference") == ActionPreference.Inquire;
 #if NETFRAMEWORK
             // Windows PowerShell 5.1, the only host of the net472 build: -Debug means Inquire there.
-            if (bound.ContainsKey("Debug"))
-            {
-                return true;
-            }
+            prompts |= debugSwitch == true;
 #endif
-
-            return IsInquire(bound, "WarningAction", "WarningPreference")
-                || IsInquire(bound, "InformationAction", "InformationPreference")
-                || (!bound.ContainsKey("Verbose") && IsInquire(bound, null, "VerbosePreference"))
-                || (!bound.ContainsKey("Debug") && IsInquire(bound, null, "DebugPreference"));
+            return (verbose, debug, prompts);
         }
 
-        /// <summary>The -XxxAction given to the command, else the preference variable, is Inquire.</summary>
-        private bool IsInquire(Dictionary<string, object> bound, string? actionParameter, string preferenceVariable)
-        {
-            object? value = actionParameter != null && bound.TryGetValue(actionParameter, out object? given)
-                ? given
-                : cmdlet.GetVariableValue(preferenceVariable);
-            value = value is PSObject ps ? ps.BaseObject : value;
-            return value is ActionPreference p
-                ? p == ActionPreference.Inquire
-                : value is string text && string.Equals(text.Trim(), nameof(ActionPreference.Inquire), StringComparison.OrdinalIgnoreCase);
-        }
+        /// <summary>A common switch (-Verbose, -Debug) as given to the command, or null when not given.</summary>
+        private static bool? Switch(Dictionary<string, object> bound, string name) =>
+            bound.TryGetValue(name, out object? value) ? !(value is SwitchParameter s) || s.IsPresent : (bool?)null;
 
-        /// <summary>
-        /// Whether WriteVerbose would show or record anything: -Verbose (or -Debug, which implies it)
-        /// when given, else $VerbosePreference. Unsure means yes.
-        /// </summary>
-        private bool WantsVerbose()
+        /// <summary>The -XxxAction given to the command, else the preference variable.</summary>
+        private ActionPreference? ActionOrPreference(Dictionary<string, object> bound, string actionParameter, string preferenceVariable) =>
+            Preference(bound.TryGetValue(actionParameter, out object? given) ? given : cmdlet.GetVariableValue(preferenceVariable));
+
+        /// <summary>A preference value (enum, or its name as text), or null when it is neither.</summary>
+        private static ActionPreference? Preference(object? preference)
         {
-            Dictionary<string, object> bound = cmdlet.MyInvocation.BoundParameters;
-            if (bound.TryGetValue("Verbose", out object? verbose))
+            object? value = preference is PSObject ps ? ps.BaseObject : preference;
+            if (value is ActionPreference p)
             {
-                return !(verbose is SwitchParameter v) || v.IsPresent;
+                return p;
             }
 
-            if (bound.TryGetValue("Debug", out object? debug) && (!(debug is SwitchParameter d) || d.IsPresent))
-            {
-                return true;
-            }
-
-            return Wanted(cmdlet.GetVariableValue("VerbosePreference"));
-        }
-
-        /// <summary>Whether WriteDebug would show or record anything: -Debug when given, else $DebugPreference. Unsure means yes.</summary>
-        private bool WantsDebug()
-        {
-            if (cmdlet.MyInvocation.BoundParameters.TryGetValue("Debug", out object? debug))
-            {
-                return !(debug is SwitchParameter d) || d.IsPresent;
-            }
-
-            return Wanted(cmdlet.GetVariableValue("DebugPreference"));
+            return value is string text && Enum.TryParse(text.Trim(), true, out ActionPreference parsed) ? parsed : (ActionPreference?)null;
         }
 
         /// <summary>False only for a preference that certainly drops the record (SilentlyContinue, Ignore).</summary>
-        private static bool Wanted(object? preference)
-        {
-            object? value = preference is PSObject ps ? ps.BaseObject : preference;
-            ActionPreference parsed;
-            if (value is ActionPreference p)
-            {
-                parsed = p;
-            }
-            else if (value is string s && Enum.TryParse(s, true, out ActionPreference fromText))
-            {
-                parsed = fromText;
-            }
-            else
-            {
-                return true;
-            }
-
-            return parsed != ActionPreference.SilentlyContinue && parsed != ActionPreference.Ignore;
-        }
+        private static bool Wanted(ActionPreference? preference) =>
+            preference != ActionPreference.SilentlyContinue && preference != ActionPreference.Ignore;
 
         private void Write(uint level, string message)
         {
