@@ -19,7 +19,9 @@
 //! accepts hand-written documents: roles as names, aliases or IDs (strings) or `{"id"}` /
 //! `{"name"}` objects, `source: "notSet"` for null, and `source` or `allowedRoles` left out to
 //! leave that property unmanaged (neither compared nor changed). `tenantId`, `cloud` and
-//! `exportedAt` are informational. `additionalProperties` (what the service sent that this
+//! `exportedAt` are informational. Field names are read in any casing (`Source` is `source`, as
+//! in the service's own answers); the same field twice in different casings with different values
+//! is refused. `additionalProperties` (what the service sent that this
 //! version does not model) are kept for the record; they are neither applied nor compared, since
 //! their meaning is unknown.
 
@@ -192,14 +194,11 @@ impl PolicyDocument {
                 json_kind(value)
             ))
         })?;
-        if let Some(unknown) = obj
-            .keys()
-            .find(|k| !FIELDS.split(", ").any(|f| f == k.trim()))
-        {
-            return Err(shape(format!(
+        let obj = &fold_keys(obj, &FIELDS.split(", ").collect::<Vec<_>>(), |unknown| {
+            shape(format!(
                 "The policy document has an unknown field '{unknown}'. Allowed fields: {FIELDS}."
-            )));
-        }
+            ))
+        })?;
 
         let version = match obj.get("schemaVersion") {
             None => {
@@ -413,11 +412,11 @@ fn read_roles(items: &[Value], allow_unknown: bool) -> Result<Vec<DocumentRole>>
         let input = match item {
             Value::String(s) => s.clone(),
             Value::Object(m) => {
-                if let Some(k) = m.keys().find(|k| *k != "id" && *k != "name") {
-                    return Err(shape(format!(
+                let m = &fold_keys(m, &["id", "name"], |k| {
+                    shape(format!(
                         "'{field}' has an unknown field '{k}'. A role object has 'id' and/or 'name'."
-                    )));
-                }
+                    ))
+                })?;
                 let id = role_text(m.get("id"), &field, "id")?;
                 let name = role_text(m.get("name"), &field, "name")?;
                 match (id, name) {
@@ -457,6 +456,36 @@ fn read_roles(items: &[Value], allow_unknown: bool) -> Result<Vec<DocumentRole>>
         };
         let role = resolve(&input, allow_unknown, &field)?;
         push(&mut out, role);
+    }
+    Ok(out)
+}
+
+/// The object with its field names spelled as `known` spells them: names are matched
+/// case-insensitively (and trimmed), as the service's own answers are read, so `Source` in a
+/// hand-written document is `source`. A name outside `known` → `unknown(name)`; the same field
+/// twice in different spellings with different values → [`ErrorKind::InvalidJson`] naming both.
+fn fold_keys(
+    obj: &Map<String, Value>,
+    known: &[&str],
+    unknown: impl Fn(&str) -> Error,
+) -> Result<Map<String, Value>> {
+    let mut out = Map::new();
+    let mut spelled: Vec<(&str, &str)> = Vec::new();
+    for (key, value) in obj {
+        let Some(name) = known.iter().find(|f| f.eq_ignore_ascii_case(key.trim())) else {
+            return Err(unknown(key));
+        };
+        if let Some((_, first)) = spelled.iter().find(|(n, _)| n == name) {
+            if out.get(*name) != Some(value) {
+                return Err(shape(format!(
+                    "The field '{name}' appears twice, as '{first}' and '{key}', with different \
+                     values; keep one."
+                )));
+            }
+            continue;
+        }
+        spelled.push((name, key));
+        out.insert(name.to_string(), value.clone());
     }
     Ok(out)
 }
@@ -592,6 +621,73 @@ mod tests {
             PolicyDocument::from_json(&json!({"schemaVersion": 1, "allowedRoles": []})).unwrap();
         assert_eq!(only_roles.source, None);
         assert_eq!(only_roles.change_request().source, None);
+    }
+
+    #[test]
+    fn field_names_are_read_case_insensitively() {
+        let doc = PolicyDocument::from_json(&json!({
+            "SchemaVersion": 1,
+            "Source": "Cloud",
+            "ALLOWEDROLES": [{"ID": GA, "Name": "Global Administrator"}, {"NAME": "People Administrator"}],
+            "additionalproperties": {"Kept": 1}
+        }))
+        .unwrap();
+        assert_eq!(doc.source, Some(SourceChange::Cloud));
+        let ids: Vec<_> = doc
+            .allowed_roles
+            .clone()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(ids, vec![GA.to_string(), PA.to_string()]);
+        assert_eq!(doc.additional_properties["Kept"], json!(1));
+        // Written back once, camel case.
+        let v = doc.to_json();
+        assert_eq!(v["source"], json!("cloud"));
+        assert!(v.get("Source").is_none());
+        assert_eq!(PolicyDocument::from_json(&v).unwrap(), doc);
+
+        // The same field twice: agreeing is read once, disagreeing is refused naming both.
+        let same = PolicyDocument::from_json(
+            &json!({"schemaVersion": 1, "source": "cloud", "Source": "cloud"}),
+        )
+        .unwrap();
+        assert_eq!(same.source, Some(SourceChange::Cloud));
+        let e = err(json!({"schemaVersion": 1, "source": "cloud", "Source": null}));
+        assert_eq!(e.kind(), ErrorKind::InvalidJson);
+        assert!(
+            e.message().contains("'source'") && e.message().contains("'Source'"),
+            "{}",
+            e.message()
+        );
+        let e = err(json!({"schemaVersion": 1, "allowedRoles": [{"id": GA, "Id": PA}]}));
+        assert!(
+            e.message().contains("'id'") && e.message().contains("'Id'"),
+            "{}",
+            e.message()
+        );
+    }
+
+    #[test]
+    fn a_policy_read_in_any_casing_exports_and_imports_without_loss() {
+        let policy = Policy::from_json(&json!({
+            "@odata.context": "https://graph.microsoft.com/beta/$metadata#admin/people/photoUpdateSettings/$entity",
+            "Source": "Cloud", "AllowedRoles": [PA], "futureThing": 2
+        }))
+        .unwrap();
+        let view = PolicyView::new(&policy, None, Cloud::Global);
+        let doc = PolicyDocument::from_view(&view, Utc::now());
+        let v = doc.to_json();
+        assert_eq!(v["source"], json!("cloud"));
+        assert_eq!(
+            v["allowedRoles"],
+            json!([{"id": PA, "name": "People Administrator"}])
+        );
+        assert_eq!(v["additionalProperties"], json!({"futureThing": 2}));
+        let back = PolicyDocument::from_text(&doc.to_text()).unwrap();
+        assert_eq!(back, doc);
+        assert_eq!(back.change_request().source.as_deref(), Some("cloud"));
     }
 
     #[test]

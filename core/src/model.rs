@@ -2,8 +2,11 @@
 //!
 //! The service (and its documentation) has been seen sending `allowedRoles` as `null`, `[]`, a
 //! missing property or `{}`, and `source` as `null`, missing, in varying casing, or as values this
-//! version does not know yet. [`Policy::from_json`] accepts all of them; [`Policy::to_wire`] writes
-//! camelCase exactly as documented (`cloud`, `onPremises`). Unknown properties are kept in
+//! version does not know yet; Microsoft's own recorded transcript shows the key as `Source`, and
+//! a list answer `{"value":[policy]}` has been seen. [`Policy::from_json`] accepts all of them,
+//! reading property names case-insensitively (a known property in another casing is that
+//! property, never an extra one); [`Policy::to_wire`] writes camelCase exactly as documented
+//! (`source`, `cloud`, `onPremises`). Unknown properties are kept in
 //! [`Policy::additional_properties`] so nothing the service adds is dropped silently.
 //!
 //! [`PolicyView`] is what callers see (the "Policy" JSON of docs/c-abi.md): role IDs resolved to
@@ -93,8 +96,12 @@ impl Policy {
     }
 
     /// Reads the policy from a JSON value, accepting every shape seen in the field (see the
-    /// module docs). Only shapes that cannot be a policy at all are rejected, with
-    /// [`ErrorKind::InvalidResponse`] naming the property.
+    /// module docs). Property names are matched case-insensitively (the service has been
+    /// recorded answering `Source`), so a known property in another casing is that property,
+    /// never an additional one. A list answer `{"value":[policy]}` is read as its single policy.
+    /// Shapes that cannot be a policy at all are rejected with [`ErrorKind::InvalidResponse`]
+    /// naming the property: a known property given twice in different casings with different
+    /// values, or a list of zero or several policies.
     pub fn from_json(value: &Value) -> Result<Policy> {
         let obj = value.as_object().ok_or_else(|| {
             invalid_response(format!(
@@ -102,36 +109,57 @@ impl Policy {
                 json_kind(value)
             ))
         })?;
+        if let Some(items) = single_list(obj) {
+            return match items {
+                [one] => Policy::from_json(one),
+                _ => Err(invalid_response(format!(
+                    "the answer is a list (\"value\") of {} elements, where exactly one policy \
+                     was expected",
+                    items.len()
+                ))),
+            };
+        }
         let mut policy = Policy::default();
+        // The key each known property was read from, to name both keys of a duplicate.
+        let mut seen: [Option<&str>; 3] = [None, None, None];
         for (key, v) in obj {
-            match key.as_str() {
-                "source" => {
-                    policy.source = match v {
-                        Value::Null => None,
-                        Value::String(s) => Some(Source::from_wire(s)),
-                        other => {
-                            return Err(invalid_response(format!(
-                                "property 'source' should be a string or null, got {}",
-                                json_kind(other)
-                            )))
-                        }
-                    }
-                }
-                "allowedRoles" => policy.allowed_roles = read_roles(v)?,
-                "id" => {
-                    policy.id = match v {
-                        Value::String(s) => Some(s.clone()),
-                        Value::Null => None,
-                        // An id of another type is odd but harmless: keep it rather than fail.
-                        other => Some(other.to_string()),
-                    }
-                }
+            let Some(known) = KNOWN_PROPERTIES
+                .iter()
+                .position(|k| k.eq_ignore_ascii_case(key))
+            else {
                 // OData annotations (@odata.context, @odata.type, @odata.etag …) describe the
                 // answer, not the policy; they are not written back.
-                k if k.starts_with("@odata.") || k.starts_with('@') => {}
-                _ => {
+                if !key.starts_with('@') {
                     policy.additional_properties.insert(key.clone(), v.clone());
                 }
+                continue;
+            };
+            let mut read = Policy::default();
+            match known {
+                0 => read.source = read_source(v)?,
+                1 => read.allowed_roles = read_roles(v)?,
+                _ => read.id = read_id(v),
+            }
+            let same = match known {
+                0 => read.source == policy.source,
+                1 => read.allowed_roles == policy.allowed_roles,
+                _ => read.id == policy.id,
+            };
+            if let Some(first) = seen[known] {
+                if !same {
+                    return Err(invalid_response(format!(
+                        "the property '{}' appears twice, as '{first}' and '{key}', with different \
+                         values",
+                        KNOWN_PROPERTIES[known]
+                    )));
+                }
+                continue;
+            }
+            seen[known] = Some(key);
+            match known {
+                0 => policy.source = read.source,
+                1 => policy.allowed_roles = read.allowed_roles,
+                _ => policy.id = read.id,
             }
         }
         Ok(policy)
@@ -163,6 +191,48 @@ impl Policy {
             obj.insert(k.clone(), v.clone());
         }
         Value::Object(obj)
+    }
+}
+
+/// The properties this version models, in their wire (camel case) spelling. Read in any casing.
+const KNOWN_PROPERTIES: [&str; 3] = ["source", "allowedRoles", "id"];
+
+/// The elements of a list answer (`{"value":[…]}`, optionally with OData annotations), or `None`
+/// when the object is not one. An object holding any policy property is a policy, whatever else
+/// it holds.
+fn single_list(obj: &Map<String, Value>) -> Option<&[Value]> {
+    let mut items = None;
+    for (key, v) in obj {
+        if key.starts_with('@') {
+            continue;
+        }
+        match v {
+            Value::Array(a) if key.eq_ignore_ascii_case("value") && items.is_none() => {
+                items = Some(a.as_slice())
+            }
+            _ => return None,
+        }
+    }
+    items
+}
+
+fn read_source(v: &Value) -> Result<Option<Source>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(Source::from_wire(s))),
+        other => Err(invalid_response(format!(
+            "property 'source' should be a string or null, got {}",
+            json_kind(other)
+        ))),
+    }
+}
+
+fn read_id(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        // An id of another type is odd but harmless: keep it rather than fail.
+        other => Some(other.to_string()),
     }
 }
 
@@ -319,6 +389,7 @@ mod tests {
 
     const CTX: &str =
         "https://graph.microsoft.com/beta/$metadata#admin/people/photoUpdateSettings/$entity";
+    const GA_ID: &str = "62e90394-69f5-4237-9190-012177145e10";
 
     fn read(v: Value) -> Policy {
         Policy::from_json(&v).expect("readable")
@@ -446,6 +517,100 @@ mod tests {
         }
         let err = Policy::from_slice(b"{\"source\": ").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    }
+
+    #[test]
+    fn property_names_are_read_case_insensitively_and_written_camel_case() {
+        // Microsoft's recorded default answer: a capital `Source` key.
+        let p = read(json!({"@odata.context": CTX, "allowedRoles": [], "Source": null}));
+        assert_eq!(p, Policy::default());
+        assert!(p.additional_properties.is_empty());
+        for (s_key, r_key, id_key) in [
+            ("Source", "AllowedRoles", "Id"),
+            ("SOURCE", "ALLOWEDROLES", "ID"),
+            ("sOuRcE", "allowedroles", "iD"),
+        ] {
+            let mut obj = Map::new();
+            obj.insert(s_key.into(), json!("Cloud"));
+            obj.insert(r_key.into(), json!([GA_ID]));
+            obj.insert(id_key.into(), json!("photoUpdateSettings"));
+            let p = read(Value::Object(obj));
+            assert_eq!(p.source, Some(Source::Cloud), "{s_key}");
+            assert_eq!(p.allowed_roles, vec![GA_ID.to_string()], "{r_key}");
+            assert_eq!(p.id.as_deref(), Some("photoUpdateSettings"), "{id_key}");
+            assert!(p.additional_properties.is_empty(), "{s_key}: no extra");
+            let wire = p.to_wire();
+            assert_eq!(
+                wire,
+                json!({"source": "cloud", "allowedRoles": [GA_ID], "id": "photoUpdateSettings"}),
+                "written back once, camel case"
+            );
+        }
+    }
+
+    #[test]
+    fn same_property_in_two_casings_agreeing_is_read_once() {
+        let p = read(json!({"source": "cloud", "Source": "CLOUD",
+            "allowedRoles": null, "AllowedRoles": []}));
+        assert_eq!(p.source, Some(Source::Cloud));
+        assert!(p.allowed_roles.is_empty());
+        assert!(p.additional_properties.is_empty());
+    }
+
+    #[test]
+    fn same_property_in_two_casings_disagreeing_is_refused_naming_both_keys() {
+        for (bad, a, b) in [
+            (
+                json!({"source": "cloud", "Source": null}),
+                "source",
+                "Source",
+            ),
+            (
+                json!({"allowedRoles": [GA_ID], "ALLOWEDROLES": []}),
+                "allowedRoles",
+                "ALLOWEDROLES",
+            ),
+            (json!({"id": "a", "Id": "b"}), "id", "Id"),
+        ] {
+            let err = Policy::from_json(&bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{bad}");
+            assert!(
+                err.message().contains(&format!("'{a}'"))
+                    && err.message().contains(&format!("'{b}'")),
+                "{}",
+                err.message()
+            );
+        }
+    }
+
+    #[test]
+    fn a_list_answer_with_one_policy_is_that_policy() {
+        let p = read(json!({"@odata.context": CTX,
+            "value": [{"Source": "onPremises", "allowedRoles": []}]}));
+        assert_eq!(p.source, Some(Source::OnPremises));
+        assert!(p.additional_properties.is_empty());
+        let p = read(json!({"Value": [{"source": "cloud", "allowedRoles": [GA_ID]}]}));
+        assert_eq!(p.allowed_roles, vec![GA_ID.to_string()]);
+    }
+
+    #[test]
+    fn a_list_answer_with_zero_or_several_policies_is_refused_naming_the_count() {
+        for (n, bad) in [
+            (0, json!({"@odata.context": CTX, "value": []})),
+            (2, json!({"value": [{"source": "cloud"}, {"source": null}]})),
+        ] {
+            let err = Policy::from_json(&bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{bad}");
+            assert!(
+                err.message().contains(&format!("of {n} elements")),
+                "{}",
+                err.message()
+            );
+        }
+        // A policy that also carries a property named `value` stays a policy.
+        let p = read(json!({"source": "cloud", "value": [1, 2]}));
+        assert_eq!(p.source, Some(Source::Cloud));
+        assert_eq!(p.additional_properties["value"], json!([1, 2]));
     }
 
     #[test]
