@@ -2,7 +2,8 @@
 //! offline, and run one desired state against many tenants (fleet runs).
 
 use photo_policy_core::client::PolicyClient;
-use photo_policy_core::document::{self, ExportOptions, PolicyDocument};
+use photo_policy_core::document::PolicyDocument;
+use photo_policy_core::export::{self, ExportOptions};
 use photo_policy_core::fleet::{self, FleetRequest};
 use photo_policy_core::runtime::block_on;
 use serde_json::{json, Value};
@@ -52,7 +53,7 @@ pub unsafe extern "C" fn pup_policy_export(
         // SAFETY: caller's contract; `out_result` checked non-NULL above.
         unsafe {
             run_scoped(ctx, out_result, |scope, context| {
-                run(scope, false, document::export(client, &options, context))
+                run(scope, false, export::export(client, &options, context))
             })
         }
     })

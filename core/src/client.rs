@@ -8,16 +8,16 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
-use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
 use crate::auth::{self, claims::decode_claims, AccessToken, TokenSource};
 use crate::backup;
+pub use crate::call_context::CallContext;
 use crate::config::ClientConfig;
 use crate::error::{Error, ErrorKind, Result};
-use crate::events::{self, Events};
+use crate::events;
 use crate::graph::{GraphClient, GraphResponse, Method, RequestCounter};
-use crate::limits::{self, CallLimits};
+use crate::limits;
 use crate::model::{Policy, PolicyView};
 use crate::plan::{
     self, ApplyOutcome, ChangeRequest, Plan, ResetMethod, ResetOptions, ResetOutcome,
@@ -26,55 +26,6 @@ use crate::plan::{
 /// Tells the user once per write: the service needs time.
 const PROPAGATION_NOTICE: &str =
     "Changes to the photo update policy can take up to 24 hours to take effect across Microsoft 365.";
-
-/// What one call carries: a cancellation token, where events go, and optional limits.
-#[derive(Clone)]
-pub struct CallContext {
-    /// Cancelling it makes the call return [`ErrorKind::Cancelled`] promptly.
-    pub cancel: CancellationToken,
-    /// Receives verbose lines, warnings and progress while the call runs.
-    pub events: Events,
-    /// Timeouts and retry policy for this call only, merged over the client's config; lets a
-    /// caller that shares one client (a session connection) tighten or loosen one call.
-    pub limits: Option<CallLimits>,
-}
-
-impl CallContext {
-    /// A context that is not cancelled and drops events.
-    pub fn new() -> Self {
-        Self::with_events(events::none())
-    }
-
-    /// A context that sends events to `events`.
-    pub fn with_events(events: Events) -> Self {
-        Self {
-            cancel: CancellationToken::new(),
-            events,
-            limits: None,
-        }
-    }
-
-    /// This context with `limits` for its calls (`None` or empty: the client's own).
-    pub fn with_limits(mut self, limits: Option<CallLimits>) -> Self {
-        self.limits = limits;
-        self
-    }
-}
-
-impl Default for CallContext {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl std::fmt::Debug for CallContext {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CallContext")
-            .field("cancelled", &self.cancel.is_cancelled())
-            .field("limits", &self.limits)
-            .finish_non_exhaustive()
-    }
-}
 
 /// Reads and changes one tenant's photo update policy. `Send + Sync`; share it with an `Arc`.
 pub struct PolicyClient {

@@ -16,8 +16,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::AuthConfig;
 use crate::cloud::Cloud;
+
+pub mod auth;
+
+pub use auth::{AuthConfig, ManagedIdentityStyle};
 
 /// Client configuration. Every field has a sane default except what the auth mode needs.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -25,17 +25,12 @@
 //! version does not model) are kept for the record; they are neither applied nor compared, since
 //! their meaning is unknown.
 
-use std::path::Path;
-
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::backup;
-use crate::client::{CallContext, PolicyClient};
 use crate::cloud::Cloud;
 use crate::error::{Error, ErrorKind, Result};
-use crate::events;
 use crate::model::{json_kind, PolicyView, RoleView};
 use crate::plan::{ChangeRequest, SourceChange};
 use crate::roles;
@@ -350,58 +345,6 @@ impl PolicyDocument {
         };
         format!("Source: {source}; Allowed roles: {roles}")
     }
-}
-
-/// Options of an export (`pup_policy_export`'s options JSON); every field optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ExportOptions {
-    /// A file to write the document to (atomically); none → the document is only returned.
-    #[serde(default)]
-    pub path: Option<String>,
-    /// Replace an existing file; without it an existing file is an [`ErrorKind::Io`] error.
-    #[serde(default)]
-    pub overwrite: bool,
-}
-
-/// The result of an export: the document and where it was written.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExportOutcome {
-    /// The document (file shape, see the module docs).
-    pub document: Value,
-    /// The file written, when a path was given.
-    pub path: Option<String>,
-}
-
-/// Reads the tenant's policy and returns it as a document, written atomically to
-/// `options.path` when given. Nothing is written when the read fails.
-pub async fn export(
-    client: &PolicyClient,
-    options: &ExportOptions,
-    ctx: &CallContext,
-) -> Result<ExportOutcome> {
-    let view = client.get(ctx).await?;
-    let document = PolicyDocument::from_view(&view, Utc::now());
-    let path = match options.path.as_deref().map(str::trim) {
-        None => None,
-        Some("") => {
-            return Err(Error::invalid_argument("The export path is empty.").with_target("path"))
-        }
-        Some(p) => {
-            backup::write_atomic(
-                Path::new(p),
-                document.to_text().as_bytes(),
-                options.overwrite,
-            )?;
-            events::verbose(&ctx.events, format!("Exported the policy to {p}."));
-            Some(p.to_string())
-        }
-    };
-    Ok(ExportOutcome {
-        document: document.to_json(),
-        path,
-    })
 }
 
 /// Reads the role list: strings (names, aliases, IDs) or objects with `id` and/or `name`.

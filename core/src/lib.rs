@@ -9,6 +9,7 @@
 //! - [`cloud`]: the four national clouds, their Graph hosts and sign-in authorities, endpoint rules.
 //! - [`endpoint`]: which Graph and sign-in URLs a token may be sent to.
 //! - [`config`]: what a caller configures for a client (cloud, endpoints, auth, timeouts, retries).
+//! - [`call_context`]: what one call carries (cancellation, events, per-call limits).
 //! - [`error`]: the one error type every operation returns, with Graph's details.
 //! - [`events`]: verbose/debug/progress events a caller may observe while a call runs.
 //! - [`model`]: the policy as the service sends it, read leniently, written exactly.
@@ -16,14 +17,15 @@
 //! - [`plan`]: from the current policy and a requested change, the minimal PATCH and its description.
 //! - [`auth`]: token sources (access token, client secret, certificate, managed identity, device code).
 //! - [`runtime`]: the process-wide tokio runtime and HTTP client.
-//! - [`graph`]: Graph requests, error parsing, retries.
+//! - [`graph`]: Graph requests and retries; `graph::errors` maps Graph's error answers.
 //! - [`limits`]: per-call overrides of a client's timeouts and retry policy.
 //! - [`client`]: the policy operations (get, plan, apply, reset) callers use.
-//! - [`document`], [`drift`], [`backup`], [`fleet`]: the policy as code (export/import/test
-//!   documents, drift reports, backups before writes, runs over many tenants).
+//! - [`document`], [`drift`], [`backup`], [`export`], [`fleet`]: the policy as code (documents,
+//!   drift reports, backups before writes, export of a tenant's policy, runs over many tenants).
 
 pub mod auth;
 pub mod backup;
+pub mod call_context;
 pub mod client;
 pub mod cloud;
 pub mod config;
@@ -32,6 +34,7 @@ pub mod drift;
 pub mod endpoint;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod fleet;
 pub mod graph;
 pub mod limits;

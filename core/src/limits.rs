@@ -2,7 +2,7 @@
 //!
 //! A client carries its limits in [`ClientConfig`](crate::config::ClientConfig); a caller that
 //! shares one client between many calls (the PowerShell session's connection) can still give one
-//! call a shorter timeout or no retries, through [`CallContext::limits`](crate::client::CallContext).
+//! call a shorter timeout or no retries, through [`CallContext::limits`](crate::call_context::CallContext).
 //! Every field is optional: what is absent keeps the client's value. Crosses the C ABI as
 //!
 //! ```json

@@ -9,8 +9,9 @@ use common::{sorted_roles, GA, PA};
 use graph_emulator::{Emulator, Profile, TokenSpec};
 use photo_policy_core::client::{CallContext, PolicyClient};
 use photo_policy_core::config::{ClientConfig, RetryPolicy};
-use photo_policy_core::document::{self, ExportOptions, PolicyDocument};
+use photo_policy_core::document::PolicyDocument;
 use photo_policy_core::drift;
+use photo_policy_core::export::{self, ExportOptions};
 use photo_policy_core::plan::ResetOptions;
 use photo_policy_core::runtime::block_on;
 use photo_policy_core::ErrorKind;
@@ -64,7 +65,7 @@ fn export_drift_import_restores_and_test_complies() {
         path: Some(file.display().to_string()),
         overwrite: false,
     };
-    let exported = block_on(document::export(&client, &options, &ctx)).unwrap();
+    let exported = block_on(export::export(&client, &options, &ctx)).unwrap();
     assert_eq!(exported.path.as_deref(), Some(file.to_str().unwrap()));
     let text = fs::read_to_string(&file).unwrap();
     let on_disk: Value = serde_json::from_str(&text).unwrap();
@@ -84,7 +85,7 @@ fn export_drift_import_restores_and_test_complies() {
     );
 
     // Exporting over an existing file needs overwrite.
-    let err = block_on(document::export(&client, &options, &ctx)).unwrap_err();
+    let err = block_on(export::export(&client, &options, &ctx)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Io);
     assert!(err.message().contains("contoso.json"), "{}", err.message());
 

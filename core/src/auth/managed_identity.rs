@@ -12,7 +12,6 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
@@ -22,6 +21,7 @@ use super::context::{is_local_identity_host, SignInContext};
 use super::http::{send, Answer};
 use super::signin_error::signin_error;
 use super::{AccessToken, SignInIdentity, TokenSource};
+pub use crate::config::auth::ManagedIdentityStyle;
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{self, Events};
 
@@ -30,29 +30,6 @@ pub const IMDS_TOKEN_URL: &str = "http://169.254.169.254/metadata/identity/oauth
 
 /// Largest Arc challenge key file accepted, bytes (the agent writes a short random secret).
 pub const ARC_MAX_KEY_BYTES: u64 = 4096;
-
-/// Which managed identity endpoint style to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum ManagedIdentityStyle {
-    /// App Service, Functions, Container Apps, Azure Automation (`IDENTITY_HEADER` secret).
-    AppService,
-    /// Azure Arc-enabled servers (challenge file in the agent's token folder).
-    Arc,
-    /// Azure VM / VM scale set Instance Metadata Service.
-    Imds,
-}
-
-impl ManagedIdentityStyle {
-    /// Human name for messages.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            ManagedIdentityStyle::AppService => "App Service / Functions / Automation",
-            ManagedIdentityStyle::Arc => "Azure Arc",
-            ManagedIdentityStyle::Imds => "Azure VM (IMDS)",
-        }
-    }
-}
 
 /// The environment variables managed identity detection reads. Injected so tests never change
 /// the process environment; production uses [`ManagedIdentityEnv::from_process`].
