@@ -10,7 +10,7 @@ and Rust:
 
 Tasks:
   Build  cargo build --release (native library + Graph emulator), header check, dotnet build of the
-         module (net8.0 and net472), module folder assembled in out/PhotoUpdatePolicy, help.
+         module (net6.0 and net472), module folder assembled in out/PhotoUpdatePolicy, help.
   Test   Build, then cargo test --workspace, the C ABI tests (tests/c/run.sh), the peer client
          tests (tests/peer: Azure.Identity against the emulator), the help check, and
          Pester against the assembled module in a fresh pwsh. Prints "N passed, N failed" last and
@@ -172,7 +172,7 @@ function Invoke-Build {
     Write-Step 'Header check'
     Test-Header
 
-    Write-Step 'dotnet build (net8.0, net472)'
+    Write-Step 'dotnet build (net6.0, net472)'
     Invoke-Tool dotnet @('build', $ProjectFile, '-c', 'Release', '--nologo', '-v', 'quiet', "-p:Version=$version")
 
     Write-Step "Assembling $ModuleDir"
@@ -181,7 +181,7 @@ function Invoke-Build {
     $nativeName = Get-NativeFileName
     $nativeSource = Join-Path $Root "target/release/$nativeName"
     if (-not (Test-Path -LiteralPath $nativeSource)) { throw "The native library $nativeSource was not built." }
-    foreach ($tfm in 'net8.0', 'net472') {
+    foreach ($tfm in 'net6.0', 'net472') {
         $dll = Join-Path $Root "powershell/PhotoUpdatePolicy/bin/Release/$tfm/PhotoUpdatePolicy.dll"
         if (-not (Test-Path -LiteralPath $dll)) { throw "dotnet build did not produce $dll." }
         $lib = New-Item -ItemType Directory -Force -Path (Join-Path $ModuleDir "lib/$tfm")

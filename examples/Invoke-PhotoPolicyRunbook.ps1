@@ -6,8 +6,9 @@ Azure Automation runbook: keeps the photo update policy in the desired state wit
 What it does: signs in with the Automation account's managed identity, compares the tenant's photo
 update policy with the desired state given as runbook parameters, and corrects it when it drifted.
 Writes one result object (tenant, before, after, changed) to the job output. With -ReportOnly it
-only reports. Runs unattended on the PowerShell 5.1 and the PowerShell 7.x runtimes: the module is
-small (no Microsoft Graph SDK), so it stays well inside the sandbox's memory limit.
+only reports. Runs unattended on Azure Automation's PowerShell 5.1, 7.2 and 7.4 runtimes (the
+module loads lib/net472 on 5.1 and lib/net6.0 on 7.x; docs/runtimes.md): the module is small (no
+Microsoft Graph SDK), so it stays well inside the sandbox's memory limit.
 
 Prerequisites:
 - Import the PhotoUpdatePolicy module into the Automation account (Modules > Add a module), for the

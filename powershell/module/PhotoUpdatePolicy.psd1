@@ -1,17 +1,18 @@
 # Module manifest for PhotoUpdatePolicy. build.ps1 stamps ModuleVersion from the root Cargo.toml
 # ([workspace.package] version) when it assembles out/PhotoUpdatePolicy; do not edit it by hand.
 #
-# The root module is the binary module built for this edition of PowerShell: lib/net8.0 for
-# PowerShell 7.4+ (.NET 8+), lib/net472 for Windows PowerShell 5.1. Manifests may test $PSEdition;
+# The root module is the binary module built for this edition of PowerShell: lib/net6.0 for
+# PowerShell 7.2+ (.NET 6 and later: 7.2, 7.4, 7.6; Azure Automation's 7.2 runtime included),
+# lib/net472 for Windows PowerShell 5.1 (docs/runtimes.md). Manifests may test $PSEdition;
 # choosing here instead of in a script root module saves about 35 ms of Import-Module
 # (docs/performance.md). The assembly's IModuleAssemblyInitializer loads the native library from
 # runtimes/<rid>/native/ and checks its ABI version, so a broken install fails at Import-Module.
 @{
-    RootModule           = if ($PSEdition -eq 'Core') { 'lib/net8.0/PhotoUpdatePolicy.dll' } else { 'lib/net472/PhotoUpdatePolicy.dll' }
+    RootModule           = if ($PSEdition -eq 'Core') { 'lib/net6.0/PhotoUpdatePolicy.dll' } else { 'lib/net472/PhotoUpdatePolicy.dll' }
     ModuleVersion        = '0.0.0'
     CompatiblePSEditions = @('Core', 'Desktop')
-    # net8.0 needs PowerShell 7.4 or later; PowerShell says so itself on 7.0-7.3.
-    PowerShellVersion    = if ($PSEdition -eq 'Core') { '7.4' } else { '5.1' }
+    # net6.0 needs PowerShell 7.2 or later (.NET 6); PowerShell says so itself on 7.0 and 7.1.
+    PowerShellVersion    = if ($PSEdition -eq 'Core') { '7.2' } else { '5.1' }
     GUID                 = '3b5d7c1e-8f2a-4d6b-9e0c-7a1f4b2d6c8e'
     Author               = 'PhotoUpdatePolicy contributors'
     CompanyName          = 'PhotoUpdatePolicy contributors'

@@ -6,6 +6,7 @@ BeforeAll {
     $script:NativeMethods = $script:Assembly.GetType('PhotoUpdatePolicy.Native.NativeMethods', $true)
     $script:Loader = $script:Assembly.GetType('PhotoUpdatePolicy.Native.NativeLibraryLoader', $true)
     $script:HeaderPath = Join-Path $script:RepoRoot 'ffi/include/photo_update_policy.h'
+    $script:LoadedNative = $script:Loader.GetProperty('LoadedPath', [System.Reflection.BindingFlags]'Static,NonPublic').GetValue($null)
 
     # Functions of the generated header: name, return kind, parameter kinds (pointer/integer).
     function Get-HeaderFunction {
@@ -54,13 +55,13 @@ Describe 'Module manifest and import' {
         $script:Assembly.GetName().Version.ToString(3) | Should -Be $version
     }
 
-    It 'declares both editions, loads net8.0 on PowerShell 7.4+ and net472 on 5.1, and no wildcard exports' {
+    It 'declares both editions, loads net6.0 on PowerShell 7.2+ and net472 on 5.1, and no wildcard exports' {
         . (Join-Path $PSScriptRoot '../../tools/Read-ModuleManifest.ps1')
         $core = Read-ModuleManifest -Path $script:Manifest -Edition Core
         $desktop = Read-ModuleManifest -Path $script:Manifest -Edition Desktop
         $core.CompatiblePSEditions | Should -Be @('Core', 'Desktop')
-        $core.RootModule | Should -Be 'lib/net8.0/PhotoUpdatePolicy.dll'
-        $core.PowerShellVersion | Should -Be '7.4'
+        $core.RootModule | Should -Be 'lib/net6.0/PhotoUpdatePolicy.dll'
+        $core.PowerShellVersion | Should -Be '7.2'
         $desktop.RootModule | Should -Be 'lib/net472/PhotoUpdatePolicy.dll'
         $desktop.PowerShellVersion | Should -Be '5.1'
         foreach ($data in $core, $desktop) {
@@ -72,11 +73,37 @@ Describe 'Module manifest and import' {
         # What this session loaded: the binary module itself, no script wrapper.
         $loaded = Get-Module PhotoUpdatePolicy
         $loaded.ModuleType | Should -Be 'Binary'
-        $loaded.PowerShellVersion | Should -Be ([version]'7.4')
+        if ($PSEdition -eq 'Core') {
+            $loaded.PowerShellVersion | Should -Be ([version]'7.2')
+            $script:Assembly.Location | Should -BeLike (Join-Path $script:ModuleFolder (Join-Path 'lib' (Join-Path 'net6.0' '*')))
+        } else {
+            $loaded.PowerShellVersion | Should -Be ([version]'5.1')
+            $script:Assembly.Location | Should -BeLike (Join-Path $script:ModuleFolder (Join-Path 'lib' (Join-Path 'net472' '*')))
+        }
+    }
+
+    It 'builds the PowerShell 7 assembly for .NET 6, so PowerShell 7.2 (Azure Automation) loads it' {
+        # PowerShell 7.2 runs on .NET 6: an assembly that targets or references anything newer
+        # fails there with "Could not load file or assembly System.Runtime, Version=8.0.0.0".
+        $dll = Join-Path $script:ModuleFolder 'lib/net6.0/PhotoUpdatePolicy.dll'
+        $bytes = [System.IO.File]::ReadAllBytes($dll)
+        $text = [System.Text.Encoding]::UTF8.GetString($bytes)
+        $text | Should -Match '\.NETCoreApp,Version=v6\.0'
+        if ($PSEdition -eq 'Core') {
+            $framework = $script:Assembly.GetCustomAttributes([System.Runtime.Versioning.TargetFrameworkAttribute], $false)
+            $framework.FrameworkName | Should -Be '.NETCoreApp,Version=v6.0'
+            $newer = @($script:Assembly.GetReferencedAssemblies() | Where-Object {
+                    ($_.Name -like 'System*' -or $_.Name -like 'Microsoft*' -or $_.Name -eq 'netstandard') -and
+                    $_.Name -ne 'System.Management.Automation' -and $_.Version -gt [version]'6.0.0.0' })
+            ($newer | ForEach-Object { "$($_.Name) $($_.Version)" }) -join ', ' | Should -BeNullOrEmpty
+            # PowerShellStandard.Library's reference (3.0.0.0): every PowerShell 7 binds it to its own.
+            ($script:Assembly.GetReferencedAssemblies() | Where-Object Name -eq 'System.Management.Automation').Version | Should -BeLessOrEqual ([version]'7.2.0.0')
+        }
     }
 
     It 'ships both assemblies and the native library under runtimes/<rid>/native, and no third-party DLLs' {
-        Test-Path (Join-Path $script:ModuleFolder 'lib/net8.0/PhotoUpdatePolicy.dll') | Should -BeTrue
+        Test-Path (Join-Path $script:ModuleFolder 'lib/net6.0/PhotoUpdatePolicy.dll') | Should -BeTrue
+        Test-Path (Join-Path $script:ModuleFolder 'lib/net8.0') | Should -BeFalse
         Test-Path (Join-Path $script:ModuleFolder 'lib/net472/PhotoUpdatePolicy.dll') | Should -BeTrue
         @(Get-ChildItem (Join-Path $script:ModuleFolder 'runtimes/*/native/*')).Count | Should -BeGreaterThan 0
         @(Get-ChildItem $script:ModuleFolder -Recurse -Filter '*.dll' | Where-Object Name -notin 'PhotoUpdatePolicy.dll', 'photo_update_policy.dll').Name | Should -BeNullOrEmpty
@@ -103,6 +130,44 @@ Describe 'Module manifest and import' {
         $command = "try { Import-Module '$copy/PhotoUpdatePolicy.psd1' -ErrorAction Stop; 'IMPORTED' } catch { 'FAILED: ' + `$_.Exception.Message }"
         $output = (& $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $command 2>&1) -join "`n"
         $output | Should -Match 'FAILED: .*native library not found at .*runtimes.*reinstall the module'
+        $output | Should -Match 'module folder is incomplete'
+        $output | Should -Not -Match 'not supported by this build'
+        $output | Should -Not -Match 'IMPORTED'
+    }
+
+    It 'says this platform is not supported by this build, naming the platforms it carries, when only other platforms are there' {
+        # An x64-only package on an ARM64 machine, say: reinstalling the same package cannot help.
+        $copy = Join-Path $TestDrive 'otherplatform/PhotoUpdatePolicy'
+        New-Item -ItemType Directory -Path (Split-Path $copy) -Force | Out-Null
+        Copy-Item -LiteralPath $script:ModuleFolder -Destination $copy -Recurse
+        $rid = Split-Path (Split-Path (Split-Path $script:LoadedNative)) -Leaf
+        $other = @('win-x64', 'linux-x64', 'osx-arm64') | Where-Object { $_ -ne $rid } | Select-Object -First 1
+        Get-ChildItem (Join-Path $copy 'runtimes') -Directory | Where-Object Name -ne $rid | Remove-Item -Recurse -Force
+        Rename-Item -LiteralPath (Join-Path $copy "runtimes/$rid") -NewName $other
+        $pwsh = @(Get-PwshCommand)
+        $command = "try { Import-Module '$copy/PhotoUpdatePolicy.psd1' -ErrorAction Stop; 'IMPORTED' } catch { 'FAILED: ' + `$_.Exception.Message }"
+        $output = (& $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $command 2>&1) -join "`n"
+        $output | Should -Match ([regex]::Escape("FAILED: PhotoUpdatePolicy: this platform ($rid) is not supported by this build (found: $other)."))
+        $output | Should -Match ([regex]::Escape("Install a build of the module that includes $rid"))
+        $output | Should -Not -Match 'reinstall'
+        $output | Should -Not -Match 'IMPORTED'
+    }
+
+    It 'says the module folder is incomplete when this platform''s folder is there without its library' {
+        $copy = Join-Path $TestDrive 'nolibrary/PhotoUpdatePolicy'
+        New-Item -ItemType Directory -Path (Split-Path $copy) -Force | Out-Null
+        Copy-Item -LiteralPath $script:ModuleFolder -Destination $copy -Recurse
+        $rid = Split-Path (Split-Path (Split-Path $script:LoadedNative)) -Leaf
+        $other = @('win-x64', 'linux-x64', 'osx-arm64') | Where-Object { $_ -ne $rid } | Select-Object -First 1
+        # Another platform's library is present, this platform's folder is empty.
+        New-Item -ItemType Directory -Force -Path (Join-Path $copy "runtimes/$other/native") | Out-Null
+        Copy-Item -LiteralPath $script:LoadedNative -Destination (Join-Path $copy "runtimes/$other/native/")
+        Get-ChildItem (Join-Path $copy "runtimes/$rid/native") -File | Remove-Item -Force
+        $pwsh = @(Get-PwshCommand)
+        $command = "try { Import-Module '$copy/PhotoUpdatePolicy.psd1' -ErrorAction Stop; 'IMPORTED' } catch { 'FAILED: ' + `$_.Exception.Message }"
+        $output = (& $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $command 2>&1) -join "`n"
+        $output | Should -Match "FAILED: .*native library not found at .*$([regex]::Escape($rid)).*module folder is incomplete: reinstall the module"
+        $output | Should -Not -Match 'not supported by this build'
         $output | Should -Not -Match 'IMPORTED'
     }
 }

@@ -9,7 +9,7 @@ PowerShell 7.4+), the same packer Publish-PSResource uses, so no repository has 
 
 Checks, each failing with a message that says what to fix:
   - one version everywhere: root Cargo.toml [workspace.package] version = manifest ModuleVersion =
-    the version of lib/net8.0 and lib/net472 PhotoUpdatePolicy.dll = the package's nuspec version;
+    the version of lib/net6.0 and lib/net472 PhotoUpdatePolicy.dll = the package's nuspec version;
   - the manifest's PrivateData.PSData has the required Tags, LicenseUri and ProjectUri;
   - the help is there (en-US/PhotoUpdatePolicy.dll-Help.xml and about_PhotoUpdatePolicy.help.txt);
   - at least one native library under runtimes/<rid>/native/ (all of them are listed).
@@ -32,7 +32,7 @@ $ErrorActionPreference = 'Stop'
 
 $moduleName = 'PhotoUpdatePolicy'
 $requiredTags = @('Microsoft365', 'EntraID', 'AzureAD', 'Graph', 'ProfilePhoto', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
-$allRids = @('win-x64', 'linux-x64', 'osx-arm64', 'osx-x64')
+$allRids = @('win-x64', 'win-arm64', 'linux-x64', 'linux-arm64', 'osx-arm64', 'osx-x64')
 $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
 
 function Fail([string] $Message) { throw "New-ModulePackage: $Message" }
@@ -76,7 +76,7 @@ $version = Get-CargoVersion
 . (Join-Path $PSScriptRoot '../Read-ModuleManifest.ps1')
 $manifest = Read-ModuleManifest -Path $manifestPath
 if ($manifest.ModuleVersion -ne $version) { Fail "the manifest says ModuleVersion '$($manifest.ModuleVersion)' but Cargo.toml [workspace.package] says '$version'." }
-foreach ($tfm in 'net8.0', 'net472') {
+foreach ($tfm in 'net6.0', 'net472') {
     $dll = Join-Path $ModuleFolder "lib/$tfm/$moduleName.dll"
     if (-not (Test-Path -LiteralPath $dll)) { Fail "$dll is missing." }
     $asmVersion = [System.Reflection.AssemblyName]::GetAssemblyName($dll).Version
@@ -146,7 +146,7 @@ try {
     } finally { $zip.Dispose() }
     $packedVersion = $nuspec.package.metadata.version
     if ($packedVersion -ne $version) { Fail "the package's nuspec says version '$packedVersion', Cargo.toml says '$version'." }
-    foreach ($need in "$moduleName.psd1", "lib/net8.0/$moduleName.dll", "lib/net472/$moduleName.dll", "en-US/$moduleName.dll-Help.xml") {
+    foreach ($need in "$moduleName.psd1", "lib/net6.0/$moduleName.dll", "lib/net472/$moduleName.dll", "en-US/$moduleName.dll-Help.xml") {
         if ($entries -notcontains $need) { Fail "the package lacks $need." }
     }
     Write-Host "Packed $nupkg (version $version; native: $($rids -join ', '))."

@@ -51,8 +51,7 @@ namespace PhotoUpdatePolicy.Native
                 string path = NativeLibraryPath();
                 if (!File.Exists(path))
                 {
-                    throw new DllNotFoundException(
-                        $"PhotoUpdatePolicy native library not found at '{path}'. The module folder is incomplete: reinstall the module.");
+                    throw MissingLibrary(path, CurrentRid(), RidsPresent(ModuleRoot()));
                 }
 
                 Load(path);
@@ -149,6 +148,53 @@ namespace PhotoUpdatePolicy.Native
 
             // Loaded from a flat folder (e.g. a developer's bin/): look beside the assembly.
             return assemblyDir;
+        }
+
+        /// <summary>
+        /// The platforms this copy of the module carries a native library for: the names of the
+        /// <c>runtimes/&lt;rid&gt;/native/</c> folders that hold a file, sorted.
+        /// </summary>
+        internal static string[] RidsPresent(string moduleRoot)
+        {
+            string runtimes = Path.Combine(moduleRoot, "runtimes");
+            if (!Directory.Exists(runtimes))
+            {
+                return new string[0];
+            }
+
+            var rids = new System.Collections.Generic.List<string>();
+            foreach (string ridDir in Directory.GetDirectories(runtimes))
+            {
+                string native = Path.Combine(ridDir, "native");
+                if (Directory.Exists(native) && Directory.GetFiles(native).Length > 0)
+                {
+                    rids.Add(Path.GetFileName(ridDir));
+                }
+            }
+
+            rids.Sort(StringComparer.Ordinal);
+            return rids.ToArray();
+        }
+
+        /// <summary>
+        /// The error for a native library that is not where it must be. Two different situations
+        /// need two different actions: a build made for other platforms (e.g. an x64-only package on
+        /// an ARM64 machine) needs a build that includes this platform, and reinstalling the same
+        /// package cannot help; a folder that carries no native library at all, or lacks this
+        /// platform's file although its folder is there, was copied or extracted incompletely.
+        /// </summary>
+        internal static Exception MissingLibrary(string path, string rid, string[] ridsPresent)
+        {
+            bool ridFolderPresent = Directory.Exists(Path.GetDirectoryName(path) ?? string.Empty);
+            if (ridsPresent.Length > 0 && !ridFolderPresent)
+            {
+                return new PlatformNotSupportedException(
+                    $"PhotoUpdatePolicy: this platform ({rid}) is not supported by this build (found: {string.Join(", ", ridsPresent)}). " +
+                    $"Install a build of the module that includes {rid}; the module supports {string.Join(", ", SupportedRids)}.");
+            }
+
+            return new DllNotFoundException(
+                $"PhotoUpdatePolicy native library not found at '{path}'. The module folder is incomplete: reinstall the module.");
         }
 
         private static PlatformNotSupportedException Unsupported(string os, string arch) =>
