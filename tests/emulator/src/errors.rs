@@ -65,6 +65,46 @@ pub fn graph_error(status: StatusCode, code: &str, message: &str, ids: &RequestI
     resp
 }
 
+/// The PeopleAdmin backend's date: UTC with seven fractional digits and `Z`
+/// (`2024-11-21T16:31:03.6070114Z`).
+pub fn people_admin_date() -> String {
+    let now = chrono::Utc::now();
+    format!(
+        "{}.{:07}Z",
+        now.format("%Y-%m-%dT%H:%M:%S"),
+        now.timestamp_subsec_nanos() / 100
+    )
+}
+
+/// The refusal the support guide records for a PATCH the PeopleAdmin backend does not accept:
+/// `error.code` `UnknownError`, and `error.message` is itself JSON text holding the backend's own
+/// error, whose `peopleAdminValidationError` is JSON text again (field -> messages). The outer
+/// `innerError` is Graph's usual one.
+pub fn people_admin_error(
+    status: StatusCode,
+    fields: &[(&str, &str)],
+    ids: &RequestIds,
+) -> Response {
+    let mut validation = serde_json::Map::new();
+    for (field, message) in fields {
+        validation.insert((*field).to_string(), json!([message]));
+    }
+    let inner = json!({
+        "error": {
+            "code": "400",
+            "message": "",
+            "innerError": {
+                "peopleAdminErrorCode": "PeopleAdminValidationFailure",
+                "peopleAdminValidationError": serde_json::Value::Object(validation).to_string(),
+                "peopleAdminRequestId": uuid::Uuid::new_v4().to_string(),
+                "peopleAdminClientRequestId": ids.client_request_id,
+                "date": people_admin_date(),
+            }
+        }
+    });
+    graph_error(status, "UnknownError", &inner.to_string(), ids)
+}
+
 /// Graph's 401, with the `WWW-Authenticate` challenge Graph sends.
 pub fn graph_unauthorized(message: &str, ids: &RequestIds) -> Response {
     let mut resp = graph_error(

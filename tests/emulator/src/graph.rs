@@ -7,13 +7,14 @@ use axum::body::Bytes;
 use axum::extract::State as AxState;
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::clouds;
-use crate::errors::{graph_error, graph_unauthorized, RequestIds};
+use crate::errors::{graph_error, graph_unauthorized, people_admin_error, RequestIds};
 use crate::profile::{
-    AcceptedRoles, DefaultAllowedRoles, DeleteBehavior, EnumCasing, PatchAnswer, PatchSourceNull,
-    Profile,
+    AcceptedRoles, DefaultAllowedRoles, DeleteBehavior, EnumCasing, NotSetRoles, OnPremisesRoles,
+    PatchAnswer, PatchSourceNull, Profile, PropertyCasing, ReadShape, Refusal, RolesObject,
+    SourceKey,
 };
 use crate::state::{json_kind, State};
 use crate::tokens::Claims;
@@ -125,15 +126,18 @@ fn authorize(
     Ok(claims)
 }
 
-/// The policy as a read shows it.
-pub fn render(profile: &Profile, stored: &Map<String, Value>, host: &str) -> Value {
+/// The stored value of a property whose name matches `name` in any casing (the control API stores
+/// objects verbatim, so a seeded `SOURCE` is the source).
+fn stored_property<'a>(stored: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    stored
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}
+
+/// The policy object as the service shows it, without `@odata.context`.
+fn entity(profile: &Profile, stored: &Map<String, Value>) -> Map<String, Value> {
     let mut out = Map::new();
-    out.insert(
-        "@odata.context".into(),
-        Value::String(format!(
-            "https://{host}/beta/$metadata#admin/people/photoUpdateSettings/$entity"
-        )),
-    );
     if profile.include_id {
         out.insert(
             "@odata.type".into(),
@@ -141,16 +145,22 @@ pub fn render(profile: &Profile, stored: &Map<String, Value>, host: &str) -> Val
         );
         out.insert("id".into(), Value::String("photoUpdateSettings".into()));
     }
-    if !stored.contains_key("source") {
-        out.insert("source".into(), Value::Null);
-    }
-    for (k, v) in stored {
-        if k != "@odata.context" {
-            out.insert(k.clone(), v.clone());
+    let source_key = match profile.source_key {
+        SourceKey::Pascal => "Source",
+        SourceKey::Camel => "source",
+        SourceKey::Upper => "SOURCE",
+    };
+    out.insert(
+        source_key.into(),
+        stored_property(stored, "source")
+            .cloned()
+            .unwrap_or(Value::Null),
+    );
+    match stored_property(stored, "allowedRoles") {
+        Some(v) => {
+            out.insert("allowedRoles".into(), v.clone());
         }
-    }
-    if !stored.contains_key("allowedRoles") {
-        match profile.default_allowed_roles {
+        None => match profile.default_allowed_roles {
             DefaultAllowedRoles::Null => {
                 out.insert("allowedRoles".into(), Value::Null);
             }
@@ -161,21 +171,84 @@ pub fn render(profile: &Profile, stored: &Map<String, Value>, host: &str) -> Val
                 out.insert("allowedRoles".into(), Value::Object(Map::new()));
             }
             DefaultAllowedRoles::Missing => {}
+        },
+    }
+    for (k, v) in stored {
+        let known = k.eq_ignore_ascii_case("source") || k.eq_ignore_ascii_case("allowedRoles");
+        if !known && k != "@odata.context" {
+            out.insert(k.clone(), v.clone());
         }
     }
+    out
+}
+
+/// The policy as a PATCH answer (and an entity read) shows it: `@odata.context` first.
+pub fn render(profile: &Profile, stored: &Map<String, Value>, host: &str) -> Value {
+    let mut out = Map::new();
+    out.insert(
+        "@odata.context".into(),
+        Value::String(format!(
+            "https://{host}/beta/$metadata#admin/people/photoUpdateSettings/$entity"
+        )),
+    );
+    out.extend(entity(profile, stored));
     Value::Object(out)
+}
+
+/// The policy as a GET shows it: the entity, or a collection per the `read` profile.
+pub fn render_read(profile: &Profile, stored: &Map<String, Value>, host: &str) -> Value {
+    let items = match profile.read_shape {
+        ReadShape::Entity => return render(profile, stored, host),
+        ReadShape::List => vec![Value::Object(entity(profile, stored))],
+        ReadShape::EmptyList => vec![],
+        ReadShape::TwoItems => vec![
+            Value::Object(entity(profile, stored)),
+            Value::Object(entity(profile, stored)),
+        ],
+    };
+    json!({
+        "@odata.context": format!("https://{host}/beta/$metadata#admin/people/photoUpdateSettings"),
+        "value": items,
+    })
 }
 
 fn bad_request(message: &str, ids: &RequestIds) -> Response {
     graph_error(StatusCode::BAD_REQUEST, "BadRequest", message, ids)
 }
 
-/// Validates a PATCH body into the properties to merge. The error is Graph's answer.
+/// The service's own field message for a role it does not accept.
+pub const UNSUPPORTED_ROLE_MESSAGE: &str = "Unsupported role for cloud photo update settings.";
+/// The service's own field message for roles sent while the source is not cloud.
+pub const ROLES_ONLY_WITH_CLOUD_MESSAGE: &str =
+    "Roles should be passed only for cloud photo update settings.";
+
+/// What one PATCH asks for, bound to the known properties.
+#[derive(Default)]
+struct PatchRequest {
+    /// `Some(v)` when the body names the source (`v` = canonical value or null).
+    source: Option<Value>,
+    /// `Some(v)` when the body names the roles (`v` = an array of IDs or null).
+    roles: Option<Value>,
+    /// Role IDs the profile does not accept (refused after binding, with the other checks).
+    refused_roles: Vec<String>,
+}
+
+/// Which known property a body key binds to, per the `propertyCasing` profile.
+fn bind_name(profile: &Profile, key: &str) -> Option<&'static str> {
+    ["source", "allowedRoles"].into_iter().find(|name| {
+        *name == key
+            || (profile.property_casing == PropertyCasing::Lenient
+                && name.eq_ignore_ascii_case(key))
+    })
+}
+
+/// Validates a PATCH body into what it asks for. The error is Graph's answer (the OData layer's:
+/// shapes, names, enum values, GUID syntax; the PeopleAdmin checks come later).
 fn validate_patch(
     profile: &Profile,
     body: &Value,
     ids: &RequestIds,
-) -> Result<Vec<(String, Value)>, Box<Response>> {
+) -> Result<PatchRequest, Box<Response>> {
     let obj = body.as_object().ok_or_else(|| {
         Box::new(bad_request(
             &format!(
@@ -185,27 +258,116 @@ fn validate_patch(
             ids,
         ))
     })?;
-    let mut changes = Vec::new();
+    let mut request = PatchRequest::default();
     for (key, value) in obj {
         if key.starts_with("@odata.") {
             continue; // OData annotations are allowed and carry no data.
         }
-        match key.as_str() {
-            "source" => changes.push(("source".into(), validate_source(profile, value, ids)?)),
-            "allowedRoles" => {
-                changes.push(("allowedRoles".into(), validate_roles(profile, value, ids)?))
+        let name = bind_name(profile, key).ok_or_else(|| {
+            Box::new(bad_request(
+                &format!(
+                    "Invalid property '{key}': the type 'microsoft.graph.photoUpdateSettings' has the properties 'source' and 'allowedRoles'."
+                ),
+                ids,
+            ))
+        })?;
+        let twice = || {
+            Box::new(bad_request(
+                &format!("The property '{name}' appears more than once in the request body."),
+                ids,
+            ))
+        };
+        if name == "source" {
+            if request.source.is_some() {
+                return Err(twice());
             }
-            other => {
-                return Err(Box::new(bad_request(
-                    &format!(
-                        "Invalid property '{other}': the type 'microsoft.graph.photoUpdateSettings' has the properties 'source' and 'allowedRoles'."
-                    ),
-                    ids,
-                )))
+            request.source = Some(validate_source(profile, value, ids)?);
+        } else {
+            if request.roles.is_some() {
+                return Err(twice());
             }
+            let (roles, refused) = validate_roles(profile, value, ids)?;
+            request.roles = Some(roles);
+            request.refused_roles = refused;
         }
     }
-    Ok(changes)
+    Ok(request)
+}
+
+/// Whether an `allowedRoles` value lists at least one role (array or object form).
+fn lists_roles(v: Option<&Value>) -> bool {
+    match v {
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(o)) => !o.is_empty(),
+        _ => false,
+    }
+}
+
+/// The PeopleAdmin checks on the policy a PATCH would leave: roles the service does not accept,
+/// and roles with a source other than cloud. Answers the refusal, or `None` to go ahead.
+fn refusal(
+    profile: &Profile,
+    stored: &Map<String, Value>,
+    request: &PatchRequest,
+    ids: &RequestIds,
+) -> Option<Response> {
+    let source = match &request.source {
+        Some(v) => v.as_str().map(str::to_string),
+        None => stored_property(stored, "source")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    };
+    let roles = match &request.roles {
+        Some(v) => Some(v),
+        None => stored_property(stored, "allowedRoles"),
+    };
+    let has_roles = lists_roles(roles);
+    let sends_empty = matches!(&request.roles, Some(Value::Array(a)) if a.is_empty());
+    let source_refused = match source.as_deref() {
+        Some(s) if s.eq_ignore_ascii_case("cloud") => false,
+        Some(s) if s.eq_ignore_ascii_case("onPremises") => match profile.on_premises_roles {
+            OnPremisesRoles::Refused => has_roles,
+            OnPremisesRoles::NullOnly => has_roles || sends_empty,
+            OnPremisesRoles::Accepted => false,
+        },
+        // A stored value the service would not hold: leave it to the client.
+        Some(_) => false,
+        None => has_roles && profile.not_set_roles == NotSetRoles::Refused,
+    };
+    let roles_refused = !request.refused_roles.is_empty();
+    if !roles_refused && !source_refused {
+        return None;
+    }
+    Some(match profile.refusal {
+        Refusal::PeopleAdmin => {
+            let mut fields: Vec<(&str, &str)> = Vec::new();
+            if roles_refused {
+                fields.push(("AllowedRoles", UNSUPPORTED_ROLE_MESSAGE));
+            }
+            if source_refused {
+                fields.push(("Source", ROLES_ONLY_WITH_CLOUD_MESSAGE));
+            }
+            let status =
+                StatusCode::from_u16(profile.refusal_status).unwrap_or(StatusCode::BAD_REQUEST);
+            people_admin_error(status, &fields, ids)
+        }
+        Refusal::Generic if roles_refused => graph_error(
+            StatusCode::BAD_REQUEST,
+            "Request_BadRequest",
+            &format!(
+                "Invalid value '{}' in 'allowedRoles': the role is not allowed to manage profile photos. Allowed role template IDs: {}.",
+                request.refused_roles.join("', '"),
+                accepted_roles(profile).join(", ")
+            ),
+            ids,
+        ),
+        Refusal::Generic => graph_error(
+            StatusCode::BAD_REQUEST,
+            "Request_BadRequest",
+            "Invalid value for 'allowedRoles': roles may be set only when the source is 'cloud'.",
+            ids,
+        ),
+    })
 }
 
 fn validate_source(
@@ -256,15 +418,34 @@ pub fn is_guid(s: &str) -> bool {
             .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
+/// The role IDs the profile accepts in `allowedRoles`.
+fn accepted_roles(profile: &Profile) -> Vec<&'static str> {
+    match profile.accepted_roles {
+        AcceptedRoles::Documented => DOCUMENTED_ROLES.to_vec(),
+        AcceptedRoles::All => DOCUMENTED_ROLES
+            .iter()
+            .chain(UNCONFIRMED_ROLES.iter())
+            .copied()
+            .collect(),
+    }
+}
+
+/// Binds an `allowedRoles` value: an array of GUID strings, null, or (profile) an object whose keys
+/// are the GUIDs. Answers the value to store (an array or null) and the IDs the profile does not
+/// accept; a wrong shape is the OData layer's 400.
 fn validate_roles(
     profile: &Profile,
     value: &Value,
     ids: &RequestIds,
-) -> Result<Value, Box<Response>> {
-    let items = match value {
-        Value::Array(items) => items,
+) -> Result<(Value, Vec<String>), Box<Response>> {
+    let items: Vec<Value> = match value {
+        Value::Array(items) => items.clone(),
         // Clearing the collection with null is treated like [] by the service's OData layer.
-        Value::Null => return Ok(Value::Null),
+        Value::Null => return Ok((Value::Null, vec![])),
+        // The seed article's hash table of role ID -> null, serialised as an object.
+        Value::Object(map) if profile.roles_object == RolesObject::Accepted => {
+            map.keys().cloned().map(Value::String).collect()
+        }
         other => {
             return Err(Box::new(bad_request(
                 &format!(
@@ -275,15 +456,9 @@ fn validate_roles(
             )))
         }
     };
-    let accepted: Vec<&str> = match profile.accepted_roles {
-        AcceptedRoles::Documented => DOCUMENTED_ROLES.to_vec(),
-        AcceptedRoles::All => DOCUMENTED_ROLES
-            .iter()
-            .chain(UNCONFIRMED_ROLES.iter())
-            .copied()
-            .collect(),
-    };
-    for item in items {
+    let accepted = accepted_roles(profile);
+    let mut refused = Vec::new();
+    for item in &items {
         let s = match item {
             Value::String(s) => s,
             other => {
@@ -303,18 +478,10 @@ fn validate_roles(
             )));
         }
         if !accepted.iter().any(|a| a.eq_ignore_ascii_case(s)) {
-            return Err(Box::new(graph_error(
-                StatusCode::BAD_REQUEST,
-                "Request_BadRequest",
-                &format!(
-                    "Invalid value '{s}' in 'allowedRoles': the role is not allowed to manage profile photos. Allowed role template IDs: {}.",
-                    accepted.join(", ")
-                ),
-                ids,
-            )));
+            refused.push(s.clone());
         }
     }
-    Ok(value.clone())
+    Ok((Value::Array(items), refused))
 }
 
 /// `GET|PATCH|DELETE /beta/admin/people/photoUpdateSettings` (and DELETE on `/$ref`).
@@ -360,7 +527,11 @@ pub async fn photo_update_settings(
                 .get(&tenant)
                 .cloned()
                 .unwrap_or_default();
-            (StatusCode::OK, axum::Json(render(&profile, &stored, host))).into_response()
+            (
+                StatusCode::OK,
+                axum::Json(render_read(&profile, &stored, host)),
+            )
+                .into_response()
         }
         Method::PATCH => {
             let content_type = headers
@@ -395,15 +566,23 @@ pub async fn photo_update_settings(
                     )
                 }
             };
-            let changes = match validate_patch(&profile, &parsed, &ids) {
-                Ok(c) => c,
+            let request = match validate_patch(&profile, &parsed, &ids) {
+                Ok(r) => r,
                 Err(resp) => return *resp,
             };
+            // Checked and applied under one lock: a concurrent PATCH cannot slip in between.
             let updated = {
                 let mut g = state.lock();
                 let stored = g.policies.entry(tenant.clone()).or_default();
-                for (k, v) in changes {
-                    stored.insert(k, v);
+                if let Some(resp) = refusal(&profile, stored, &request, &ids) {
+                    return resp;
+                }
+                for (name, value) in [("source", request.source), ("allowedRoles", request.roles)] {
+                    if let Some(value) = value {
+                        // The canonical name replaces a stored one in another casing.
+                        stored.retain(|k, _| !k.eq_ignore_ascii_case(name));
+                        stored.insert(name.to_string(), value);
+                    }
                 }
                 stored.clone()
             };

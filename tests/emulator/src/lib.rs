@@ -1,5 +1,7 @@
 //! Graph emulator: plays Microsoft Graph's photo update settings and Entra ID sign-in on loopback,
-//! including every unconfirmed behaviour as a switchable [`Profile`] and faults on demand.
+//! as Microsoft's own recorded answers show the service ([`Profile::default`]), with every
+//! unconfirmed behaviour and the earlier reading ([`Profile::learn`]) as a switchable [`Profile`],
+//! and faults on demand.
 //!
 //! In Rust tests:
 //! ```no_run
@@ -37,11 +39,13 @@ use tokio::sync::watch;
 pub use clouds::GRAPH_APP_ID;
 pub use graph::{
     DOCUMENTED_ROLES, GLOBAL_ADMINISTRATOR, GLOBAL_READER, PEOPLE_ADMINISTRATOR, READ_PERMISSION,
-    UNCONFIRMED_ROLES, USER_ADMINISTRATOR, WRITE_PERMISSION,
+    ROLES_ONLY_WITH_CLOUD_MESSAGE, UNCONFIRMED_ROLES, UNSUPPORTED_ROLE_MESSAGE, USER_ADMINISTRATOR,
+    WRITE_PERMISSION,
 };
 pub use profile::{
-    AcceptedRoles, DefaultAllowedRoles, DeleteBehavior, EnumCasing, ExpiresOn, PatchAnswer,
-    PatchSourceNull, Profile, PROFILE_KEYS,
+    AcceptedRoles, DefaultAllowedRoles, DeleteBehavior, EnumCasing, ExpiresOn, NotSetRoles,
+    OnPremisesRoles, PatchAnswer, PatchSourceNull, Profile, PropertyCasing, ReadShape, Refusal,
+    RolesObject, SourceKey, PROFILE_KEYS,
 };
 pub use state::{
     App, DeviceCodeApproval, Fault, FaultKind, FaultRoute, ManagedIdentity, RecordedRequest,

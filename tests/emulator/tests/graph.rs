@@ -7,8 +7,8 @@ use graph_emulator::*;
 use serde_json::{json, Value};
 
 #[tokio::test]
-async fn default_read_has_context_null_source_and_null_roles() {
-    let (emu, token) = emu_with(Profile::default()).await;
+async fn default_read_has_context_capital_source_key_and_null_roles() {
+    let (emu, token) = emu_with(Profile::recorded()).await;
     let resp = get(&emu, &token).await;
     assert_eq!(resp.status(), 200);
     assert!(resp.headers().get("request-id").is_some());
@@ -17,15 +17,22 @@ async fn default_read_has_context_null_source_and_null_roles() {
         body["@odata.context"],
         "https://graph.microsoft.com/beta/$metadata#admin/people/photoUpdateSettings/$entity"
     );
-    assert_eq!(body["source"], Value::Null);
-    assert!(body.as_object().unwrap().contains_key("allowedRoles"));
+    // The seed article's transcript: `Source` (capital S, null) and `allowedRoles`.
+    let keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["@odata.context", "Source", "allowedRoles"]);
+    assert_eq!(body["Source"], Value::Null);
     assert_eq!(body["allowedRoles"], Value::Null);
     assert!(body.get("id").is_none());
 }
 
 #[tokio::test]
 async fn patch_stores_exactly_and_answers_200_with_object() {
-    let (emu, token) = emu_with(Profile::default()).await;
+    let (emu, token) = emu_with(Profile::recorded()).await;
     let roles = json!([PEOPLE_ADMINISTRATOR, GLOBAL_ADMINISTRATOR]);
     let resp = patch(
         &emu,
@@ -35,22 +42,44 @@ async fn patch_stores_exactly_and_answers_200_with_object() {
     .await;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
-    assert_eq!(body["source"], "cloud");
+    assert_eq!(body["Source"], "cloud");
     assert_eq!(body["allowedRoles"], roles);
     assert_eq!(
         emu.policy("t1"),
         json!({"source": "cloud", "allowedRoles": roles})
     );
     // A later partial PATCH changes only what it names.
-    patch(&emu, &token, json!({"source": "onPremises"})).await;
+    patch(&emu, &token, json!({"allowedRoles": [USER_ADMINISTRATOR]})).await;
+    let read: Value = get(&emu, &token).await.json().await.unwrap();
+    assert_eq!(read["Source"], "cloud");
+    assert_eq!(read["allowedRoles"], json!([USER_ADMINISTRATOR]));
+}
+
+#[tokio::test]
+async fn learn_preset_keeps_roles_across_a_source_change() {
+    let (emu, token) = emu_with(Profile::learn()).await;
+    let roles = json!([PEOPLE_ADMINISTRATOR, GLOBAL_ADMINISTRATOR]);
+    patch(
+        &emu,
+        &token,
+        json!({"source": "cloud", "allowedRoles": roles}),
+    )
+    .await;
+    assert_eq!(
+        patch(&emu, &token, json!({"source": "onPremises"}))
+            .await
+            .status(),
+        200
+    );
     let read: Value = get(&emu, &token).await.json().await.unwrap();
     assert_eq!(read["source"], "onPremises");
+    assert!(read.get("Source").is_none());
     assert_eq!(read["allowedRoles"], roles);
 }
 
 #[tokio::test]
 async fn client_request_id_is_echoed() {
-    let (emu, token) = emu_with(Profile::default()).await;
+    let (emu, token) = emu_with(Profile::recorded()).await;
     let resp = http()
         .get(format!("{}{POLICY}", emu.url()))
         .bearer_auth(&token)
@@ -81,7 +110,7 @@ async fn client_request_id_is_echoed() {
 
 #[tokio::test]
 async fn validation_rejects_bad_shapes_roles_and_media_types() {
-    let (emu, token) = emu_with(Profile::default()).await;
+    let (emu, token) = emu_with(Profile::recorded()).await;
     for bad in [
         json!({"source": "everywhere"}),
         json!({"source": 5}),
@@ -96,18 +125,14 @@ async fn validation_rejects_bad_shapes_roles_and_media_types() {
         let resp = patch(&emu, &token, bad.clone()).await;
         assert_graph_error(resp, 400, "BadRequest").await;
     }
-    // A GUID that is not an accepted role: 400 naming the role.
+    // A GUID that is not an accepted role: the PeopleAdmin envelope (see its own test).
     let resp = patch(
         &emu,
         &token,
-        json!({"allowedRoles": [UNCONFIRMED_ROLES[0]]}),
+        json!({"source": "cloud", "allowedRoles": [UNCONFIRMED_ROLES[0]]}),
     )
     .await;
-    let body = assert_graph_error(resp, 400, "Request_BadRequest").await;
-    assert!(body["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains(UNCONFIRMED_ROLES[0]));
+    assert_graph_error(resp, 400, "UnknownError").await;
     // Bad JSON and empty body.
     for raw in ["{\"source\":", ""] {
         let resp = http()
@@ -133,7 +158,12 @@ async fn validation_rejects_bad_shapes_roles_and_media_types() {
     // None of these changed anything; upper-case GUIDs of accepted roles are fine.
     assert_eq!(emu.policy("t1"), json!({}));
     let upper = USER_ADMINISTRATOR.to_ascii_uppercase();
-    let resp = patch(&emu, &token, json!({"allowedRoles": [upper]})).await;
+    let resp = patch(
+        &emu,
+        &token,
+        json!({"source": "cloud", "allowedRoles": [upper]}),
+    )
+    .await;
     assert_eq!(resp.status(), 200);
     // charset parameters on the content type are fine.
     let resp = http()
@@ -149,7 +179,7 @@ async fn validation_rejects_bad_shapes_roles_and_media_types() {
 
 #[tokio::test]
 async fn tenants_are_isolated_by_tid() {
-    let (emu, token) = emu_with(Profile::default()).await;
+    let (emu, token) = emu_with(Profile::recorded()).await;
     let other = emu.mint_token(TokenSpec::app("t2", &[WRITE_PERMISSION]));
     patch(&emu, &token, json!({"source": "cloud"})).await;
     let read: Value = get(&emu, &other).await.json().await.unwrap();
@@ -159,7 +189,7 @@ async fn tenants_are_isolated_by_tid() {
 
 #[tokio::test]
 async fn unknown_properties_set_through_control_are_read_back() {
-    let (emu, token) = emu_with(Profile::default()).await;
+    let (emu, token) = emu_with(Profile::recorded()).await;
     emu.set_policy(
         "t1",
         json!({"source": "cloud", "allowedRoles": {}, "futureThing": 7}),
@@ -171,7 +201,7 @@ async fn unknown_properties_set_through_control_are_read_back() {
 
 #[tokio::test]
 async fn delete_resets_and_ref_suffix_is_accepted() {
-    let (emu, token) = emu_with(Profile::default()).await;
+    let (emu, token) = emu_with(Profile::recorded()).await;
     for path in [POLICY.to_string(), format!("{POLICY}/$ref")] {
         patch(
             &emu,
@@ -192,7 +222,7 @@ async fn delete_resets_and_ref_suffix_is_accepted() {
 
 #[tokio::test]
 async fn v1_path_and_unknown_segments_are_not_found() {
-    let (emu, token) = emu_with(Profile::default()).await;
+    let (emu, token) = emu_with(Profile::recorded()).await;
     let resp = http()
         .get(format!(
             "{}/v1.0/admin/people/photoUpdateSettings",
@@ -211,9 +241,9 @@ async fn v1_path_and_unknown_segments_are_not_found() {
 
 #[tokio::test]
 async fn tokens_are_checked() {
-    let (emu, _) = emu_with(Profile::default()).await;
+    let (emu, _) = emu_with(Profile::recorded()).await;
     let foreign = {
-        let other = Emulator::start(Profile::default()).await;
+        let other = Emulator::start(Profile::recorded()).await;
         other.mint_token(TokenSpec::app("t1", &[WRITE_PERMISSION]))
     };
     let expired = emu.mint_token(TokenSpec::app("t1", &[WRITE_PERMISSION]).expires_in(-30));
@@ -250,7 +280,7 @@ async fn tokens_are_checked() {
 
 #[tokio::test]
 async fn permissions_and_directory_roles_are_enforced() {
-    let (emu, _) = emu_with(Profile::default()).await;
+    let (emu, _) = emu_with(Profile::recorded()).await;
     let read_app = emu.mint_token(TokenSpec::app("t1", &[READ_PERMISSION]));
     assert_eq!(get(&emu, &read_app).await.status(), 200);
     let resp = patch(&emu, &read_app, json!({"source": "cloud"})).await;
@@ -293,7 +323,7 @@ async fn permissions_and_directory_roles_are_enforced() {
 
 #[tokio::test]
 async fn every_cloud_host_is_answered_and_tokens_stay_in_their_cloud() {
-    let (emu, _) = emu_with(Profile::default()).await;
+    let (emu, _) = emu_with(Profile::recorded()).await;
     for (cloud, host) in [
         ("Global", "graph.microsoft.com"),
         ("USGov", "graph.microsoft.us"),
@@ -333,7 +363,7 @@ async fn every_cloud_host_is_answered_and_tokens_stay_in_their_cloud() {
 async fn profile_patch_204() {
     let p = Profile {
         patch: PatchAnswer::NoContent204,
-        ..Profile::default()
+        ..Profile::recorded()
     };
     let (emu, token) = emu_with(p).await;
     let resp = patch(&emu, &token, json!({"source": "cloud"})).await;
@@ -352,7 +382,7 @@ async fn profile_default_allowed_roles_variants() {
     ] {
         let p = Profile {
             default_allowed_roles: setting,
-            ..Profile::default()
+            ..Profile::recorded()
         };
         let (emu, token) = emu_with(p).await;
         let body: Value = get(&emu, &token).await.json().await.unwrap();
@@ -362,16 +392,16 @@ async fn profile_default_allowed_roles_variants() {
 
 #[tokio::test]
 async fn profile_enum_casing() {
-    let (emu, token) = emu_with(Profile::default()).await;
+    let (emu, token) = emu_with(Profile::recorded()).await;
     let body: Value = patch(&emu, &token, json!({"source": "ONPREMISES"}))
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(body["source"], "onPremises");
+    assert_eq!(body["Source"], "onPremises");
     let p = Profile {
         enum_casing: EnumCasing::Strict,
-        ..Profile::default()
+        ..Profile::recorded()
     };
     emu.set_profile(p);
     let resp = patch(&emu, &token, json!({"source": "onpremises"})).await;
@@ -386,27 +416,35 @@ async fn profile_enum_casing() {
 
 #[tokio::test]
 async fn profile_accepted_roles() {
-    let (emu, token) = emu_with(Profile::default()).await;
+    let (emu, token) = emu_with(Profile::recorded()).await;
     let all: Vec<&str> = DOCUMENTED_ROLES
         .iter()
         .chain(UNCONFIRMED_ROLES.iter())
         .copied()
         .collect();
     assert_eq!(
-        patch(&emu, &token, json!({"allowedRoles": all}))
-            .await
-            .status(),
+        patch(
+            &emu,
+            &token,
+            json!({"source": "cloud", "allowedRoles": all})
+        )
+        .await
+        .status(),
         400
     );
     let p = Profile {
         accepted_roles: AcceptedRoles::All,
-        ..Profile::default()
+        ..Profile::recorded()
     };
     emu.set_profile(p);
     assert_eq!(
-        patch(&emu, &token, json!({"allowedRoles": all}))
-            .await
-            .status(),
+        patch(
+            &emu,
+            &token,
+            json!({"source": "cloud", "allowedRoles": all})
+        )
+        .await
+        .status(),
         200
     );
     // A custom role is refused either way.
@@ -417,13 +455,38 @@ async fn profile_accepted_roles() {
     )
     .await;
     assert_eq!(resp.status(), 400);
+    // Under the earlier reading every role goes, whatever the source; a custom one is the
+    // generic 400 naming it.
+    emu.set_profile(Profile {
+        accepted_roles: AcceptedRoles::All,
+        ..Profile::learn()
+    });
+    patch(&emu, &token, json!({"source": null})).await;
+    assert_eq!(
+        patch(&emu, &token, json!({"allowedRoles": all}))
+            .await
+            .status(),
+        200
+    );
+    emu.set_profile(Profile::learn());
+    let resp = patch(
+        &emu,
+        &token,
+        json!({"allowedRoles": [UNCONFIRMED_ROLES[0]]}),
+    )
+    .await;
+    let body = assert_graph_error(resp, 400, "Request_BadRequest").await;
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains(UNCONFIRMED_ROLES[0]));
 }
 
 #[tokio::test]
 async fn profile_delete_refused() {
     let p = Profile {
         delete: DeleteBehavior::Refused,
-        ..Profile::default()
+        ..Profile::recorded()
     };
     let (emu, token) = emu_with(p).await;
     patch(&emu, &token, json!({"source": "cloud"})).await;
@@ -439,7 +502,7 @@ async fn profile_delete_refused() {
 
 #[tokio::test]
 async fn profile_patch_source_null() {
-    let (emu, token) = emu_with(Profile::default()).await;
+    let (emu, token) = emu_with(Profile::recorded()).await;
     patch(&emu, &token, json!({"source": "cloud"})).await;
     let body: Value = patch(&emu, &token, json!({"source": null}))
         .await
@@ -450,7 +513,7 @@ async fn profile_patch_source_null() {
     patch(&emu, &token, json!({"source": "cloud"})).await;
     let p = Profile {
         patch_source_null: PatchSourceNull::Refused,
-        ..Profile::default()
+        ..Profile::recorded()
     };
     emu.set_profile(p);
     assert_graph_error(
@@ -466,7 +529,7 @@ async fn profile_patch_source_null() {
 async fn profile_include_id() {
     let p = Profile {
         include_id: true,
-        ..Profile::default()
+        ..Profile::recorded()
     };
     let (emu, token) = emu_with(p).await;
     let body: Value = get(&emu, &token).await.json().await.unwrap();
