@@ -16,7 +16,9 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+use crate::authorize::AuthorizationApproval;
 use crate::errors::control_error;
+use crate::federated::ExternalTokenSpec;
 use crate::state::{App, DeviceCodeApproval, Fault, ManagedIdentity, State};
 use crate::tokens::TokenSpec;
 
@@ -146,6 +148,59 @@ async fn devicecode_decline(AxState(state): AxState<Arc<State>>, body: Bytes) ->
     }
 }
 
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DeclineAuthorization {
+    #[serde(default)]
+    state: Option<String>,
+}
+
+async fn authorize_pending(AxState(state): AxState<Arc<State>>) -> Response {
+    Json(json!({ "pending": state.pending_authorizations() })).into_response()
+}
+
+async fn authorize_approve(AxState(state): AxState<Arc<State>>, body: Bytes) -> Response {
+    let approval: AuthorizationApproval = match parse(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let client_state = approval.state.clone();
+    match state.decide_authorization(client_state.as_deref(), Some(approval)) {
+        Ok(url) => Json(json!({ "redirectUrl": url })).into_response(),
+        Err(e) => control_error(StatusCode::NOT_FOUND, &e),
+    }
+}
+
+async fn authorize_decline(AxState(state): AxState<Arc<State>>, body: Bytes) -> Response {
+    let d: DeclineAuthorization = if body.is_empty() {
+        DeclineAuthorization { state: None }
+    } else {
+        match parse(&body) {
+            Ok(v) => v,
+            Err(r) => return r,
+        }
+    };
+    match state.decide_authorization(d.state.as_deref(), None) {
+        Ok(url) => Json(json!({ "redirectUrl": url })).into_response(),
+        Err(e) => control_error(StatusCode::NOT_FOUND, &e),
+    }
+}
+
+async fn revoke_refresh_tokens(AxState(state): AxState<Arc<State>>) -> Response {
+    Json(json!({ "revoked": state.revoke_refresh_tokens() })).into_response()
+}
+
+async fn mint_external_token(AxState(state): AxState<Arc<State>>, body: Bytes) -> Response {
+    let spec: ExternalTokenSpec = match parse(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match state.issuer_keys.mint(&spec) {
+        Ok(token) => Json(json!({ "token": token })).into_response(),
+        Err(e) => control_error(StatusCode::BAD_REQUEST, &e),
+    }
+}
+
 async fn add_fault(AxState(state): AxState<Arc<State>>, body: Bytes) -> Response {
     let fault: Fault = match parse(&body) {
         Ok(v) => v,
@@ -214,6 +269,11 @@ pub fn routes() -> Router<Arc<State>> {
         .route("/devicecode", get(devicecode_pending))
         .route("/devicecode/approve", post(devicecode_approve))
         .route("/devicecode/decline", post(devicecode_decline))
+        .route("/authorize", get(authorize_pending))
+        .route("/authorize/approve", post(authorize_approve))
+        .route("/authorize/decline", post(authorize_decline))
+        .route("/refresh-tokens/revoke", post(revoke_refresh_tokens))
+        .route("/federated/tokens", post(mint_external_token))
         .route(
             "/faults",
             post(add_fault).get(list_faults).delete(clear_faults),

@@ -19,9 +19,11 @@
 //!
 //! The `graph-emulator` binary serves the same thing for other processes; see docs/emulator.md.
 
+mod authorize;
 mod clouds;
 mod control;
 mod errors;
+mod federated;
 mod graph;
 mod msi;
 mod profile;
@@ -36,7 +38,9 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::watch;
 
+pub use authorize::AuthorizationApproval;
 pub use clouds::GRAPH_APP_ID;
+pub use federated::{ExternalTokenSpec, FederatedCredential, TOKEN_EXCHANGE_AUDIENCE};
 pub use graph::{
     DOCUMENTED_ROLES, GLOBAL_ADMINISTRATOR, GLOBAL_READER, PEOPLE_ADMINISTRATOR, READ_PERMISSION,
     ROLES_ONLY_WITH_CLOUD_MESSAGE, UNCONFIRMED_ROLES, UNSUPPORTED_ROLE_MESSAGE, USER_ADMINISTRATOR,
@@ -212,6 +216,40 @@ impl Emulator {
     /// Declines a device code; the next poll gets `authorization_declined`.
     pub fn decline_device_code(&self, user_code: &str) -> Result<(), String> {
         self.state.decide_device_code(None, user_code)
+    }
+
+    /// Authorization code requests waiting for approval, oldest first, as
+    /// `{state, clientId, redirectUri, tenant, scope}`.
+    pub fn pending_authorizations(&self) -> Vec<Value> {
+        self.state.pending_authorizations()
+    }
+
+    /// Approves the authorization request with the approval's `state` (the oldest pending one when
+    /// absent); returns the redirect URL (loopback URI with `code` and `state`) the browser goes to.
+    pub fn approve_authorization(&self, approval: AuthorizationApproval) -> Result<String, String> {
+        let state = approval.state.clone();
+        self.state
+            .decide_authorization(state.as_deref(), Some(approval))
+    }
+
+    /// Declines the authorization request with `state` (the oldest pending one when `None`);
+    /// returns the redirect URL carrying `error=access_denied`.
+    pub fn decline_authorization(&self, state: Option<&str>) -> Result<String, String> {
+        self.state.decide_authorization(state, None)
+    }
+
+    /// Revokes every refresh token; the next refresh fails with `invalid_grant` (AADSTS50173).
+    pub fn revoke_refresh_tokens(&self) -> usize {
+        self.state.revoke_refresh_tokens()
+    }
+
+    /// Mints an external (OIDC) token for a federated credential, signed by the key this
+    /// emulator's token endpoint trusts. Panics on an empty issuer or subject.
+    pub fn mint_external_token(&self, spec: ExternalTokenSpec) -> String {
+        self.state
+            .issuer_keys
+            .mint(&spec)
+            .unwrap_or_else(|e| panic!("graph emulator: {e}"))
     }
 
     /// Forgets every tenant, app, identity, device code, fault and log entry; restores the

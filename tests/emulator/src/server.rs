@@ -20,7 +20,7 @@ use tower::ServiceExt;
 
 use crate::errors::{graph_error, RequestIds};
 use crate::state::{FaultKind, FaultRoute, RecordedRequest, State};
-use crate::{control, graph, msi, signin};
+use crate::{authorize, control, graph, msi, signin};
 
 /// The largest request body read (bigger bodies get 413); Graph's own limit is about 4 MB.
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -60,7 +60,8 @@ fn redact_body(body: &[u8]) -> Option<String> {
         return None;
     }
     let text = String::from_utf8_lossy(body).to_string();
-    const SECRET_KEYS: [&str; 8] = [
+    const SECRET_KEYS: [&str; 9] = [
+        "code_verifier",
         "client_secret",
         "client_assertion",
         "assertion",
@@ -312,6 +313,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/v1.0/{*rest}", any(graph::unknown_segment))
         .route("/{tenant}/oauth2/v2.0/token", post(signin::token))
         .route("/{tenant}/oauth2/v2.0/devicecode", post(signin::devicecode))
+        .route("/{tenant}/oauth2/v2.0/authorize", get(authorize::authorize))
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(signin::openid_configuration),

@@ -30,11 +30,11 @@ pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_cod
 /// Where the user goes to type the code.
 pub const VERIFICATION_URI: &str = "https://microsoft.com/devicelogin";
 /// Lifetime of tokens handed out by sign-in, seconds.
-const TOKEN_LIFETIME: i64 = 3599;
+pub(crate) const TOKEN_LIFETIME: i64 = 3599;
 
-type Form = HashMap<String, String>;
+pub(crate) type Form = HashMap<String, String>;
 
-fn parse_form(body: &Bytes) -> Result<Form, Response> {
+pub(crate) fn parse_form(body: &Bytes) -> Result<Form, Response> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
         .map(|pairs| pairs.into_iter().collect())
         .map_err(|_| {
@@ -47,7 +47,7 @@ fn parse_form(body: &Bytes) -> Result<Form, Response> {
         })
 }
 
-fn required<'a>(form: &'a Form, name: &str) -> Result<&'a str, Response> {
+pub(crate) fn required<'a>(form: &'a Form, name: &str) -> Result<&'a str, Response> {
     match form.get(name).map(|s| s.trim()) {
         Some(v) if !v.is_empty() => Ok(v),
         _ => Err(aadsts(
@@ -59,13 +59,22 @@ fn required<'a>(form: &'a Form, name: &str) -> Result<&'a str, Response> {
     }
 }
 
-fn is_multi_tenant_alias(tenant: &str) -> bool {
+pub(crate) fn is_multi_tenant_alias(tenant: &str) -> bool {
     ["common", "organizations", "consumers"]
         .iter()
         .any(|a| a.eq_ignore_ascii_case(tenant))
 }
 
-fn token_answer(token: String, scope: Option<&str>) -> Response {
+pub(crate) fn token_answer(token: String, scope: Option<&str>) -> Response {
+    token_answer_with_refresh(token, scope, None)
+}
+
+/// A token answer; `refresh_token` is added for delegated sign-ins with `offline_access`.
+pub(crate) fn token_answer_with_refresh(
+    token: String,
+    scope: Option<&str>,
+    refresh_token: Option<String>,
+) -> Response {
     let mut body = json!({
         "token_type": "Bearer",
         "expires_in": TOKEN_LIFETIME,
@@ -74,6 +83,9 @@ fn token_answer(token: String, scope: Option<&str>) -> Response {
     });
     if let Some(s) = scope {
         body["scope"] = Value::String(s.to_string());
+    }
+    if let Some(r) = refresh_token {
+        body["refresh_token"] = Value::String(r);
     }
     let mut resp = (StatusCode::OK, Json(body)).into_response();
     resp.headers_mut().insert(
@@ -101,6 +113,8 @@ pub async fn token(
     let result = match grant.as_str() {
         "client_credentials" => client_credentials(&state, &tenant, &headers, &form),
         DEVICE_CODE_GRANT => device_code_grant(&state, &form),
+        "authorization_code" => crate::authorize::code_grant(&state, &tenant, &form),
+        "refresh_token" => crate::authorize::refresh_grant(&state, &tenant, &form),
         other => Err(aadsts(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
@@ -188,7 +202,13 @@ fn client_credentials(
             }
             None => required(form, "client_assertion_type").map(|_| ())?,
         }
-        check_assertion(&app, assertion, tenant, client_id, headers)?;
+        if !app.app.federated_credentials.is_empty()
+            && crate::federated::is_external_assertion(assertion, client_id)
+        {
+            state.issuer_keys.check_assertion(&app, assertion)?;
+        } else {
+            check_assertion(&app, assertion, tenant, client_id, headers)?;
+        }
     } else {
         return Err(aadsts(
             StatusCode::UNAUTHORIZED,
@@ -395,11 +415,9 @@ fn device_code_grant(state: &State, form: &Form) -> Result<Response, Response> {
         DeviceCodeStatus::Approved(spec) => {
             entry.status = DeviceCodeStatus::Redeemed;
             let scope = entry.scope.clone();
+            let client_id = entry.client_id.clone();
             drop(g);
-            let (token, _) = state.keys.mint(&spec).map_err(|e| {
-                aadsts(StatusCode::INTERNAL_SERVER_ERROR, "server_error", 50000, &e)
-            })?;
-            Ok(token_answer(token, Some(&scope)))
+            crate::authorize::delegated_answer(state, *spec, &client_id, &scope)
         }
     }
 }

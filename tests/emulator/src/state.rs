@@ -32,6 +32,10 @@ pub struct App {
     /// Application permissions granted (e.g. `PeopleSettings.ReadWrite.All`).
     #[serde(default)]
     pub roles: Vec<String>,
+    /// Federated identity credentials: external tokens (GitHub Actions, Kubernetes, …) this app
+    /// accepts as its client assertion, by issuer and subject.
+    #[serde(default)]
+    pub federated_credentials: Vec<crate::federated::FederatedCredential>,
 }
 
 impl std::fmt::Debug for App {
@@ -42,6 +46,7 @@ impl std::fmt::Debug for App {
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("certificate_pem", &self.certificate_pem.is_some())
             .field("roles", &self.roles)
+            .field("federated_credentials", &self.federated_credentials)
             .finish()
     }
 }
@@ -55,6 +60,7 @@ impl App {
             secret: Some(secret.into()),
             certificate_pem: None,
             roles: roles.iter().map(|r| r.to_string()).collect(),
+            federated_credentials: Vec::new(),
         }
     }
 
@@ -71,6 +77,28 @@ impl App {
             secret: None,
             certificate_pem: Some(certificate_pem.into()),
             roles: roles.iter().map(|r| r.to_string()).collect(),
+            federated_credentials: Vec::new(),
+        }
+    }
+
+    /// An app that signs in with an external token from `issuer` about `subject` (a federated
+    /// identity credential with the default audience `api://AzureADTokenExchange`).
+    pub fn with_federated_credential(
+        tenant_id: &str,
+        client_id: &str,
+        issuer: &str,
+        subject: &str,
+        roles: &[&str],
+    ) -> Self {
+        Self {
+            tenant_id: tenant_id.into(),
+            client_id: client_id.into(),
+            secret: None,
+            certificate_pem: None,
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            federated_credentials: vec![crate::federated::FederatedCredential::new(
+                issuer, subject,
+            )],
         }
     }
 }
@@ -407,6 +435,8 @@ pub struct Inner {
     pub arc_secrets: Vec<String>,
     /// Device codes by device code.
     pub device_codes: HashMap<String, DeviceCodeEntry>,
+    /// Authorization code flow: requests, codes and refresh tokens.
+    pub authorize: crate::authorize::AuthorizeState,
     /// Active faults, in the order added.
     pub faults: Vec<ActiveFault>,
     /// Request log, oldest first.
@@ -417,6 +447,8 @@ pub struct Inner {
 pub struct State {
     /// Signing key of emulator tokens.
     pub keys: TokenKeys,
+    /// Signing key of the external (OIDC) tokens the emulator mints for federated credentials.
+    pub issuer_keys: crate::federated::IssuerKeys,
     /// The profile given at start-up; `reset` returns to it.
     pub startup_profile: Profile,
     inner: Mutex<Inner>,
@@ -427,6 +459,7 @@ impl State {
     pub fn new(profile: Profile) -> Self {
         Self {
             keys: TokenKeys::new(),
+            issuer_keys: crate::federated::IssuerKeys::new(),
             startup_profile: profile.clone(),
             inner: Mutex::new(Inner {
                 profile,
@@ -461,11 +494,17 @@ impl State {
         if app.tenant_id.trim().is_empty() || app.client_id.trim().is_empty() {
             return Err("An app needs a tenantId and a clientId.".into());
         }
-        if app.secret.is_none() && app.certificate_pem.is_none() {
+        if app.secret.is_none()
+            && app.certificate_pem.is_none()
+            && app.federated_credentials.is_empty()
+        {
             return Err(format!(
-                "App '{}' needs a secret or a certificatePem to sign in with.",
+                "App '{}' needs a secret, a certificatePem or federatedCredentials to sign in with.",
                 app.client_id
             ));
+        }
+        for credential in &app.federated_credentials {
+            credential.check()?;
         }
         let cert = match &app.certificate_pem {
             Some(pem_text) => Some(RegisteredCert::from_pem(pem_text)?),
