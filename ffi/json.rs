@@ -14,12 +14,17 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
     what: &str,
     text: &str,
 ) -> Result<T, Failure> {
-    serde_json::from_str(text).map_err(|e| {
-        Box::new(PupError::new(
-            PupStatus::InvalidJson,
-            format!("The argument '{name}' is not a valid {what} JSON document: {e}."),
-        ))
-    })
+    // An object is required: serde's derived types would also read an array, field by field.
+    // A key given twice is refused instead of keeping the last.
+    let checked = photo_policy_core::json_input::check_object(text).map_err(|e| e.to_string());
+    checked
+        .and_then(|()| serde_json::from_str(text).map_err(|e| e.to_string()))
+        .map_err(|e| {
+            Box::new(PupError::new(
+                PupStatus::InvalidJson,
+                format!("The argument '{name}' is not a valid {what} JSON document: {e}."),
+            ))
+        })
 }
 
 /// Parses an optional JSON argument: empty or blank text (the caller passed NULL with length 0)

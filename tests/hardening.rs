@@ -312,6 +312,70 @@ fn empty_and_wrong_shapes_are_clear_json_or_argument_errors() {
 }
 
 #[test]
+fn a_json_array_where_an_object_is_required_is_refused() {
+    // serde's derived types read an array field by field; every JSON argument needs an object.
+    let f = Fixture::new();
+    for arg in string_args().into_iter().filter(|a| *a != "secret") {
+        for text in [
+            &b"[]"[..],
+            b"[\"cloud\"]",
+            b"[null,null]",
+            b"[{}]",
+            b" [\"GA\"] ",
+        ] {
+            let o = call(&f, arg, Input::of(text));
+            let text = String::from_utf8_lossy(text);
+            assert_eq!(
+                o.status,
+                PupStatus::InvalidJson as u32,
+                "{arg} {text}: {}",
+                o.message
+            );
+            assert!(o.message.contains("object"), "{arg} {text}: {}", o.message);
+        }
+    }
+}
+
+#[test]
+fn a_key_given_twice_is_refused_naming_it() {
+    // serde_json keeps the last of two equal keys: `allowedRoles` twice lifted a restriction.
+    let f = Fixture::new();
+    let cases: [(&str, &[u8]); 4] = [
+        (
+            "document_json",
+            br#"{"schemaVersion":1,"source":"cloud","allowedRoles":["Global Administrator"],"allowedRoles":[]}"#,
+        ),
+        (
+            "change_json (plan)",
+            br#"{"source":"cloud","allowedRoles":["Global Administrator"],"allowedRoles":[]}"#,
+        ),
+        (
+            "config_json",
+            br#"{"graphEndpoint":"http://127.0.0.1:9","graphEndpoint":"http://127.0.0.1:10","allowInsecureLoopback":true}"#,
+        ),
+        (
+            "request_json (fleet)",
+            br#"{"operation":"test","desired":{"schemaVersion":1,"allowedRoles":[],"allowedRoles":[]}}"#,
+        ),
+    ];
+    for (arg, text) in cases {
+        let o = call(&f, arg, Input::of(text));
+        assert_eq!(
+            o.status,
+            PupStatus::InvalidJson as u32,
+            "{arg}: {}",
+            o.message
+        );
+        assert!(o.message.contains("appears twice"), "{arg}: {}", o.message);
+        assert!(
+            o.message.contains("'allowedRoles'") || o.message.contains("'graphEndpoint'"),
+            "{arg}: {}",
+            o.message
+        );
+    }
+}
+
+#[test]
 fn accessors_and_frees_accept_null() {
     let (mut p, mut n) = (ptr::null::<u8>(), 0usize);
     // SAFETY: NULL handles and valid or NULL out pointers: the library must check them.

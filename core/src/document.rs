@@ -170,12 +170,17 @@ impl PolicyDocument {
     pub fn from_text(text: &str) -> Result<PolicyDocument> {
         // A byte order mark is what Windows PowerShell 5.1's Out-File/Set-Content write.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidJson,
-                format!("The policy document is not valid JSON: {e}."),
-            )
-        })?;
+        // Two equal keys: serde_json keeps the last, which would silently drop the first
+        // (`allowedRoles` given twice has lifted a restriction). Refused, naming the key.
+        let checked = crate::json_input::check_no_duplicate_keys(text).map_err(|e| e.to_string());
+        let value: Value = checked
+            .and_then(|()| serde_json::from_str(text).map_err(|e| e.to_string()))
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidJson,
+                    format!("The policy document is not valid JSON: {e}."),
+                )
+            })?;
         PolicyDocument::from_json(&value)
     }
 

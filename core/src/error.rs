@@ -85,7 +85,7 @@ impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
-            message: message.into(),
+            message: clean_message(message.into()),
             recommended_action: None,
             service: None,
             retry_after: None,
@@ -110,7 +110,7 @@ impl Error {
 
     /// Adds what the user can do about it (shown as PowerShell's RecommendedAction).
     pub fn with_recommended_action(mut self, action: impl Into<String>) -> Self {
-        self.recommended_action = Some(action.into());
+        self.recommended_action = Some(clean_message(action.into()));
         self
     }
 
@@ -170,3 +170,76 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Shows a value that came from input (a caller's argument, a document, a service answer) inside
+/// a message: control characters (line breaks and tabs included) and the Unicode bidirectional
+/// controls become `\u{…}` escapes, so an echoed value can neither forge lines in a log nor
+/// reorder what a reader sees. Everything else is kept as it is.
+pub fn echo(input: &str) -> String {
+    escape(input, |_| true)
+}
+
+/// The safety net under every message: what [`echo`] escapes, except line breaks and tabs that
+/// the message itself may carry (a service's multi-line description keeps its lines; `\r\n`
+/// becomes `\n`). Values are still shown with [`echo`] where they are placed in a message.
+fn clean_message(message: String) -> String {
+    if !message.chars().any(needs_escape) {
+        return message;
+    }
+    escape(&message.replace("\r\n", "\n"), |c| {
+        !matches!(c, '\n' | '\t')
+    })
+}
+
+fn escape(input: &str, escape_whitespace: impl Fn(char) -> bool) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        if needs_escape(c) && escape_whitespace(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// C0 and C1 control characters, and the bidirectional formatting characters (embeddings,
+/// overrides, isolates, marks) that can make text display in another order than it is stored.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echo_escapes_controls_and_bidi_and_keeps_the_rest() {
+        assert_eq!(echo("Global Admin"), "Global Admin");
+        assert_eq!(echo("a\r\nb\tc"), "a\\u{d}\\u{a}b\\u{9}c");
+        assert_eq!(echo("role\u{202e}txt.exe"), "role\\u{202e}txt.exe");
+        assert_eq!(
+            echo("\u{2066}x\u{2069}\u{200f}"),
+            "\\u{2066}x\\u{2069}\\u{200f}"
+        );
+        assert_eq!(echo("\u{1b}[31mred"), "\\u{1b}[31mred");
+        assert_eq!(echo("Größe 管理者"), "Größe 管理者");
+    }
+
+    #[test]
+    fn every_message_is_cleaned_but_keeps_its_own_lines() {
+        let e = Error::invalid_argument("Unknown role 'x\u{202e}y'.\r\nSecond line\u{7}")
+            .with_recommended_action("Use \u{1b}[2J a role");
+        assert_eq!(
+            e.message(),
+            "Unknown role 'x\\u{202e}y'.\nSecond line\\u{7}"
+        );
+        assert_eq!(e.recommended_action(), Some("Use \\u{1b}[2J a role"));
+        let plain = Error::invalid_argument("nothing to clean");
+        assert_eq!(plain.message(), "nothing to clean");
+    }
+}

@@ -74,15 +74,18 @@ impl FleetRequest {
     /// Parses and validates the request JSON: shape errors → [`ErrorKind::InvalidJson`], a bad
     /// document or concurrency → the document's errors / [`ErrorKind::InvalidArgument`].
     pub fn from_json(text: &str) -> Result<FleetRequest> {
-        let raw: FleetRequestJson = serde_json::from_str(text).map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidJson,
-                format!(
-                    "The fleet request is not valid: {e}. Expected fields: operation (test or \
+        let checked = crate::json_input::check_object(text).map_err(|e| e.to_string());
+        let raw: FleetRequestJson = checked
+            .and_then(|()| serde_json::from_str(text).map_err(|e| e.to_string()))
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidJson,
+                    format!(
+                        "The fleet request is not valid: {e}. Expected fields: operation (test or \
                      apply), desired, concurrency, backupFolder."
-                ),
-            )
-        })?;
+                    ),
+                )
+            })?;
         let concurrency = raw.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
         if concurrency == 0 || concurrency > MAX_CONCURRENCY {
             return Err(Error::invalid_argument(format!(

@@ -18,6 +18,7 @@
 //! - [`auth`]: token sources (access token, client secret, certificate, managed identity, device code).
 //! - [`runtime`]: the process-wide tokio runtime and HTTP client.
 //! - [`graph`]: Graph requests and retries; `graph::errors` maps Graph's error answers.
+//! - [`json_input`]: checks on JSON from outside (one object, no key given twice).
 //! - [`limits`]: per-call overrides of a client's timeouts and retry policy.
 //! - [`client`]: the policy operations (get, plan, apply, reset) callers use.
 //! - [`document`], [`drift`], [`backup`], [`export`], [`fleet`]: the policy as code (documents,
@@ -37,6 +38,7 @@ pub mod events;
 pub mod export;
 pub mod fleet;
 pub mod graph;
+pub mod json_input;
 pub mod limits;
 pub mod model;
 pub mod plan;

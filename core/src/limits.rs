@@ -72,12 +72,15 @@ impl CallLimits {
     /// [`ErrorKind::InvalidJson`] (serde's message names the field); a value out of range is
     /// [`ErrorKind::InvalidArgument`] naming the field, the value and the range.
     pub fn from_json(text: &str) -> Result<CallLimits> {
-        let limits: CallLimits = serde_json::from_str(text).map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidJson,
-                format!("The call limits are not a valid JSON document: {e}."),
-            )
-        })?;
+        let checked = crate::json_input::check_object(text).map_err(|e| e.to_string());
+        let limits: CallLimits = checked
+            .and_then(|()| serde_json::from_str(text).map_err(|e| e.to_string()))
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidJson,
+                    format!("The call limits are not a valid JSON document: {e}."),
+                )
+            })?;
         limits.validate()?;
         Ok(limits)
     }

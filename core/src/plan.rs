@@ -43,15 +43,18 @@ impl ChangeRequest {
     /// Parses the change-request JSON. Wrong shapes and unknown fields → [`ErrorKind::InvalidJson`]
     /// naming the problem.
     pub fn from_json(text: &str) -> Result<ChangeRequest> {
-        serde_json::from_str(text).map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidJson,
-                format!(
+        let checked = crate::json_input::check_object(text).map_err(|e| e.to_string());
+        checked
+            .and_then(|()| serde_json::from_str(text).map_err(|e| e.to_string()))
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidJson,
+                    format!(
                     "The change request is not valid: {e}. Expected fields: source, allowedRoles, \
                      addAllowedRoles, removeAllowedRoles, allowUnknownRoleIds, backupPath."
                 ),
-            )
-        })
+                )
+            })
     }
 }
 

@@ -70,6 +70,11 @@ pub(crate) fn parse_token_answer(body: &[u8], now: SystemTime, what: &str) -> Re
         .as_object_mut()
         .ok_or_else(|| invalid("it is not a JSON object"))?;
     let token = match obj.remove("access_token") {
+        Some(Value::String(mut s)) if super::static_token::token_text_problem(&s).is_some() => {
+            let why = super::static_token::token_text_problem(&s).unwrap_or_default();
+            zeroize::Zeroize::zeroize(&mut s);
+            return Err(invalid(&format!("access_token contains {why}")));
+        }
         Some(Value::String(s)) if !s.trim().is_empty() => Zeroizing::new(s),
         Some(Value::String(mut s)) => {
             zeroize::Zeroize::zeroize(&mut s);

@@ -51,6 +51,15 @@ impl StaticTokenSource {
                  or choose another authentication mode.",
             ));
         }
+        if let Some(why) = token_text_problem(t) {
+            return Err(Error::invalid_argument(format!(
+                "The access token is not valid: it contains {why}. Nothing was sent."
+            ))
+            .with_recommended_action(
+                "Pass the token text alone (one line, as Get-AzAccessToken or the sign-in answer \
+                 gives it), without line breaks or other characters around it.",
+            ));
+        }
         let token = Zeroizing::new(t.to_string());
         let claims = decode_claims(&token);
         let expires_at = claims
@@ -90,6 +99,20 @@ impl StaticTokenSource {
             _ => Ok(()),
         }
     }
+}
+
+/// What makes `token` unusable as a bearer token, if anything: a token is one line of printable
+/// ASCII (RFC 6750's token68 and the opaque forms seen in the field). A line break or another
+/// control character cannot go into an HTTP header, so sending would fail on every retry; it is
+/// refused at once instead. The token itself never appears in the answer.
+pub(crate) fn token_text_problem(token: &str) -> Option<&'static str> {
+    let bad = token.chars().find(|c| !c.is_ascii_graphic())?;
+    Some(match bad {
+        '\r' | '\n' => "a line break (CR or LF)",
+        ' ' | '\t' => "white space inside it",
+        c if c.is_control() => "a control character",
+        _ => "a character outside printable ASCII",
+    })
 }
 
 /// `2026-01-02T03:04:05Z`.
@@ -157,6 +180,26 @@ mod tests {
         }
         let err = StaticTokenSource::new(Zeroizing::new(vec![0xff, 0xfe])).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    }
+
+    #[test]
+    fn a_token_with_a_line_break_or_control_character_is_invalid_at_once() {
+        let jwt = fake_jwt(&json!({"tid": "t", "exp": 4_000_000_000u64}));
+        let (head, tail) = jwt.split_at(20);
+        for (bad, why) in [
+            (format!("{head}\r\nX-Injected: 1\r\n{tail}"), "line break"),
+            (format!("{head}\n{tail}"), "line break"),
+            (format!("{head}\u{0}{tail}"), "control character"),
+            (format!("{head} {tail}"), "white space"),
+            (format!("{head}\u{202e}{tail}"), "outside printable ASCII"),
+        ] {
+            let err = StaticTokenSource::new(secret(&bad)).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{bad:?}");
+            assert!(err.message().contains(why), "{}", err.message());
+            assert!(!err.message().contains(head) && !err.message().contains(tail));
+        }
+        // Around the token, white space (a line read from a file) is still trimmed.
+        StaticTokenSource::new(secret(&format!("Bearer {jwt}\r\n"))).unwrap();
     }
 
     #[test]
