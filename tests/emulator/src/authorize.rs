@@ -361,6 +361,7 @@ impl State {
                             cloud: None,
                             app_id: Some(request.client_id.clone()),
                             upn: Some(a.upn.clone().unwrap_or_else(|| format!("admin@{tenant}"))),
+                            object_id: None,
                         },
                         expires_at: now_epoch() + CODE_LIFETIME,
                         redeemed: false,

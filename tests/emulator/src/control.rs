@@ -76,6 +76,25 @@ async fn put_policy(
     }
 }
 
+async fn get_directory(AxState(state): AxState<Arc<State>>, Path(tid): Path<String>) -> Response {
+    Json(crate::directory::directory_json(&state, &tid)).into_response()
+}
+
+async fn put_directory(
+    AxState(state): AxState<Arc<State>>,
+    Path(tid): Path<String>,
+    body: Bytes,
+) -> Response {
+    let value: Value = match parse(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match crate::directory::set_directory(&state, &tid, value) {
+        Ok(()) => Json(crate::directory::directory_json(&state, &tid)).into_response(),
+        Err(e) => control_error(StatusCode::BAD_REQUEST, &e),
+    }
+}
+
 async fn mint_token(AxState(state): AxState<Arc<State>>, body: Bytes) -> Response {
     let spec: TokenSpec = match parse(&body) {
         Ok(v) => v,
@@ -263,6 +282,10 @@ pub fn routes() -> Router<Arc<State>> {
         .route("/reset", post(reset))
         .route("/profile", get(get_profile).put(put_profile))
         .route("/tenants/{tid}/policy", get(get_policy).put(put_policy))
+        .route(
+            "/tenants/{tid}/directory",
+            get(get_directory).put(put_directory),
+        )
         .route("/tokens", post(mint_token))
         .route("/apps", post(register_app))
         .route("/managed-identity", post(managed_identity))

@@ -22,6 +22,7 @@
 mod authorize;
 mod clouds;
 mod control;
+mod directory;
 mod errors;
 mod federated;
 mod graph;
@@ -40,6 +41,11 @@ use tokio::sync::watch;
 
 pub use authorize::AuthorizationApproval;
 pub use clouds::GRAPH_APP_ID;
+pub use directory::{
+    DirAppRoleAssignment, DirGroup, DirRoleAssignment, DirRoleDefinition, DirServicePrincipal,
+    DirUser, Directory, DIRECTORY_READ_WRITE_ALL, GRAPH_SERVICE_PRINCIPAL_ID,
+    PROFILE_PHOTO_READ_WRITE_ALL, USER_READ_WRITE_ALL,
+};
 pub use federated::{ExternalTokenSpec, FederatedCredential, TOKEN_EXCHANGE_AUDIENCE};
 pub use graph::{
     DOCUMENTED_ROLES, GLOBAL_ADMINISTRATOR, GLOBAL_READER, PEOPLE_ADMINISTRATOR, READ_PERMISSION,
@@ -157,6 +163,24 @@ impl Emulator {
     /// The stored policy of a tenant (raw, without read defaults), `{}` when never set.
     pub fn policy(&self, tenant: &str) -> Value {
         self.state.policy(tenant)
+    }
+
+    /// Stores a tenant's directory (users, groups, service principals, role assignments and
+    /// eligibilities, Microsoft Graph application permissions, page size), replacing the previous
+    /// one. Panics when it is not valid (a test double), with the reason.
+    pub fn set_directory(&self, tenant: &str, directory: Value) {
+        directory::set_directory(&self.state, tenant, directory)
+            .unwrap_or_else(|e| panic!("graph emulator: {e}"))
+    }
+
+    /// A tenant's directory as stored (assignment IDs filled in).
+    pub fn directory(&self, tenant: &str) -> Value {
+        directory::directory_json(&self.state, tenant)
+    }
+
+    /// Photo writes the emulator accepted, as (tenant, user ID lower case), oldest first.
+    pub fn photo_writes(&self) -> Vec<(String, String)> {
+        directory::photo_writes(&self.state)
     }
 
     /// Every request received (control API excluded), oldest first, secrets redacted.

@@ -20,7 +20,7 @@ use tower::ServiceExt;
 
 use crate::errors::{graph_error, RequestIds};
 use crate::state::{FaultKind, FaultRoute, RecordedRequest, State};
-use crate::{authorize, control, graph, msi, signin};
+use crate::{authorize, control, directory, graph, msi, signin};
 
 /// The largest request body read (bigger bodies get 413); Graph's own limit is about 4 MB.
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -309,8 +309,8 @@ pub fn router(state: Arc<State>) -> Router {
             "/beta/admin/people/photoUpdateSettings/%24ref",
             any(graph::photo_update_settings),
         )
-        .route("/beta/{*rest}", any(graph::unknown_segment))
-        .route("/v1.0/{*rest}", any(graph::unknown_segment))
+        .route("/beta/{*rest}", any(directory::graph_route))
+        .route("/v1.0/{*rest}", any(directory::graph_route))
         .route("/{tenant}/oauth2/v2.0/token", post(signin::token))
         .route("/{tenant}/oauth2/v2.0/devicecode", post(signin::devicecode))
         .route("/{tenant}/oauth2/v2.0/authorize", get(authorize::authorize))

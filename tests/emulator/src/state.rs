@@ -441,6 +441,10 @@ pub struct Inner {
     pub faults: Vec<ActiveFault>,
     /// Request log, oldest first.
     pub requests: VecDeque<RecordedRequest>,
+    /// Directory (users, groups, apps, role assignments) per tenant ID.
+    pub directories: crate::directory::Directories,
+    /// Photo writes accepted, as (tenant, user ID), oldest first.
+    pub photo_writes: Vec<(String, String)>,
 }
 
 /// Shared state of one emulator.
@@ -634,6 +638,7 @@ impl State {
                     cloud: None,
                     app_id: Some(entry.client_id.clone()),
                     upn: Some(a.upn.clone().unwrap_or_else(|| format!("admin@{tenant}"))),
+                    object_id: None,
                 }))
             }
         };

@@ -42,6 +42,10 @@ pub struct TokenSpec {
     /// User principal name (delegated tokens).
     #[serde(default)]
     pub upn: Option<String>,
+    /// Object ID of the user or service principal (`oid`); a new GUID when omitted. Photo writes
+    /// are judged against the directory's role assignments of this principal.
+    #[serde(default)]
+    pub object_id: Option<String>,
 }
 
 impl TokenSpec {
@@ -74,6 +78,12 @@ impl TokenSpec {
     /// Sets the audience.
     pub fn audience(mut self, aud: &str) -> Self {
         self.aud = Some(aud.to_string());
+        self
+    }
+
+    /// Sets the object ID (`oid`) of the user or service principal the token stands for.
+    pub fn object_id(mut self, oid: &str) -> Self {
+        self.object_id = Some(oid.to_string());
         self
     }
 
@@ -208,7 +218,10 @@ impl TokenKeys {
             nbf: now.min(now + lifetime) - 1,
             exp: now + lifetime,
             tid: spec.tenant_id.clone(),
-            oid: uuid::Uuid::new_v4().to_string(),
+            oid: spec
+                .object_id
+                .clone()
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             appid: spec
                 .app_id
                 .clone()
