@@ -17,7 +17,6 @@ use crate::config::ClientConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::events;
 use crate::graph::{GraphClient, GraphResponse, Method, RequestCounter};
-use crate::limits;
 use crate::model::{Policy, PolicyView};
 use crate::plan::{
     self, ApplyOutcome, ChangeRequest, Plan, ResetMethod, ResetOptions, ResetOutcome,
@@ -265,8 +264,8 @@ impl PolicyClient {
         tokio::select! {
             biased;
             _ = ctx.cancel.cancelled() => Err(Error::cancelled()),
-            // The call's limits reach the sign-in sender through a task-local (see limits::scope).
-            t = limits::scope(ctx.limits, self.tokens.token(&ctx.cancel, &ctx.events)) => t,
+            // The call's limits travel with `ctx` down to the sign-in exchange.
+            t = self.tokens.token(ctx) => t,
         }
     }
 

@@ -1,16 +1,16 @@
-//! Talking to Microsoft Graph: one request with retries, timeouts and cancellation, and Graph's
-//! error answers turned into [`Error`]s that carry what a support case needs.
+//! Talking to Microsoft Graph: one request with retries, timeouts and cancellation. Graph's
+//! error answers become [`Error`]s in [`errors`] (this file's child module).
 //!
 //! Every attempt gets a fresh `client-request-id` and emits one verbose line
 //! (`GET https://…/photoUpdateSettings → 200 OK in 12 ms`); headers, tokens and bodies are never
-//! put in events. Throttling (429) waits Retry-After (capped), 503/504 and connection failures
-//! back off exponentially with jitter, all inside a total wait budget. Caller errors
-//! (400/401/403/404) are never retried.
+//! put in events. What is retried, how long each wait is and when retrying stops is decided by
+//! the one retry engine, [`crate::retry`] (its module docs hold the table): in short 429, 500,
+//! 502, 503, 504 and dropped connections are retried, caller errors (400/401/403/404) never.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::CONTENT_TYPE;
 use reqwest::StatusCode;
 use serde_json::Value;
 use url::Url;
@@ -21,44 +21,18 @@ use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result, ServiceErrorDetails};
 
 mod errors;
+mod method;
+
+pub use method::Method;
 
 use crate::events;
 use crate::limits::CallLimits;
+use crate::retry::{self, human, Decision, Retrier, Stop};
 use crate::runtime;
 use errors::{header, map_error, service_details, status_text, RawResponse};
 
 /// Path of the policy, relative to the Graph host. Beta only: there is no v1.0 version.
 pub const POLICY_PATH: &str = "beta/admin/people/photoUpdateSettings";
-
-/// The HTTP methods the policy supports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// Read.
-    Get,
-    /// Update (only the properties to change).
-    Patch,
-    /// Delete (field-reported reset to default; plain path, no `/$ref`).
-    Delete,
-}
-
-impl Method {
-    /// `GET`, `PATCH`, `DELETE`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-
-    fn reqwest(self) -> reqwest::Method {
-        match self {
-            Method::Get => reqwest::Method::GET,
-            Method::Patch => reqwest::Method::PATCH,
-            Method::Delete => reqwest::Method::DELETE,
-        }
-    }
-}
 
 /// A successful answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,7 +129,8 @@ impl GraphClient {
         })
     }
 
-    /// [`Self::send`] with this client's own limits.
+    /// [`Self::send`] with this client's own limits. Attempts run through the one retry engine
+    /// ([`crate::retry`]): it decides what is retried, how long to wait and when to stop.
     async fn send_limited(
         &self,
         method: Method,
@@ -164,14 +139,12 @@ impl GraphClient {
         ctx: &CallContext,
         counter: &RequestCounter,
     ) -> Result<GraphResponse> {
-        let max_attempts = self.retry.max_retries.saturating_add(1);
-        let budget = Duration::from_millis(self.retry.budget_ms);
-        let mut waited = Duration::ZERO;
-        let mut attempt: u32 = 1;
+        let mut retrier = Retrier::new(self.retry);
         loop {
             if ctx.cancel.is_cancelled() {
                 return Err(Error::cancelled());
             }
+            let attempt = retrier.begin_attempt();
             let client_request_id = uuid::Uuid::new_v4().to_string();
             counter.fetch_add(1, Ordering::Relaxed);
             let started = Instant::now();
@@ -182,7 +155,7 @@ impl GraphClient {
             };
             let elapsed_ms = started.elapsed().as_millis();
 
-            let (failure, delay) = match outcome {
+            let failed = match outcome {
                 Ok(raw) => {
                     events::verbose(
                         &ctx.events,
@@ -197,16 +170,7 @@ impl GraphClient {
                         return success(raw, &client_request_id);
                     }
                     let details = service_details(&raw, &client_request_id);
-                    let retry_after = parse_retry_after(&raw.headers);
-                    let status = raw.status.as_u16();
-                    if !matches!(status, 429 | 503 | 504) {
-                        return Err(map_error(method, details, retry_after, None));
-                    }
-                    let delay = match retry_after {
-                        Some(d) => d.min(Duration::from_secs(self.retry.max_retry_after_seconds)),
-                        None => self.backoff(attempt),
-                    };
-                    (Failure::Service(details, retry_after), delay)
+                    Failed::Service(details, retry::retry_after_header(&raw.headers))
                 }
                 Err(AttemptError::Timeout) => {
                     events::verbose(
@@ -266,45 +230,25 @@ impl GraphClient {
                             self.policy_url
                         ),
                     );
-                    (Failure::Network(why), self.backoff(attempt))
+                    Failed::Network(why)
                 }
             };
 
-            if attempt >= max_attempts {
-                let note = format!(
-                    "gave up after {attempt} attempt{} (retry.maxRetries = {})",
-                    if attempt == 1 { "" } else { "s" },
-                    self.retry.max_retries
-                );
-                return Err(failure.into_error(self, method, &note));
-            }
-            if waited + delay > budget {
-                let note = format!(
-                    "the retry budget ran out: waiting {} more would exceed retry.budgetMs = {} \
-                     ({} already waited, {attempt} attempt{} made)",
-                    human(delay),
-                    self.retry.budget_ms,
-                    human(waited),
-                    if attempt == 1 { "" } else { "s" }
-                );
-                return Err(failure.into_error(self, method, &note));
-            }
+            let delay = match retrier.after_failure(failed.as_retry_failure()) {
+                Decision::Retry(delay) => delay,
+                Decision::Stop(stop) => return Err(failed.into_error(self, method, &stop)),
+            };
             events::verbose(
                 &ctx.events,
                 format!(
-                    "{}, retrying in {} (attempt {} of {max_attempts})",
-                    failure.short(),
+                    "{}, retrying in {} (attempt {} of {})",
+                    failed.short(),
                     human(delay),
-                    attempt + 1
+                    attempt + 1,
+                    retrier.max_attempts()
                 ),
             );
-            tokio::select! {
-                biased;
-                _ = ctx.cancel.cancelled() => return Err(Error::cancelled()),
-                _ = tokio::time::sleep(delay) => {}
-            }
-            waited += delay;
-            attempt += 1;
+            retry::wait(delay, &ctx.cancel).await?;
         }
     }
 
@@ -347,20 +291,6 @@ impl GraphClient {
         }
     }
 
-    /// Exponential back-off with jitter: half of `base·2^(n-1)` plus a random part up to the other
-    /// half, so many clients throttled together do not come back in step.
-    fn backoff(&self, attempt: u32) -> Duration {
-        let exp = attempt.saturating_sub(1).min(16);
-        let cap_ms = self.retry.max_retry_after_seconds.saturating_mul(1000);
-        let full = self
-            .retry
-            .base_delay_ms
-            .saturating_mul(1u64 << exp)
-            .min(cap_ms.max(self.retry.base_delay_ms));
-        let half = full / 2;
-        Duration::from_millis(half + fastrand::u64(0..=full - half))
-    }
-
     fn total_timeout_error(&self, method: Method) -> Error {
         Error::new(
             ErrorKind::Timeout,
@@ -400,40 +330,60 @@ enum AttemptError {
     Transport(reqwest::Error),
 }
 
-/// A retryable failure, kept until we know whether to retry it.
-enum Failure {
+/// A failed attempt, kept until the retry engine decides whether to try again.
+enum Failed {
     Service(ServiceErrorDetails, Option<Duration>),
     Network(String),
 }
 
-impl Failure {
-    /// For the retry line: `429 Too Many Requests`, `connection failed`.
-    fn short(&self) -> String {
+impl Failed {
+    /// What the retry engine needs to know.
+    fn as_retry_failure(&self) -> retry::Failure {
         match self {
-            Failure::Service(d, _) => status_text(
-                StatusCode::from_u16(d.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            ),
-            Failure::Network(_) => "Connection failed".to_string(),
+            Failed::Service(d, retry_after) => retry::Failure::Status {
+                status: d.http_status,
+                retry_after: *retry_after,
+            },
+            Failed::Network(_) => retry::Failure::Connection,
         }
     }
 
-    fn into_error(self, client: &GraphClient, method: Method, note: &str) -> Error {
+    /// For the retry line: `429 Too Many Requests`, `Connection failed`.
+    fn short(&self) -> String {
         match self {
-            Failure::Service(details, retry_after) => {
-                map_error(method, details, retry_after, Some(note))
+            Failed::Service(d, _) => status_text(
+                StatusCode::from_u16(d.http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            ),
+            Failed::Network(_) => "Connection failed".to_string(),
+        }
+    }
+
+    /// The error the call ends with, saying why retrying stopped.
+    fn into_error(self, client: &GraphClient, method: Method, stop: &Stop) -> Error {
+        let note = stop.note();
+        let err = match self {
+            Failed::Service(details, retry_after) => {
+                map_error(method, details, retry_after, note.as_deref())
             }
-            Failure::Network(why) => Error::new(
+            Failed::Network(why) => Error::new(
                 ErrorKind::Network,
-                format!(
-                    "{} {} failed: {why}; {note}.",
-                    method.as_str(),
-                    client.policy_url
-                ),
+                match note {
+                    Some(note) => format!(
+                        "{} {} failed: {why}; {note}.",
+                        method.as_str(),
+                        client.policy_url
+                    ),
+                    None => format!("{} {} failed: {why}.", method.as_str(), client.policy_url),
+                },
             )
             .with_recommended_action(
                 "Check the network connection, DNS, proxy (HTTPS_PROXY) and firewall, then try again.",
             )
             .with_target(client.policy_url.to_string()),
+        };
+        match stop.recommended_action() {
+            Some(action) => err.with_recommended_action(action),
+            None => err,
         }
     }
 }
@@ -468,22 +418,6 @@ fn success(raw: RawResponse, client_request_id: &str) -> Result<GraphResponse> {
     }
 }
 
-/// `Retry-After` as seconds (integer or decimal) or an HTTP date.
-fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let v = header(headers, RETRY_AFTER.as_str())?;
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    if let Ok(secs) = v.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Some(Duration::from_secs_f64(secs.min(86_400.0)));
-        }
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(&v).ok()?;
-    let secs = (at.timestamp() - chrono::Utc::now().timestamp()).max(0);
-    Some(Duration::from_secs(secs as u64))
-}
-
 /// An error and its sources on one line (reqwest's top-level text alone says little).
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
@@ -503,78 +437,5 @@ fn host_of(url: &Url) -> String {
     match url.port() {
         Some(p) => format!("{}:{p}", url.host_str().unwrap_or("")),
         None => url.host_str().unwrap_or("").to_string(),
-    }
-}
-
-/// `12 s`, `250 ms`, `2 min 5 s`.
-fn human(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else if ms < 60_000 {
-        if ms % 1000 == 0 {
-            format!("{} s", ms / 1000)
-        } else {
-            format!("{:.1} s", ms as f64 / 1000.0)
-        }
-    } else {
-        let s = ms / 1000;
-        if s % 60 == 0 {
-            format!("{} min", s / 60)
-        } else {
-            format!("{} min {} s", s / 60, s % 60)
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use reqwest::header::HeaderValue;
-
-    #[test]
-    fn retry_after_reads_seconds_decimals_and_dates() {
-        let h = |v: &str| {
-            let mut m = HeaderMap::new();
-            m.insert(RETRY_AFTER, HeaderValue::from_str(v).unwrap());
-            m
-        };
-        assert_eq!(parse_retry_after(&h("12")), Some(Duration::from_secs(12)));
-        assert_eq!(
-            parse_retry_after(&h("1.5")),
-            Some(Duration::from_millis(1500))
-        );
-        assert_eq!(
-            parse_retry_after(&h("Sat, 01 Jan 2000 00:00:00 GMT")),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after(&h("soon")), None);
-        assert_eq!(parse_retry_after(&HeaderMap::new()), None);
-    }
-
-    #[test]
-    fn backoff_grows_with_jitter_and_stays_capped() {
-        let config = ClientConfig {
-            retry: RetryPolicy {
-                base_delay_ms: 100,
-                max_retry_after_seconds: 1,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let c = GraphClient::new(&config).unwrap();
-        for attempt in 1..=10 {
-            let d = c.backoff(attempt).as_millis() as u64;
-            let full = (100u64 << (attempt - 1)).min(1000);
-            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d} ms");
-        }
-    }
-
-    #[test]
-    fn human_durations() {
-        assert_eq!(human(Duration::from_millis(250)), "250 ms");
-        assert_eq!(human(Duration::from_secs(12)), "12 s");
-        assert_eq!(human(Duration::from_millis(1500)), "1.5 s");
-        assert_eq!(human(Duration::from_secs(125)), "2 min 5 s");
     }
 }

@@ -42,6 +42,7 @@ pub mod json_input;
 pub mod limits;
 pub mod model;
 pub mod plan;
+pub mod retry;
 pub mod roles;
 pub mod runtime;
 

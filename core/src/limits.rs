@@ -13,8 +13,6 @@
 //! Values are read as signed integers so that a negative or absurd value gets a message naming the
 //! field and the allowed range, rather than a bare type error.
 
-use std::future::Future;
-
 use serde::{Deserialize, Serialize};
 
 use crate::config::{RetryPolicy, Timeouts};
@@ -181,26 +179,6 @@ fn pick(value: Option<i64>, (min, max): (i64, i64), base: u64) -> u64 {
     }
 }
 
-tokio::task_local! {
-    /// The limits of the call whose sign-in is running on this task (see [`scope`]).
-    static CURRENT: CallLimits;
-}
-
-/// Runs `future` (a sign-in) with `limits` visible to [`current`]. Token sources are shared
-/// trait objects that only get the cancellation token and events, so the call's limits reach the
-/// sign-in sender this way instead of through every source's signature.
-pub async fn scope<F: Future>(limits: Option<CallLimits>, future: F) -> F::Output {
-    match limits {
-        Some(l) if !l.is_empty() => CURRENT.scope(l, future).await,
-        _ => future.await,
-    }
-}
-
-/// The limits set by the enclosing [`scope`], if any.
-pub fn current() -> Option<CallLimits> {
-    CURRENT.try_with(|l| *l).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,19 +230,5 @@ mod tests {
         assert!(e.message().contains("maxRetry"), "{}", e.message());
         let e = CallLimits::from_json(r#"{"timeouts":{"totalMs":1.5}}"#).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidJson);
-    }
-
-    #[test]
-    fn scope_is_visible_only_inside() {
-        let l = CallLimits {
-            retry: RetryLimits {
-                max_retries: Some(1),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let inside = crate::runtime::block_on(scope(Some(l), async { current() }));
-        assert_eq!(inside, Some(l));
-        assert_eq!(current(), None);
     }
 }

@@ -135,11 +135,8 @@ fn concurrent_calls_share_one_sign_in() {
             let source = source.clone();
             let events = events.clone();
             handles.push(tokio::spawn(async move {
-                let cancel = tokio_util::sync::CancellationToken::new();
-                source
-                    .token(&cancel, &events)
-                    .await
-                    .map(|t| t.token.to_string())
+                let call = photo_policy_core::call_context::CallContext::with_events(events);
+                source.token(&call).await.map(|t| t.token.to_string())
             }));
         }
         let mut out = Vec::new();

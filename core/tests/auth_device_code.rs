@@ -44,7 +44,12 @@ fn start(
 ) -> std::thread::JoinHandle<photo_policy_core::Result<photo_policy_core::auth::AccessToken>> {
     let (source, events, cancel) = (source.clone(), events.clone(), cancel.clone());
     std::thread::spawn(move || {
-        photo_policy_core::runtime::block_on(async move { source.token(&cancel, &events).await })
+        let call = photo_policy_core::call_context::CallContext {
+            cancel,
+            events,
+            limits: None,
+        };
+        photo_policy_core::runtime::block_on(async move { source.token(&call).await })
     })
 }
 
@@ -119,9 +124,15 @@ fn approved_sign_in_gives_a_delegated_token_and_connection_info() {
     assert_eq!(rec.messages(EventLevel::Information).len(), 1);
 
     // Connection info: who, how, roles by name; never the token.
-    let info =
-        photo_policy_core::runtime::block_on(connection_info(source.as_ref(), &cancel, &events))
-            .unwrap();
+    let info = photo_policy_core::runtime::block_on(connection_info(
+        source.as_ref(),
+        &photo_policy_core::call_context::CallContext {
+            cancel,
+            events,
+            limits: None,
+        },
+    ))
+    .unwrap();
     assert_eq!(info.auth_mode, "deviceCode");
     assert_eq!(info.tenant_id.as_deref(), Some(TENANT));
     assert_eq!(info.cloud, "Global");

@@ -84,9 +84,15 @@ fn connection_info_for_an_app_sign_in() {
     let source = auth::token_source(&cfg, Zeroizing::new(SECRET.as_bytes().to_vec())).unwrap();
     let (_rec, events) = recorder();
     let cancel = CancellationToken::new();
-    let info =
-        photo_policy_core::runtime::block_on(connection_info(source.as_ref(), &cancel, &events))
-            .unwrap();
+    let info = photo_policy_core::runtime::block_on(connection_info(
+        source.as_ref(),
+        &photo_policy_core::call_context::CallContext {
+            cancel,
+            events,
+            limits: None,
+        },
+    ))
+    .unwrap();
     assert_eq!(info.auth_mode, "clientSecret");
     assert_eq!(info.client_id.as_deref(), Some(CLIENT_ID));
     assert_eq!(info.tenant_id.as_deref(), Some(TENANT));

@@ -140,3 +140,64 @@ fn sign_in_honours_the_call_limits_too() {
     assert!(block_on(client.get(&env.ctx())).is_err());
     assert_eq!(token_requests(), 1 + 6);
 }
+
+#[test]
+fn sign_in_follows_the_same_retry_table_and_retry_after_cap() {
+    const CLIENT_ID: &str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+    const SECRET: &str = "Limits~Secret.Value-0123456789abcdef";
+    let env = Env::new(Profile::default());
+    env.emu
+        .register_app(App::with_secret(TENANT, CLIENT_ID, SECRET, &[WRITE]));
+    let config = ClientConfig {
+        tenant_id: Some(TENANT.into()),
+        authority_endpoint: Some(env.emu.url()),
+        auth: AuthConfig::ClientSecret {
+            client_id: CLIENT_ID.into(),
+        },
+        ..config_for(&env.emu)
+    };
+    let client = PolicyClient::new(config, secret(SECRET)).unwrap();
+    let token_requests = || {
+        env.emu
+            .requests()
+            .into_iter()
+            .filter(|r| r.route == "token")
+            .count()
+    };
+
+    // A Retry-After beyond the cap (120 s here) ends the sign-in at once as Throttled.
+    env.emu
+        .add_fault(Fault::new(FaultRoute::Token, FaultKind::Throttle).retry_after(600));
+    let started = Instant::now();
+    let err = block_on(client.get(&env.ctx())).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(err.kind(), ErrorKind::Throttled, "{}", err.message());
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(600)));
+    assert!(err.message().contains("10 min"), "{}", err.message());
+    assert!(
+        err.message().contains("retry.maxRetryAfterSeconds = 120"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(token_requests(), 1);
+    assert!(env.methods().is_empty(), "nothing reached Graph");
+
+    // Throttling that keeps on: the same "gave up after" wording as Graph's, kind Throttled.
+    env.emu.clear_faults();
+    env.emu.add_fault(Fault::new(
+        FaultRoute::Token,
+        FaultKind::ThrottleNoRetryAfter,
+    ));
+    let ctx = env
+        .ctx()
+        .with_limits(limits(r#"{"retry":{"maxRetries":2}}"#));
+    let err = block_on(client.get(&ctx)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Throttled, "{}", err.message());
+    assert!(
+        err.message()
+            .contains("gave up after 3 attempts (retry.maxRetries = 2)"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(token_requests(), 1 + 3);
+}

@@ -535,3 +535,140 @@ fn empty_read_is_invalid_response() {
     let err = block_on(client.get(&photo_policy_core::client::CallContext::new())).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidResponse);
 }
+
+#[test]
+fn a_retry_after_beyond_the_cap_ends_the_call_at_once_with_the_services_wait() {
+    let env = Env::new(Profile::default());
+    let mut f = Fault::new(FaultRoute::Graph, FaultKind::Throttle);
+    f.retry_after_seconds = Some(600);
+    env.emu.add_fault(f);
+    let started = Instant::now();
+    let err = block_on(env.client.get(&env.ctx())).unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "did not wait: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(err.kind(), ErrorKind::Throttled);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(600)));
+    assert!(err.message().contains("10 min"), "{}", err.message());
+    assert!(
+        err.message().contains("retry.maxRetryAfterSeconds = 120"),
+        "{}",
+        err.message()
+    );
+    assert!(
+        err.recommended_action()
+            .unwrap()
+            .contains("-MaxRetryAfterSec"),
+        "{:?}",
+        err.recommended_action()
+    );
+    assert_eq!(env.methods(), ["GET"], "no early retry");
+
+    // A caller that allows longer waits (per call) waits as asked.
+    env.emu.clear_faults();
+    let mut f = graph_fault(FaultKind::Throttle, 1);
+    f.retry_after_seconds = Some(2);
+    env.emu.add_fault(f);
+    let strict = env.ctx().with_limits(Some(
+        photo_policy_core::limits::CallLimits::from_json(r#"{"retry":{"maxRetryAfterSeconds":1}}"#)
+            .unwrap(),
+    ));
+    let err = block_on(env.client.get(&strict)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Throttled);
+    assert!(
+        err.message().contains("retry.maxRetryAfterSeconds = 1 "),
+        "{}",
+        err.message()
+    );
+    let mut f = graph_fault(FaultKind::Throttle, 1);
+    f.retry_after_seconds = Some(1);
+    env.emu.add_fault(f);
+    let started = Instant::now();
+    block_on(env.client.get(&strict)).unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(900));
+}
+
+/// Serves the answers in turn (the last one again once they run out).
+fn sequence_server(answers: Vec<String>) -> String {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    canned_server_by_method(move |_| {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        answers[i.min(answers.len() - 1)].clone()
+    })
+}
+
+#[test]
+fn internal_server_error_and_bad_gateway_are_retried_like_503() {
+    for status in ["500 Internal Server Error", "502 Bad Gateway"] {
+        let url = sequence_server(vec![
+            json_answer(status, r#"{"error":{"code":"x","message":"transient"}}"#),
+            json_answer("200 OK", r#"{"source":"cloud","allowedRoles":[]}"#),
+        ]);
+        let config = ClientConfig {
+            graph_endpoint: Some(url),
+            allow_insecure_loopback: true,
+            retry: fast_retry(),
+            ..Default::default()
+        };
+        let client = PolicyClient::new(config, secret("opaque")).unwrap();
+        let events = std::sync::Arc::new(Collect::default());
+        let ctx = photo_policy_core::client::CallContext::with_events(events.clone());
+        let view = block_on(client.get(&ctx)).unwrap_or_else(|e| panic!("{status}: {e}"));
+        assert_eq!(view.source.as_deref(), Some("cloud"));
+        assert_eq!(
+            events
+                .lines(EventLevel::Verbose)
+                .iter()
+                .filter(|l| l.starts_with(&format!("{status}, retrying in")))
+                .count(),
+            1,
+            "{status}"
+        );
+    }
+    // 501 is not transient: never retried.
+    let url = sequence_server(vec![
+        json_answer("501 Not Implemented", r#"{"error":{"code":"x"}}"#),
+        json_answer("200 OK", r#"{"source":"cloud","allowedRoles":[]}"#),
+    ]);
+    let config = ClientConfig {
+        graph_endpoint: Some(url),
+        allow_insecure_loopback: true,
+        retry: fast_retry(),
+        ..Default::default()
+    };
+    let client = PolicyClient::new(config, secret("opaque")).unwrap();
+    let err = block_on(client.get(&photo_policy_core::client::CallContext::new())).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ServiceUnavailable);
+    assert!(!err.message().contains("gave up"), "{}", err.message());
+}
+
+#[test]
+fn an_http_date_retry_after_is_honoured() {
+    // RFC 850 form, 1 to 2 s ahead (the format drops the fraction of a second).
+    let at = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let date = at.format("%A, %d-%b-%y %H:%M:%S GMT").to_string();
+    let throttled: String = format!(
+        "HTTP/1.1 429 Too Many Requests\r\nRetry-After: {date}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+    );
+    let url = sequence_server(vec![
+        throttled,
+        json_answer("200 OK", r#"{"source":"cloud","allowedRoles":[]}"#),
+    ]);
+    let config = ClientConfig {
+        graph_endpoint: Some(url),
+        allow_insecure_loopback: true,
+        retry: fast_retry(),
+        ..Default::default()
+    };
+    let client = PolicyClient::new(config, secret("opaque")).unwrap();
+    let started = Instant::now();
+    block_on(client.get(&photo_policy_core::client::CallContext::new())).unwrap();
+    // The base back-off is 10 ms: only the date explains a wait of a second or more.
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+}

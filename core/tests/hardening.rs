@@ -436,7 +436,7 @@ fn client_secrets_never_appear_in_debug_errors_or_events() {
     let mut seen = format!("{client:?}");
     block_on(client.get(&ctx)).unwrap();
     let source = auth::token_source(&app_config(&emu, auth.clone()), secret(good)).unwrap();
-    let token = block_on(source.token(&ctx.cancel, &ctx.events)).unwrap();
+    let token = block_on(source.token(&ctx)).unwrap();
     seen += &format!("{token:?}");
 
     let bad = PolicyClient::new(app_config(&emu, auth.clone()), secret(wrong)).unwrap();

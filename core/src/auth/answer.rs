@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use super::AccessToken;
+use super::token::AccessToken;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Reads a JSON value that is a non-negative integer, either as a number (`3599`, `3599.0`) or as

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio_util::sync::CancellationToken;
 
-use super::AccessToken;
+use super::token::AccessToken;
 use crate::error::{Error, Result};
 
 /// Source of "now" for the cache; injectable so tests can make a cached token expire.

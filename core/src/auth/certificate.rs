@@ -10,19 +10,18 @@ use base64::Engine as _;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 use sha1::Digest as _;
-use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
 use super::answer::parse_token_answer;
 use super::cache::{Clock, TokenCache, TokenFuture};
-use super::client_secret::validate_client_id;
+use super::context::validate_client_id;
 use super::context::SignInContext;
 use super::http::send;
 use super::rfc3339::format_epoch;
 use super::signin_error::signin_error;
-use super::{AccessToken, SignInIdentity, TokenSource};
+use super::token::{AccessToken, SignInIdentity, TokenSource};
+use crate::call_context::CallContext;
 use crate::error::{Error, ErrorKind, Result};
-use crate::events::Events;
 
 /// Lifetime of a client assertion; Entra ID accepts at most 10 minutes.
 const ASSERTION_LIFETIME: Duration = Duration::from_secs(600);
@@ -245,7 +244,7 @@ impl CertificateSource {
             .map_err(|_| key_error("the RSA private key could not sign the client assertion"))
     }
 
-    async fn fetch(&self, cancel: &CancellationToken, events: &Events) -> Result<AccessToken> {
+    async fn fetch(&self, call: &CallContext) -> Result<AccessToken> {
         let url = self.ctx.token_url(&self.tenant);
         let scope = self.ctx.cloud.graph_scope();
         // A fresh assertion per sign-in (new jti, current times); retries reuse it: it is valid
@@ -263,7 +262,7 @@ impl CertificateSource {
                 ("client_assertion", assertion.as_str()),
             ])
         };
-        let answer = send(&self.ctx, "POST", &url, &build, cancel, events).await?;
+        let answer = send(&self.ctx, "POST", &url, &build, call).await?;
         if !answer.is_success() {
             return Err(signin_error(
                 &format!(
@@ -279,9 +278,9 @@ impl CertificateSource {
 }
 
 impl TokenSource for CertificateSource {
-    fn token<'a>(&'a self, cancel: &'a CancellationToken, events: &'a Events) -> TokenFuture<'a> {
+    fn token<'a>(&'a self, call: &'a CallContext) -> TokenFuture<'a> {
         self.cache
-            .get_or_fetch_boxed(cancel, move || self.fetch(cancel, events))
+            .get_or_fetch_boxed(&call.cancel, move || self.fetch(call))
     }
 
     fn sign_in_identity(&self) -> SignInIdentity {

@@ -1,16 +1,15 @@
 //! App-only sign-in with a client secret (OAuth 2.0 client credentials grant).
 
-use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
 use super::answer::parse_token_answer;
 use super::cache::{Clock, TokenCache, TokenFuture};
-use super::context::SignInContext;
+use super::context::{validate_client_id, SignInContext};
 use super::http::send;
 use super::signin_error::signin_error;
-use super::{AccessToken, SignInIdentity, TokenSource};
+use super::token::{AccessToken, SignInIdentity, TokenSource};
+use crate::call_context::CallContext;
 use crate::error::{Error, Result};
-use crate::events::Events;
 
 /// Signs in as an application with its client secret. The secret is held zeroizing and never
 /// shown: `Debug` prints only the client ID and tenant.
@@ -65,7 +64,7 @@ impl ClientSecretSource {
         self
     }
 
-    async fn fetch(&self, cancel: &CancellationToken, events: &Events) -> Result<AccessToken> {
+    async fn fetch(&self, call: &CallContext) -> Result<AccessToken> {
         let url = self.ctx.token_url(&self.tenant);
         let scope = self.ctx.cloud.graph_scope();
         let build = || {
@@ -76,7 +75,7 @@ impl ClientSecretSource {
                 ("client_secret", self.secret.as_str()),
             ])
         };
-        let answer = send(&self.ctx, "POST", &url, &build, cancel, events).await?;
+        let answer = send(&self.ctx, "POST", &url, &build, call).await?;
         if !answer.is_success() {
             return Err(signin_error(
                 &format!("Client secret sign-in for application {}", self.client_id),
@@ -89,9 +88,9 @@ impl ClientSecretSource {
 }
 
 impl TokenSource for ClientSecretSource {
-    fn token<'a>(&'a self, cancel: &'a CancellationToken, events: &'a Events) -> TokenFuture<'a> {
+    fn token<'a>(&'a self, call: &'a CallContext) -> TokenFuture<'a> {
         self.cache
-            .get_or_fetch_boxed(cancel, move || self.fetch(cancel, events))
+            .get_or_fetch_boxed(&call.cancel, move || self.fetch(call))
     }
 
     fn sign_in_identity(&self) -> SignInIdentity {
@@ -101,22 +100,5 @@ impl TokenSource for ClientSecretSource {
             client_id: Some(self.client_id.clone()),
             identity: None,
         }
-    }
-}
-
-/// Checks an application (client) ID: a GUID, any case, optional braces. Returns it lower-case.
-pub fn validate_client_id(client_id: &str) -> Result<String> {
-    let t = client_id
-        .trim()
-        .trim_start_matches('{')
-        .trim_end_matches('}');
-    match uuid::Uuid::parse_str(t) {
-        Ok(u) if t.len() == 36 => Ok(u.hyphenated().to_string()),
-        _ => Err(Error::invalid_argument(format!(
-            "Client ID '{}' is not valid: pass the application (client) ID, a GUID such as \
-             14d82eec-204b-4c2f-b7e8-296a70dab67e, from the app registration's Overview page.",
-            client_id.trim()
-        ))
-        .with_target(client_id.trim().to_string())),
     }
 }

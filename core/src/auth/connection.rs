@@ -2,28 +2,13 @@
 //! and what the token grants. Never the token itself.
 
 use serde::Serialize;
-use tokio_util::sync::CancellationToken;
 
 use super::claims::decode_claims;
 use super::permissions::{GLOBAL_READER, WRITE_ROLES};
-use super::{AccessToken, TokenSource};
+use super::token::{AccessToken, SignInIdentity, TokenSource};
+use crate::call_context::CallContext;
 use crate::cloud::Cloud;
 use crate::error::Result;
-use crate::events::Events;
-
-/// How a token source signs in, as far as the source knows (the token tells the rest).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SignInIdentity {
-    /// The config's `mode` tag: `accessToken`, `clientSecret`, `certificate`, `managedIdentity`,
-    /// `deviceCode`. Empty means `accessToken`.
-    pub auth_mode: String,
-    /// The cloud signed in to, when the source knows it.
-    pub cloud: Option<Cloud>,
-    /// Application (client) ID used to sign in.
-    pub client_id: Option<String>,
-    /// A description of the identity (managed identity kind, certificate thumbprint).
-    pub identity: Option<String>,
-}
 
 /// A directory role the signed-in user holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -127,10 +112,9 @@ impl ConnectionInfo {
 /// Signs in if needed (or reuses the cached token) and describes the connection.
 pub async fn connection_info(
     source: &dyn TokenSource,
-    cancel: &CancellationToken,
-    events: &Events,
+    call: &CallContext,
 ) -> Result<ConnectionInfo> {
-    let token = source.token(cancel, events).await?;
+    let token = source.token(call).await?;
     Ok(ConnectionInfo::from_token(
         &source.sign_in_identity(),
         &token,

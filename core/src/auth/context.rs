@@ -114,6 +114,23 @@ pub fn validate_tenant(tenant: &str) -> Result<String> {
     }
 }
 
+/// Checks an application (client) ID: a GUID, any case, optional braces. Returns it lower-case.
+pub fn validate_client_id(client_id: &str) -> Result<String> {
+    let t = client_id
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}');
+    match uuid::Uuid::parse_str(t) {
+        Ok(u) if t.len() == 36 => Ok(u.hyphenated().to_string()),
+        _ => Err(Error::invalid_argument(format!(
+            "Client ID '{}' is not valid: pass the application (client) ID, a GUID such as \
+             14d82eec-204b-4c2f-b7e8-296a70dab67e, from the app registration's Overview page.",
+            client_id.trim()
+        ))
+        .with_target(client_id.trim().to_string())),
+    }
+}
+
 /// True for addresses a managed identity endpoint may use over plain HTTP: loopback, and
 /// link-local 169.254.0.0/16 (the VM IMDS address 169.254.169.254, and the link-local addresses
 /// App Service on Linux uses). Both are unreachable from outside the host.

@@ -9,18 +9,20 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
 use super::answer::{number_or_string, parse_token_answer, TokenAnswer};
 use super::cache::{Clock, TokenCache, TokenFuture};
-use super::client_secret::validate_client_id;
+use super::context::validate_client_id;
 use super::context::SignInContext;
-use super::http::{send, sleep_cancellable};
+use super::http::send;
 use super::signin_error::{parse_error_details, signin_error};
-use super::{AccessToken, SignInIdentity, TokenSource, DEFAULT_PUBLIC_CLIENT_ID};
+use super::token::{AccessToken, SignInIdentity, TokenSource};
+use crate::call_context::CallContext;
+use crate::config::auth::DEFAULT_PUBLIC_CLIENT_ID;
 use crate::error::{Error, ErrorKind, Result};
-use crate::events::{self, Events};
+use crate::events;
+use crate::retry;
 
 /// Tenant segment used when the caller names no tenant: any work or school account.
 pub const ORGANIZATIONS: &str = "organizations";
@@ -99,9 +101,9 @@ impl DeviceCodeSource {
         answer.token
     }
 
-    async fn fetch(&self, cancel: &CancellationToken, events: &Events) -> Result<AccessToken> {
+    async fn fetch(&self, call: &CallContext) -> Result<AccessToken> {
         if let Some(rt) = self.take_refresh_token() {
-            match self.refresh(&rt, cancel, events).await {
+            match self.refresh(&rt, call).await {
                 Ok(answer) => return Ok(self.keep(answer)),
                 Err(e) if e.kind() != ErrorKind::Authentication => {
                     // Keep the refresh token: the call was cancelled or the network failed, the
@@ -126,16 +128,11 @@ impl DeviceCodeSource {
                 }
             }
         }
-        let answer = self.interactive(cancel, events).await?;
+        let answer = self.interactive(call).await?;
         Ok(self.keep(answer))
     }
 
-    async fn refresh(
-        &self,
-        refresh_token: &str,
-        cancel: &CancellationToken,
-        events: &Events,
-    ) -> Result<TokenAnswer> {
+    async fn refresh(&self, refresh_token: &str, call: &CallContext) -> Result<TokenAnswer> {
         let url = self.ctx.token_url(&self.tenant);
         let scope = self.scope();
         let build = || {
@@ -146,7 +143,7 @@ impl DeviceCodeSource {
                 ("refresh_token", refresh_token),
             ])
         };
-        let answer = send(&self.ctx, "POST", &url, &build, cancel, events).await?;
+        let answer = send(&self.ctx, "POST", &url, &build, call).await?;
         if !answer.is_success() {
             return Err(signin_error(
                 "Refreshing the delegated sign-in",
@@ -157,11 +154,7 @@ impl DeviceCodeSource {
         parse_token_answer(&answer.body, self.cache.now(), "sign-in service")
     }
 
-    async fn interactive(
-        &self,
-        cancel: &CancellationToken,
-        events: &Events,
-    ) -> Result<TokenAnswer> {
+    async fn interactive(&self, call: &CallContext) -> Result<TokenAnswer> {
         let code_url = format!(
             "{}/{}/oauth2/v2.0/devicecode",
             self.ctx.authority, self.tenant
@@ -173,7 +166,7 @@ impl DeviceCodeSource {
                 ("scope", scope.as_str()),
             ])
         };
-        let answer = send(&self.ctx, "POST", &code_url, &build, cancel, events).await?;
+        let answer = send(&self.ctx, "POST", &code_url, &build, call).await?;
         if !answer.is_success() {
             return Err(signin_error(
                 "Starting device code sign-in",
@@ -182,13 +175,13 @@ impl DeviceCodeSource {
             ));
         }
         let code = DeviceCode::parse(&answer.body)?;
-        events::information(events, code.message.clone());
+        events::information(&call.events, code.message.clone());
 
         let token_url = self.ctx.token_url(&self.tenant);
         let deadline = Instant::now() + code.expires_in;
         let mut interval = code.interval;
         loop {
-            sleep_cancellable(interval, cancel).await?;
+            retry::wait(interval, &call.cancel).await?;
             if Instant::now() >= deadline {
                 return Err(expired());
             }
@@ -199,7 +192,7 @@ impl DeviceCodeSource {
                     ("device_code", code.device_code.as_str()),
                 ])
             };
-            let answer = send(&self.ctx, "POST", &token_url, &build, cancel, events).await?;
+            let answer = send(&self.ctx, "POST", &token_url, &build, call).await?;
             if answer.is_success() {
                 return parse_token_answer(&answer.body, self.cache.now(), "sign-in service");
             }
@@ -209,7 +202,7 @@ impl DeviceCodeSource {
                 Some("slow_down") => {
                     interval = (interval + Duration::from_secs(5)).min(MAX_INTERVAL);
                     events::verbose(
-                        events,
+                        &call.events,
                         format!("The sign-in service asked to slow down: polling every {} s", interval.as_secs()),
                     );
                 }
@@ -319,9 +312,9 @@ impl DeviceCode {
 }
 
 impl TokenSource for DeviceCodeSource {
-    fn token<'a>(&'a self, cancel: &'a CancellationToken, events: &'a Events) -> TokenFuture<'a> {
+    fn token<'a>(&'a self, call: &'a CallContext) -> TokenFuture<'a> {
         self.cache
-            .get_or_fetch_boxed(cancel, move || self.fetch(cancel, events))
+            .get_or_fetch_boxed(&call.cancel, move || self.fetch(call))
     }
 
     fn sign_in_identity(&self) -> SignInIdentity {

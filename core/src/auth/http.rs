@@ -1,15 +1,17 @@
 //! Sending one sign-in exchange: a verbose event per request line (never bodies or headers),
-//! retries for throttled and transient answers, cancellation at every wait.
+//! retries through the one retry engine ([`crate::retry`], the same table as Graph's),
+//! cancellation at every wait. The call's own limits arrive as a value, in the [`CallContext`].
 
 use std::time::{Duration, Instant};
 
-use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
 use super::context::SignInContext;
-use crate::config::RetryPolicy;
-use crate::error::{Error, ErrorKind, Result};
-use crate::events::{self, Events};
+use super::signin_error::parse_error_details;
+use crate::call_context::CallContext;
+use crate::error::{Error, ErrorKind, Result, ServiceErrorDetails};
+use crate::events;
+use crate::retry::{self, Decision, Retrier, Stop};
 
 /// An HTTP answer from a sign-in endpoint. The body may hold a token: it is zeroized on drop.
 pub(crate) struct Answer {
@@ -30,30 +32,6 @@ impl Answer {
 
 /// Largest answer read from a sign-in endpoint; token answers are a few KB.
 const MAX_BODY: usize = 1 << 20;
-
-/// Sleeps for `d` unless cancelled first.
-pub(crate) async fn sleep_cancellable(d: Duration, cancel: &CancellationToken) -> Result<()> {
-    tokio::select! {
-        biased;
-        _ = cancel.cancelled() => Err(Error::cancelled()),
-        _ = tokio::time::sleep(d) => Ok(()),
-    }
-}
-
-fn is_retryable_status(status: u16) -> bool {
-    matches!(status, 429 | 500 | 502 | 503 | 504)
-}
-
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
-}
 
 /// Describes a transport error without its URL (we name the URL ourselves, without query).
 fn transport_error(method: &str, shown_url: &str, e: &reqwest::Error) -> Error {
@@ -85,19 +63,21 @@ fn transport_error(method: &str, shown_url: &str, e: &reqwest::Error) -> Error {
 
 /// Sends the request `build` makes (called again for each retry), logging `METHOD url → status in
 /// N ms` as a verbose event. `shown_url` is what the event and errors show: it must not contain
-/// secrets. Retryable answers (429, 500, 502-504) and transport errors are retried per the
-/// context's retry policy; the last answer is returned for the caller to interpret.
+/// secrets. Retried answers and dropped connections are retried as the retry engine decides,
+/// under the call's limits when it has its own (else the client's); timeouts and TLS
+/// certificate errors end the exchange at once.
+///
+/// Returns the answer for the caller to interpret, except when retrying stopped on an answer
+/// that is retried (429, 5xx): then the error says why retrying stopped (`Throttled` for 429,
+/// `ServiceUnavailable` otherwise) and carries the service's details and Retry-After.
 pub(crate) async fn send(
     ctx: &SignInContext,
     method: &str,
     shown_url: &str,
     build: &(dyn Fn() -> reqwest::RequestBuilder + Send + Sync),
-    cancel: &CancellationToken,
-    events: &Events,
+    call: &CallContext,
 ) -> Result<Answer> {
-    let started = Instant::now();
-    // The call's own limits (see crate::limits::scope) win over the client's.
-    let (timeouts, retry) = match crate::limits::current() {
+    let (timeouts, policy) = match call.limits.as_ref() {
         Some(l) => (l.apply_timeouts(ctx.timeouts), l.apply_retry(ctx.retry)),
         None => (ctx.timeouts, ctx.retry),
     };
@@ -109,12 +89,12 @@ pub(crate) async fn send(
         )?)
     };
     let request_timeout = Duration::from_millis(timeouts.total_ms.max(1));
-    let budget = Duration::from_millis(retry.budget_ms);
-    let mut attempt: u32 = 0;
+    let mut retrier = Retrier::new(policy);
     loop {
-        if cancel.is_cancelled() {
+        if call.cancel.is_cancelled() {
             return Err(Error::cancelled());
         }
+        let attempt = retrier.begin_attempt();
         let t0 = Instant::now();
         // build() makes the request on the source's client; a per-call connect timeout sends it
         // through the pooled client for that timeout instead.
@@ -122,7 +102,7 @@ pub(crate) async fn send(
         let http = connect_override.as_ref().unwrap_or(&own_http);
         let outcome = tokio::select! {
             biased;
-            _ = cancel.cancelled() => return Err(Error::cancelled()),
+            _ = call.cancel.cancelled() => return Err(Error::cancelled()),
             r = async {
                 let resp = http.execute(request?).await?;
                 let status = resp.status();
@@ -139,10 +119,10 @@ pub(crate) async fn send(
             } => r,
         };
         let elapsed = t0.elapsed().as_millis();
-        let delay = match outcome {
+        let (failure, last) = match outcome {
             Ok((status, headers, body)) => {
                 events::verbose(
-                    events,
+                    &call.events,
                     format!("{method} {shown_url} → {status} in {elapsed} ms"),
                 );
                 let answer = Answer {
@@ -150,53 +130,107 @@ pub(crate) async fn send(
                     headers,
                     body,
                 };
-                if !is_retryable_status(answer.status) || attempt >= retry.max_retries {
+                if !retry::is_retried_status(answer.status) {
                     return Ok(answer);
                 }
-                let max = Duration::from_secs(retry.max_retry_after_seconds);
-                retry_after(&answer.headers)
-                    .map(|d| d.min(max))
-                    .unwrap_or_else(|| backoff(&retry, attempt))
+                let failure = retry::Failure::Status {
+                    status: answer.status,
+                    retry_after: retry::retry_after_header(&answer.headers),
+                };
+                (failure, Ok(answer))
             }
             Err(e) => {
                 events::verbose(
-                    events,
+                    &call.events,
                     format!("{method} {shown_url} → failed in {elapsed} ms"),
                 );
-                let retryable = (e.is_connect() || e.is_timeout() || e.is_request() || e.is_body())
-                    && !crate::runtime::is_certificate_error(&e);
-                if !retryable || attempt >= retry.max_retries {
+                // Timeouts and certificate errors are final (see the retry table).
+                if e.is_timeout() || crate::runtime::is_certificate_error(&e) {
                     return Err(transport_error(method, shown_url, &e));
                 }
-                backoff(&retry, attempt)
+                (retry::Failure::Connection, Err(e))
             }
         };
-        if started.elapsed() + delay > budget {
-            // Out of budget: one more try would only wait longer than the caller allowed.
-            return Err(Error::new(
-                ErrorKind::ServiceUnavailable,
-                format!("{method} {shown_url} kept failing and the retry budget ran out."),
-            ));
-        }
-        attempt += 1;
+        let delay = match retrier.after_failure(failure) {
+            Decision::Retry(delay) => delay,
+            Decision::Stop(stop) => {
+                return Err(match last {
+                    Ok(answer) => gave_up_on_answer(method, shown_url, &answer, failure, &stop),
+                    Err(e) => {
+                        let err = transport_error(method, shown_url, &e);
+                        match stop.note() {
+                            Some(note) => {
+                                let message = format!(
+                                    "{} Retrying stopped: {note}.",
+                                    err.message().trim_end()
+                                );
+                                Error::new(err.kind(), message).with_recommended_action(
+                                    err.recommended_action().unwrap_or_default().to_string(),
+                                )
+                            }
+                            None => err,
+                        }
+                    }
+                });
+            }
+        };
         events::verbose(
-            events,
+            &call.events,
             format!(
-                "Retrying sign-in request in {} ms (attempt {})",
-                delay.as_millis(),
-                attempt + 1
+                "Retrying sign-in request in {} (attempt {} of {})",
+                retry::human(delay),
+                attempt + 1,
+                retrier.max_attempts()
             ),
         );
-        sleep_cancellable(delay, cancel).await?;
+        retry::wait(delay, &call.cancel).await?;
     }
 }
 
-/// Exponential back-off with jitter: base × 2^attempt, ±25 %.
-fn backoff(retry: &RetryPolicy, attempt: u32) -> Duration {
-    let base = retry
-        .base_delay_ms
-        .max(1)
-        .saturating_mul(1u64 << attempt.min(16));
-    let jitter = fastrand::u64(0..=base / 2);
-    Duration::from_millis(base - base / 4 + jitter)
+/// The error for a sign-in answer that is retried (429, 5xx) when retrying stopped: the kind
+/// follows the status, the message says why retrying stopped, and the service's details (AADSTS
+/// code, trace and correlation IDs) and Retry-After are kept.
+fn gave_up_on_answer(
+    method: &str,
+    shown_url: &str,
+    answer: &Answer,
+    failure: retry::Failure,
+    stop: &Stop,
+) -> Error {
+    let kind = if answer.status == 429 {
+        ErrorKind::Throttled
+    } else {
+        ErrorKind::ServiceUnavailable
+    };
+    let details = parse_error_details(answer.status, &answer.body).unwrap_or(ServiceErrorDetails {
+        http_status: answer.status,
+        ..Default::default()
+    });
+    let said = match (details.aadsts.as_deref(), details.code.as_deref()) {
+        (Some(code), _) | (None, Some(code)) => format!(" ({code})"),
+        (None, None) => String::new(),
+    };
+    let status = reqwest::StatusCode::from_u16(answer.status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .map(|r| format!("{} {r}", answer.status))
+        .unwrap_or_else(|| answer.status.to_string());
+    let note = stop.note().unwrap_or_default();
+    let mut err = Error::new(
+        kind,
+        format!("{method} {shown_url} answered {status}{said}; {note}."),
+    )
+    .with_service(details)
+    .with_recommended_action(stop.recommended_action().unwrap_or_else(|| {
+        "Wait a few minutes and try again, or allow more retries (-MaxRetries, -RetryBudgetSec)."
+            .to_string()
+    }));
+    if let retry::Failure::Status {
+        retry_after: Some(ra),
+        ..
+    } = failure
+    {
+        err = err.with_retry_after(ra);
+    }
+    err
 }

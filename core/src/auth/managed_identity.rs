@@ -12,7 +12,6 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
 use super::answer::parse_token_answer;
@@ -20,10 +19,11 @@ use super::cache::{Clock, TokenCache, TokenFuture};
 use super::context::{is_local_identity_host, SignInContext};
 use super::http::{send, Answer};
 use super::signin_error::signin_error;
-use super::{AccessToken, SignInIdentity, TokenSource};
+use super::token::{AccessToken, SignInIdentity, TokenSource};
+use crate::call_context::CallContext;
 pub use crate::config::auth::ManagedIdentityStyle;
 use crate::error::{Error, ErrorKind, Result};
-use crate::events::{self, Events};
+use crate::events;
 
 /// The VM Instance Metadata Service token endpoint.
 pub const IMDS_TOKEN_URL: &str = "http://169.254.169.254/metadata/identity/oauth2/token";
@@ -282,7 +282,7 @@ impl ManagedIdentitySource {
         )
     }
 
-    async fn fetch(&self, cancel: &CancellationToken, events: &Events) -> Result<AccessToken> {
+    async fn fetch(&self, call: &CallContext) -> Result<AccessToken> {
         let url = self.request_url();
         let shown = url.as_str().to_string();
         let answer = match self.style {
@@ -299,13 +299,13 @@ impl ManagedIdentitySource {
                         .header("X-IDENTITY-HEADER", header)
                         .header("Metadata", "True")
                 };
-                send(&self.ctx, "GET", &shown, &build, cancel, events).await?
+                send(&self.ctx, "GET", &shown, &build, call).await?
             }
             ManagedIdentityStyle::Imds => {
                 let build = || self.ctx.http.get(url.clone()).header("Metadata", "true");
-                send(&self.ctx, "GET", &shown, &build, cancel, events).await?
+                send(&self.ctx, "GET", &shown, &build, call).await?
             }
-            ManagedIdentityStyle::Arc => self.arc_exchange(&url, &shown, cancel, events).await?,
+            ManagedIdentityStyle::Arc => self.arc_exchange(&url, &shown, call).await?,
         };
         if !answer.is_success() {
             let mut err = signin_error(&self.what(), answer.status, &answer.body);
@@ -325,11 +325,10 @@ impl ManagedIdentitySource {
         &self,
         url: &url::Url,
         shown: &str,
-        cancel: &CancellationToken,
-        events: &Events,
+        call: &CallContext,
     ) -> Result<Answer> {
         let build = || self.ctx.http.get(url.clone()).header("Metadata", "true");
-        let first = send(&self.ctx, "GET", shown, &build, cancel, events).await?;
+        let first = send(&self.ctx, "GET", shown, &build, call).await?;
         if first.status != 401 {
             if first.is_success() {
                 return Err(Error::new(
@@ -363,7 +362,7 @@ impl ManagedIdentitySource {
             .ok_or_else(|| Error::internal("Arc token folder missing"))?;
         let secret = read_arc_key(Path::new(&realm), dir)?;
         events::debug(
-            events,
+            &call.events,
             format!("Answering the Azure Arc challenge with key file {realm}"),
         );
         let authorization = Zeroizing::new(format!("Basic {}", secret.as_str()));
@@ -374,14 +373,14 @@ impl ManagedIdentitySource {
                 .header("Metadata", "true")
                 .header(reqwest::header::AUTHORIZATION, authorization.as_str())
         };
-        send(&self.ctx, "GET", shown, &build, cancel, events).await
+        send(&self.ctx, "GET", shown, &build, call).await
     }
 }
 
 impl TokenSource for ManagedIdentitySource {
-    fn token<'a>(&'a self, cancel: &'a CancellationToken, events: &'a Events) -> TokenFuture<'a> {
+    fn token<'a>(&'a self, call: &'a CallContext) -> TokenFuture<'a> {
         self.cache
-            .get_or_fetch_boxed(cancel, move || self.fetch(cancel, events))
+            .get_or_fetch_boxed(&call.cancel, move || self.fetch(call))
     }
 
     fn sign_in_identity(&self) -> SignInIdentity {

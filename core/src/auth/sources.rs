@@ -14,7 +14,8 @@ use super::device_code::DeviceCodeSource;
 use super::managed_identity::{
     ManagedIdentityEnv, ManagedIdentityOptions, ManagedIdentitySource, UserAssigned,
 };
-use super::{AuthConfig, TokenSource};
+use super::token::TokenSource;
+use crate::config::AuthConfig;
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
 

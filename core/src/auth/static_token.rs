@@ -5,13 +5,12 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tokio_util::sync::CancellationToken;
 use zeroize::Zeroizing;
 
 use super::claims::{decode_claims, TokenClaims};
-use super::{AccessToken, TokenSource};
+use super::token::{AccessToken, TokenSource};
+use crate::call_context::CallContext;
 use crate::error::{Error, ErrorKind, Result};
-use crate::events::Events;
 
 /// A token source that hands out one fixed token.
 pub struct StaticTokenSource {
@@ -129,8 +128,7 @@ pub(crate) fn format_time(t: SystemTime) -> String {
 impl TokenSource for StaticTokenSource {
     fn token<'a>(
         &'a self,
-        _cancel: &'a CancellationToken,
-        _events: &'a Events,
+        _call: &'a CallContext,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<AccessToken>> + Send + 'a>> {
         Box::pin(async move {
             self.check_not_expired()?;
@@ -150,9 +148,7 @@ mod tests {
     }
 
     fn get(src: &StaticTokenSource) -> Result<AccessToken> {
-        let cancel = CancellationToken::new();
-        let events = crate::events::none();
-        crate::runtime::block_on(src.token(&cancel, &events))
+        crate::runtime::block_on(src.token(&CallContext::new()))
     }
 
     #[test]

@@ -8,7 +8,7 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::Method;
+use super::method::Method;
 use crate::error::{Error, ErrorKind, ServiceErrorDetails};
 
 /// An answer as read off the wire, before it is judged.

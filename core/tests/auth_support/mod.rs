@@ -89,7 +89,12 @@ pub fn recorder() -> (Arc<Recorder>, Events) {
 /// Gets a token on the core's runtime (as the ffi does).
 pub fn token(source: &dyn TokenSource, events: &Events) -> Result<AccessToken> {
     let cancel = CancellationToken::new();
-    photo_policy_core::runtime::block_on(source.token(&cancel, events))
+    let call = photo_policy_core::call_context::CallContext {
+        cancel,
+        events: events.clone(),
+        limits: None,
+    };
+    photo_policy_core::runtime::block_on(source.token(&call))
 }
 
 /// Requests the emulator logged on a route family (`token`, `msi`, `graph`).
