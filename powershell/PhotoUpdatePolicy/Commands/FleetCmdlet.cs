@@ -175,59 +175,39 @@ namespace PhotoUpdatePolicy.Commands
             }
         }
 
-        /// <summary>A document given as an object (Export output, ConvertFrom-Json, hashtable) or JSON text, as JSON text.</summary>
-        internal static string DocumentText(object value) =>
-            (value is PSObject p ? p.BaseObject : value) is string text ? text : JsonCodec.Instance.Serialize(ToTree(value));
-
-        /// <summary>Converts PowerShell objects into the neutral JSON tree.</summary>
-        internal static object? ToTree(object? value)
+        /// <summary>
+        /// A document given as an object (Export output, ConvertFrom-Json, hashtable) or JSON text, as
+        /// JSON text. An object that cannot be a document (a cycle, absurd nesting or size, a
+        /// property that throws) stops the cmdlet with a PhotoUpdatePolicy.* ErrorRecord; see
+        /// <see cref="InputObjectTree"/>.
+        /// </summary>
+        internal string DocumentText(object value)
         {
-            object? v = value is PSObject pso && !(pso.BaseObject is PSCustomObject) ? pso.BaseObject : value;
-            switch (v)
+            if ((value is PSObject p ? p.BaseObject : value) is string text)
             {
-                case null:
-                    return null;
-                case string s:
-                    return s;
-                case bool b:
-                    return b;
-                case int or long or short or byte or uint or ushort or sbyte:
-                    return Convert.ToInt64(v, CultureInfo.InvariantCulture);
-                case double or float or decimal:
-                    return Convert.ToDouble(v, CultureInfo.InvariantCulture);
-                case DateTime dt:
-                    // ConvertFrom-Json (PowerShell 7) turns exportedAt into a DateTime.
-                    return dt.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-                case DateTimeOffset dto:
-                    return dto.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-                case IDictionary dict:
-                    var obj = new Dictionary<string, object?>(StringComparer.Ordinal);
-                    foreach (DictionaryEntry kv in dict)
-                    {
-                        obj[Convert.ToString(kv.Key, CultureInfo.InvariantCulture) ?? string.Empty] = ToTree(kv.Value);
-                    }
-
-                    return obj;
-                case PSObject custom:
-                    var props = new Dictionary<string, object?>(StringComparer.Ordinal);
-                    foreach (PSPropertyInfo prop in custom.Properties)
-                    {
-                        props[prop.Name] = ToTree(prop.Value);
-                    }
-
-                    return props;
-                case IEnumerable items:
-                    var list = new List<object?>();
-                    foreach (object? item in items)
-                    {
-                        list.Add(ToTree(item));
-                    }
-
-                    return list;
-                default:
-                    return Convert.ToString(v, CultureInfo.InvariantCulture);
+                return text;
             }
+
+            try
+            {
+                return JsonCodec.Instance.Serialize(InputObjectTree.Convert(value));
+            }
+            catch (InputObjectException ex)
+            {
+                // The target is the type's name, not the object: a cyclic object as TargetObject
+                // would trip whatever formats or serialises the error record next.
+                ThrowUsageError(ex.ErrorId, ex.Message, ErrorCategory.InvalidArgument, TypeName(value));
+            }
+            catch (Exception ex) when (ex is InvalidOperationException || ex is RuntimeException || ex is NotSupportedException || ex is ArgumentException || ex is FormatException)
+            {
+                ThrowUsageError("PhotoUpdatePolicy.InvalidDocument", $"The input object could not be read as a policy document: {ex.Message}", ErrorCategory.InvalidArgument, TypeName(value));
+            }
+
+            return string.Empty;
         }
+
+        private static string TypeName(object value) =>
+            (value is PSObject p ? p.BaseObject : value)?.GetType().FullName ?? "null";
 
         /// <summary>Writes a failed tenant's error (non-terminating).</summary>
         internal void WriteTenantError(FleetEntry entry)
