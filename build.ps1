@@ -11,8 +11,9 @@ and Rust:
 Tasks:
   Build  cargo build --release (native library + Graph emulator), header check, dotnet build of the
          module (net6.0 and net472), module folder assembled in out/PhotoUpdatePolicy, help.
-  Test   Build, then cargo test --workspace, the C ABI tests (tests/c/run.sh), the peer client
-         tests (tests/peer: Azure.Identity against the emulator), the help check, and
+  Test   Build, then cargo test --workspace, the C ABI tests (tests/c/run.sh), the net472 build's
+         code under Mono (tests/net472; skipped with a note when mono is missing, except in CI),
+         the peer client tests (tests/peer: Azure.Identity against the emulator), the help check, and
          Pester against the assembled module in a fresh pwsh. Prints "N passed, N failed" last and
          exits non-zero on any failure.
   Run    Build, start the Graph emulator, mint a token, and show Get -> Set (-WhatIf, then real) ->
@@ -250,6 +251,23 @@ function Invoke-Test {
         Add-CapturedSuite 'C ABI' $c '^(?:\w+: )?(?<passed>\d+) passed, (?<failed>\d+) failed'
     }
 
+    $net472Runner = Join-Path $Root 'tests/net472/Invoke-Net472Tests.ps1'
+    if (Test-Path -LiteralPath $net472Runner) {
+        # Windows PowerShell 5.1's build (lib/net472) outside PowerShell: its JSON codec, native
+        # loading path, UTF-8 marshalling, secrets and certificates, on Mono here (.NET Framework
+        # on Windows), against the real native library and the emulator (docs/runtimes.md).
+        Write-Step 'net472 build on a .NET Framework runtime (tests/net472)'
+        if ($IsWindows -or (Get-Command mono -CommandType Application -ErrorAction SilentlyContinue)) {
+            $n = Invoke-FreshPwsh -Captured @('-File', $net472Runner, '-ModuleFolder', $ModuleDir, '-EmulatorPath', $EmulatorPath)
+            Add-CapturedSuite 'net472 (Mono)' $n '^net472: (?<passed>\d+) passed, (?<failed>\d+) failed'
+        } elseif ($env:CI -eq 'true') {
+            Add-Suite 'net472 (Mono)' 0 1 'mono not installed (.ci/run installs it)'
+        } else {
+            Write-Host '   skipped: mono is not installed (Debian: apt-get install mono-runtime libmono-system-web-extensions4.0-cil libmono-system-core4.0-cil)' -ForegroundColor Yellow
+            Add-Suite 'net472 (Mono)' 0 0 'skipped: mono not installed'
+        }
+    }
+
     $peerProject = Join-Path $Root 'tests/peer/PeerTests.csproj'
     if (Test-Path -LiteralPath $peerProject) {
         # A real peer: Azure.Identity's ManagedIdentityCredential gets its token from the emulator.
@@ -346,7 +364,8 @@ function Invoke-Clean {
     Write-Step 'Clean'
     foreach ($path in @($OutDir,
             (Join-Path $Root 'powershell/PhotoUpdatePolicy/bin'), (Join-Path $Root 'powershell/PhotoUpdatePolicy/obj'),
-            (Join-Path $Root 'tests/tools/Pester/bin'), (Join-Path $Root 'tests/tools/Pester/obj'))) {
+            (Join-Path $Root 'tests/tools/Pester/bin'), (Join-Path $Root 'tests/tools/Pester/obj'),
+            (Join-Path $Root 'tests/net472/bin'), (Join-Path $Root 'tests/net472/obj'))) {
         if (Test-Path -LiteralPath $path) { Remove-Item -LiteralPath $path -Recurse -Force; Write-Host "   removed $path" }
     }
     if (Get-Command cargo -ErrorAction SilentlyContinue) {
