@@ -183,6 +183,46 @@ impl GraphClient {
                     );
                     return Err(self.total_timeout_error(method));
                 }
+                Err(AttemptError::TooLarge(status)) => {
+                    events::verbose(
+                        &ctx.events,
+                        format!(
+                            "{} {} → {} with more than {} KiB, stopped reading after {elapsed_ms} ms",
+                            method.as_str(),
+                            self.policy_url,
+                            status_text(status),
+                            MAX_ANSWER_BYTES / 1024
+                        ),
+                    );
+                    return Err(Error::new(
+                        ErrorKind::InvalidResponse,
+                        format!(
+                            "{} {} answered {} with a body larger than {} MiB (after decoding); \
+                             reading stopped there and no retry was made. A photo policy answer \
+                             is under 1 KiB.",
+                            method.as_str(),
+                            self.policy_url,
+                            status_text(status),
+                            MAX_ANSWER_BYTES >> 20
+                        ),
+                    )
+                    .with_recommended_action(
+                        "Check that the endpoint is Microsoft Graph and that no proxy rewrites its \
+                         answers.",
+                    )
+                    .with_target(self.policy_url.to_string()));
+                }
+                // The request could not be built (e.g. a header value it may not hold): sending
+                // again would fail the same way.
+                Err(AttemptError::Transport(e)) if e.is_builder() => {
+                    return Err(Error::invalid_argument(format!(
+                        "{} {} could not be sent: {}. Nothing was sent.",
+                        method.as_str(),
+                        self.policy_url,
+                        error_chain(&e)
+                    ))
+                    .with_target(self.policy_url.to_string()));
+                }
                 Err(AttemptError::Transport(e)) if e.is_timeout() => {
                     events::verbose(
                         &ctx.events,
@@ -278,11 +318,20 @@ impl GraphClient {
             let headers = resp.headers().clone();
             // Reading the body is inside the timeout and the caller's cancellation race: a slow
             // body cannot hold the call.
-            let bytes = resp.bytes().await.map_err(AttemptError::Transport)?;
+            // Read chunk by chunk up to the cap: chunks are the decoded bytes (after gzip), so
+            // neither a huge answer, a compression bomb nor an endless stream can fill memory.
+            let mut resp = resp;
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(AttemptError::Transport)? {
+                if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                    return Err(AttemptError::TooLarge(status));
+                }
+                body.extend_from_slice(&chunk);
+            }
             Ok(RawResponse {
                 status,
                 headers,
-                body: bytes.to_vec(),
+                body,
             })
         };
         match tokio::time::timeout(Duration::from_millis(self.timeouts.total_ms), exchange).await {
@@ -323,9 +372,15 @@ impl GraphClient {
     }
 }
 
+/// The most a Graph answer may hold once decoded. A photo policy answer is well under 1 KiB and
+/// an error page a few KiB; sign-in answers have the same cap (`auth::http`).
+pub const MAX_ANSWER_BYTES: usize = 1 << 20;
+
 enum AttemptError {
     /// The total (per attempt) timeout elapsed.
     Timeout,
+    /// The answer's body (decoded) grew past [`MAX_ANSWER_BYTES`]; reading stopped there.
+    TooLarge(StatusCode),
     /// reqwest failed: connect (possibly its connect timeout), reset, body read.
     Transport(reqwest::Error),
 }
@@ -393,7 +448,12 @@ fn success(raw: RawResponse, client_request_id: &str) -> Result<GraphResponse> {
     if raw.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(GraphResponse { status, body: None });
     }
-    match serde_json::from_slice::<Value>(&raw.body) {
+    // A key given twice would be read as its last value; refused like any unreadable answer.
+    let checked =
+        crate::json_input::check_no_duplicate_keys_in(&raw.body).map_err(|e| e.to_string());
+    match checked
+        .and_then(|()| serde_json::from_slice::<Value>(&raw.body).map_err(|e| e.to_string()))
+    {
         Ok(v) => Ok(GraphResponse {
             status,
             body: Some(v),
