@@ -11,9 +11,14 @@ and Rust:
 Tasks:
   Build  cargo build --release (native library + Graph emulator), header check, dotnet build of the
          module (net6.0 and net472), module folder assembled in out/PhotoUpdatePolicy, help.
-  Test   Build, then cargo test --workspace, the C ABI tests (tests/c/run.sh), the net472 build's
-         code under Mono (tests/net472; skipped with a note when mono is missing, except in CI),
-         the peer client tests (tests/peer: Azure.Identity against the emulator), the help check, and
+  Check  The static checks the workflow runs: cargo fmt --check, cargo clippy -D warnings and
+         dotnet format --verify-no-changes (module and peer test projects). Exits non-zero on any
+         finding.
+  Test   Build, the checks of -Task Check, then cargo test --workspace, the C ABI tests
+         (tests/c/run.sh, plain and under AddressSanitizer + UndefinedBehaviorSanitizer), the
+         net472 build's code under Mono (tests/net472; skipped with a note when mono is missing,
+         except in CI), the peer client tests (tests/peer: Azure.Identity against the emulator),
+         the help check, and
          Pester against the assembled module in a fresh pwsh. Prints "N passed, N failed" last and
          exits non-zero on any failure.
   Run    Build, start the Graph emulator, mint a token, and show Get -> Set (-WhatIf, then real) ->
@@ -33,7 +38,7 @@ dotnet pwsh -NoProfile -File ./build.ps1 -Task Run -AccessToken (Get-AzAccessTok
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Run', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Check', 'Test', 'Run', 'Bench', 'Clean')]
     [string] $Task = 'Build',
 
     # Run only: a Microsoft Graph access token for a real tenant (SecureString or string).
@@ -221,6 +226,26 @@ function Get-CargoCounts([string[]] $Lines) {
     @($passed, $failed)
 }
 
+# The static checks, exactly as .github/workflows/build.yml runs them. Returns one result per
+# check (Name, ExitCode) so Test can count them; -Task Check throws on the first failed one.
+function Invoke-Check([switch] $Collect) {
+    $checks = @(
+        @{ Name = 'cargo fmt'; File = 'cargo'; Arguments = @('fmt', '--all', '--', '--check') },
+        @{ Name = 'cargo clippy'; File = 'cargo'; Arguments = @('clippy', '--workspace', '--all-targets', '--locked', '--', '-D', 'warnings') },
+        @{ Name = 'dotnet format (module)'; File = 'dotnet'; Arguments = @('format', $ProjectFile, '--verify-no-changes', '-v', 'q') },
+        @{ Name = 'dotnet format (peer tests)'; File = 'dotnet'; Arguments = @('format', (Join-Path $Root 'tests/peer/PeerTests.csproj'), '--verify-no-changes', '-v', 'q') }
+    )
+    foreach ($check in $checks) {
+        Write-Step "Check: $($check.Name)"
+        if ($Collect) {
+            $r = Invoke-Captured $check.File $check.Arguments
+            [pscustomobject]@{ Name = $check.Name; ExitCode = $r.ExitCode }
+        } else {
+            Invoke-Tool $check.File $check.Arguments
+        }
+    }
+}
+
 function Invoke-Test {
     Invoke-Build
     $suites = New-Object System.Collections.Generic.List[object]
@@ -237,6 +262,11 @@ function Invoke-Test {
         Add-Suite $Name $passed $failed ($(if ($Captured.ExitCode) { "exit $($Captured.ExitCode)" } else { '' }))
     }
 
+    # The workflow's static checks, counted like tests so one finding does not hide the rest.
+    foreach ($check in Invoke-Check -Collect) {
+        if ($check.ExitCode -eq 0) { Add-Suite $check.Name 1 0 } else { Add-Suite $check.Name 0 1 "exit $($check.ExitCode)" }
+    }
+
     Write-Step 'cargo test --workspace --no-fail-fast'
     # --no-fail-fast: every test binary runs, so the counts are complete even when one fails.
     $cargo = Invoke-Captured cargo @('test', '--workspace', '--no-fail-fast')
@@ -249,6 +279,16 @@ function Invoke-Test {
         Write-Step 'C ABI tests (tests/c/run.sh release)'
         $c = Invoke-Captured bash @($cRunner, 'release')
         Add-CapturedSuite 'C ABI' $c '^(?:\w+: )?(?<passed>\d+) passed, (?<failed>\d+) failed'
+        # The same checks compiled with AddressSanitizer (leaks included) and
+        # UndefinedBehaviorSanitizer: a second or two, the library is already built.
+        Write-Step 'C ABI tests under ASan + UBSan (PUP_SANITIZE=1 tests/c/run.sh release)'
+        $env:PUP_SANITIZE = '1'; $env:PUP_SKIP_CARGO = '1'
+        try {
+            $cs = Invoke-Captured bash @($cRunner, 'release')
+        } finally {
+            Remove-Item Env:PUP_SANITIZE, Env:PUP_SKIP_CARGO -ErrorAction Ignore
+        }
+        Add-CapturedSuite 'C ABI (ASan+UBSan)' $cs '^(?:\w+: )?(?<passed>\d+) passed, (?<failed>\d+) failed'
     }
 
     $net472Runner = Join-Path $Root 'tests/net472/Invoke-Net472Tests.ps1'
@@ -378,6 +418,7 @@ Push-Location $Root
 try {
     switch ($Task) {
         'Build' { Invoke-Build }
+        'Check' { Invoke-Check }
         'Test' { Invoke-Test }
         'Run' { Invoke-Run }
         'Bench' { Invoke-Bench }

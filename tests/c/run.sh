@@ -5,6 +5,9 @@
 #   tests/c/run.sh [debug|release] leak [N]     N (default 10000) get calls through the ABI
 #   PUP_VALGRIND=1 tests/c/run.sh ...           run the program under valgrind
 #                                               (--leak-check=full, definite leaks are errors)
+#   PUP_SANITIZE=1 tests/c/run.sh ...           build and run the test with AddressSanitizer
+#                                               (leaks included) and UndefinedBehaviorSanitizer;
+#                                               any finding fails the run
 #   PUP_SKIP_CARGO=1 tests/c/run.sh ...         reuse the already built library and emulator
 #
 # Builds the library (cdylib) and the emulator binary, starts `graph-emulator --port 0`, mints an
@@ -32,7 +35,26 @@ if [[ "${PUP_SKIP_CARGO:-0}" != "1" ]]; then
   cargo build -p photo_update_policy --lib "${CARGO_PROFILE[@]}"
   cargo build -p graph_emulator --bin graph-emulator "${CARGO_PROFILE[@]}"
 fi
-make -s -C tests/c PROFILE="$PROFILE"
+SANITIZE="${PUP_SANITIZE:-0}"
+if [[ "$SANITIZE" == "1" && "${PUP_VALGRIND:-0}" == "1" ]]; then
+  echo "PUP_SANITIZE and PUP_VALGRIND exclude each other (both watch every allocation)" >&2
+  exit 2
+fi
+if [[ "$SANITIZE" == "1" ]] && ! echo 'int main(void){return 0;}' \
+    | "${CC:-gcc}" -fsanitize=address,undefined -x c - -o /dev/null 2>/dev/null; then
+  echo "${CC:-gcc} cannot link -fsanitize=address,undefined: install the sanitizer runtimes" \
+       "(Debian/Ubuntu: apt-get install libasan8 libubsan1)" >&2
+  exit 1
+fi
+make -s -C tests/c PROFILE="$PROFILE" SANITIZE="$SANITIZE"
+BUILD_DIR="tests/c/build/$PROFILE"
+if [[ "$SANITIZE" == "1" ]]; then
+  BUILD_DIR="tests/c/build/$PROFILE-sanitize"
+  # Fail on the first report; leaks of the C side (and of anything the library hands out and
+  # the caller must free) are reported at exit.
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1:exitcode=1}"
+  export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+fi
 
 WORK="$(mktemp -d)"
 EMU_PID=""
@@ -89,7 +111,7 @@ fi
 
 set +e
 PUP_EMULATOR_URL="$URL" PUP_TENANT="$TENANT" PUP_TOKEN="$TOKEN" \
-  "${RUNNER[@]}" "tests/c/build/$PROFILE/abi_test" "${ARGS[@]}"
+  "${RUNNER[@]}" "$BUILD_DIR/abi_test" "${ARGS[@]}"
 STATUS=$?
 set -e
 exit "$STATUS"
