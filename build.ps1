@@ -12,7 +12,7 @@ Tasks:
   Build  cargo build --release (native library + Graph emulator), header check, dotnet build of the
          module (net6.0 and net472), module folder assembled in out/PhotoUpdatePolicy, help.
   Check  The static checks the workflow runs: cargo fmt --check, cargo clippy -D warnings and
-         dotnet format --verify-no-changes (module and peer test projects). Exits non-zero on any
+         dotnet format --verify-no-changes (module, peer and net472 test projects). Exits non-zero on any
          finding.
   Test   Build, the checks of -Task Check, then cargo test --workspace, the C ABI tests
          (tests/c/run.sh, plain and under AddressSanitizer + UndefinedBehaviorSanitizer), the
@@ -233,7 +233,8 @@ function Invoke-Check([switch] $Collect) {
         @{ Name = 'cargo fmt'; File = 'cargo'; Arguments = @('fmt', '--all', '--', '--check') },
         @{ Name = 'cargo clippy'; File = 'cargo'; Arguments = @('clippy', '--workspace', '--all-targets', '--locked', '--', '-D', 'warnings') },
         @{ Name = 'dotnet format (module)'; File = 'dotnet'; Arguments = @('format', $ProjectFile, '--verify-no-changes', '-v', 'q') },
-        @{ Name = 'dotnet format (peer tests)'; File = 'dotnet'; Arguments = @('format', (Join-Path $Root 'tests/peer/PeerTests.csproj'), '--verify-no-changes', '-v', 'q') }
+        @{ Name = 'dotnet format (peer tests)'; File = 'dotnet'; Arguments = @('format', (Join-Path $Root 'tests/peer/PeerTests.csproj'), '--verify-no-changes', '-v', 'q') },
+        @{ Name = 'dotnet format (net472 tests)'; File = 'dotnet'; Arguments = @('format', (Join-Path $Root 'tests/net472/PhotoUpdatePolicy.Net472Tests.csproj'), '--verify-no-changes', '-v', 'q') }
     )
     foreach ($check in $checks) {
         Write-Step "Check: $($check.Name)"

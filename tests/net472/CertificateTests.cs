@@ -126,9 +126,14 @@ namespace PhotoUpdatePolicy.Net472Tests
             // A modulus with the top bit set needs a leading zero; leading zeros of a value go.
             var p = new RSAParameters
             {
-                Modulus = new byte[] { 0x80, 0x01 }, Exponent = new byte[] { 0x01, 0x00, 0x01 },
-                D = new byte[] { 0x00, 0x7F }, P = new byte[] { 0x03 }, Q = new byte[] { 0x05 },
-                DP = new byte[] { 0x01 }, DQ = new byte[] { 0x01 }, InverseQ = new byte[] { 0x02 },
+                Modulus = new byte[] { 0x80, 0x01 },
+                Exponent = new byte[] { 0x01, 0x00, 0x01 },
+                D = new byte[] { 0x00, 0x7F },
+                P = new byte[] { 0x03 },
+                Q = new byte[] { 0x05 },
+                DP = new byte[] { 0x01 },
+                DQ = new byte[] { 0x01 },
+                InverseQ = new byte[] { 0x02 },
             };
             byte[] der = Pkcs1.Encode(p);
             Assert.Equal(new byte[]
