@@ -22,6 +22,10 @@ pub enum EventLevel {
     /// Something the user must see and act on, shown even without `-Verbose` (e.g. the device
     /// code sign-in instructions). PowerShell: `Write-Information` / host output.
     Information = 4,
+    /// The caller should open this URL in the system browser (the interactive browser sign-in's
+    /// authorize URL; it holds no secret). When no browser can be opened, show it to the user
+    /// instead. PowerShell opens it (xdg-open, open, the shell) or writes it as information.
+    OpenBrowser = 5,
 }
 
 /// One event.
@@ -78,6 +82,14 @@ pub fn warning(events: &Events, message: impl Into<String>) {
     events.emit(Event {
         level: EventLevel::Warning,
         message: message.into(),
+    });
+}
+
+/// Asks the caller to open `url` in the system browser (see [`EventLevel::OpenBrowser`]).
+pub fn open_browser(events: &Events, url: impl Into<String>) {
+    events.emit(Event {
+        level: EventLevel::OpenBrowser,
+        message: url.into(),
     });
 }
 

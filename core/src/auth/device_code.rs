@@ -3,9 +3,9 @@
 //! We ask for a code, show the service's message ("To sign in, use a web browser to open … and
 //! enter the code …") as an Information event, then poll the token URL every `interval` seconds
 //! until the user approves, declines or the code expires. Every wait can be cancelled. When the
-//! answer carries a refresh token we keep it (zeroized) and refresh silently later.
+//! answer carries a refresh token we keep it (zeroized) and refresh silently later
+//! ([`super::refresh`]).
 
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -16,6 +16,7 @@ use super::cache::{Clock, TokenCache, TokenFuture};
 use super::context::validate_client_id;
 use super::context::SignInContext;
 use super::http::send;
+use super::refresh::{RefreshRequest, RefreshSession};
 use super::signin_error::{parse_error_details, signin_error};
 use super::token::{AccessToken, SignInIdentity, TokenSource};
 use crate::call_context::CallContext;
@@ -43,7 +44,7 @@ pub struct DeviceCodeSource {
     ctx: SignInContext,
     tenant: String,
     client_id: String,
-    refresh_token: Mutex<Option<Zeroizing<String>>>,
+    session: RefreshSession,
     cache: TokenCache,
 }
 
@@ -69,7 +70,7 @@ impl DeviceCodeSource {
             ctx,
             tenant,
             client_id,
-            refresh_token: Mutex::new(None),
+            session: RefreshSession::default(),
             cache: TokenCache::default(),
         })
     }
@@ -88,70 +89,24 @@ impl DeviceCodeSource {
         )
     }
 
-    fn take_refresh_token(&self) -> Option<Zeroizing<String>> {
-        self.refresh_token.lock().ok().and_then(|mut g| g.take())
-    }
-
-    fn keep(&self, answer: TokenAnswer) -> AccessToken {
-        if let Some(rt) = answer.refresh_token {
-            if let Ok(mut g) = self.refresh_token.lock() {
-                *g = Some(rt);
-            }
-        }
-        answer.token
-    }
-
     async fn fetch(&self, call: &CallContext) -> Result<AccessToken> {
-        if let Some(rt) = self.take_refresh_token() {
-            match self.refresh(&rt, call).await {
-                Ok(answer) => return Ok(self.keep(answer)),
-                Err(e) if e.kind() != ErrorKind::Authentication => {
-                    // Keep the refresh token: the call was cancelled or the network failed, the
-                    // session itself is still good for the next attempt.
-                    if let Ok(mut g) = self.refresh_token.lock() {
-                        *g = Some(rt);
-                    }
-                    return Err(e);
-                }
-                Err(e) => {
-                    return Err(Error::new(
-                        ErrorKind::Authentication,
-                        format!(
-                            "The signed-in session could not be renewed: {}",
-                            e.message()
-                        ),
-                    )
-                    .with_recommended_action(
-                        "Connect again with the device code to sign in interactively.",
-                    )
-                    .with_service(e.service().cloned().unwrap_or_default()));
-                }
-            }
+        let scope = self.scope();
+        let request = RefreshRequest {
+            ctx: &self.ctx,
+            tenant: &self.tenant,
+            client_id: &self.client_id,
+            scope: &scope,
+            reconnect: "Connect again with the device code to sign in interactively.",
+        };
+        if let Some(token) = self
+            .session
+            .refresh(request, self.cache.now(), call)
+            .await?
+        {
+            return Ok(token);
         }
         let answer = self.interactive(call).await?;
-        Ok(self.keep(answer))
-    }
-
-    async fn refresh(&self, refresh_token: &str, call: &CallContext) -> Result<TokenAnswer> {
-        let url = self.ctx.token_url(&self.tenant);
-        let scope = self.scope();
-        let build = || {
-            self.ctx.http.post(&url).form(&[
-                ("client_id", self.client_id.as_str()),
-                ("grant_type", "refresh_token"),
-                ("scope", scope.as_str()),
-                ("refresh_token", refresh_token),
-            ])
-        };
-        let answer = send(&self.ctx, "POST", &url, &build, call).await?;
-        if !answer.is_success() {
-            return Err(signin_error(
-                "Refreshing the delegated sign-in",
-                answer.status,
-                &answer.body,
-            ));
-        }
-        parse_token_answer(&answer.body, self.cache.now(), "sign-in service")
+        Ok(self.session.keep(answer))
     }
 
     async fn interactive(&self, call: &CallContext) -> Result<TokenAnswer> {

@@ -15,17 +15,22 @@ pub mod claims;
 pub mod static_token;
 pub mod token;
 
-// Sign-in modes (client secret, certificate, managed identity, device code) and their helpers.
+// Sign-in modes (client secret, certificate, managed identity, device code, browser, federated)
+// and their helpers.
 pub mod answer;
+pub mod browser;
 pub mod cache;
 pub mod certificate;
 pub mod client_secret;
 pub mod connection;
 pub mod context;
 pub mod device_code;
+pub mod federated;
 mod http;
+mod loopback;
 pub mod managed_identity;
 pub mod permissions;
+mod refresh;
 pub mod rfc3339;
 pub mod signin_error;
 pub mod sources;
@@ -47,6 +52,8 @@ pub fn token_source(
         AuthConfig::ClientSecret { .. }
         | AuthConfig::Certificate { .. }
         | AuthConfig::ManagedIdentity { .. }
-        | AuthConfig::DeviceCode { .. } => sources::build(config, secret),
+        | AuthConfig::DeviceCode { .. }
+        | AuthConfig::Browser { .. }
+        | AuthConfig::Federated { .. } => sources::build(config, secret),
     }
 }

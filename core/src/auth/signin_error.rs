@@ -81,7 +81,28 @@ const KNOWN: &[Known] = &[
     Known {
         code: "AADSTS50076",
         meaning: "multi-factor authentication is required",
-        action: "Sign in interactively with the device code flow and complete MFA.",
+        action: "Sign in interactively (Connect-PhotoUpdatePolicy with no sign-in parameters opens \
+                 the browser) and complete MFA.",
+    },
+    Known {
+        code: "AADSTS70021",
+        meaning: "no federated credential on the application matches the presented token's issuer, \
+                  subject and audience",
+        action: "Add a federated credential under App registrations > your app > Certificates & \
+                 secrets > Federated credentials with the issuer and subject shown above (audience \
+                 api://AzureADTokenExchange).",
+    },
+    Known {
+        code: "AADSTS50020",
+        meaning: "the signed-in account does not exist in this tenant",
+        action: "Sign in with an account of this tenant, or pass the tenant the account belongs to \
+                 with -TenantId.",
+    },
+    Known {
+        code: "AADSTS65004",
+        meaning: "the sign-in or the consent was declined",
+        action: "Sign in again and accept; if your organisation requires admin consent, ask an \
+                 administrator to consent to the app for PeopleSettings.ReadWrite.All.",
     },
     Known {
         code: "AADSTS70043",

@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
+use super::browser::BrowserSource;
 use super::certificate::CertificateSource;
 use super::client_secret::ClientSecretSource;
 use super::context::SignInContext;
 use super::device_code::DeviceCodeSource;
+use super::federated::{ExternalToken, FederatedSource};
 use super::managed_identity::{
     ManagedIdentityEnv, ManagedIdentityOptions, ManagedIdentitySource, UserAssigned,
 };
@@ -87,6 +89,27 @@ pub fn build_with(
         }
         AuthConfig::DeviceCode { client_id } => {
             Ok(Arc::new(DeviceCodeSource::new(ctx, client_id.as_deref())?))
+        }
+        AuthConfig::Browser { client_id } => {
+            Ok(Arc::new(BrowserSource::new(ctx, client_id.as_deref())?))
+        }
+        AuthConfig::Federated {
+            client_id,
+            token_file,
+        } => {
+            let token = match token_file {
+                Some(file) if !file.trim().is_empty() => {
+                    if !secret.is_empty() {
+                        return Err(Error::invalid_argument(
+                            "Give the federated token either as text or as tokenFile, not both.",
+                        )
+                        .with_target("FederatedTokenFile"));
+                    }
+                    ExternalToken::File(PathBuf::from(file.trim()))
+                }
+                _ => ExternalToken::from_secret(secret)?,
+            };
+            Ok(Arc::new(FederatedSource::new(ctx, client_id, token)?))
         }
     }
 }

@@ -61,10 +61,30 @@ pub enum AuthConfig {
         #[serde(default)]
         client_id: Option<String>,
     },
+    /// Delegated sign-in in the system browser: authorization code with PKCE and a loopback
+    /// redirect URI. The caller opens the browser when asked (an `OpenBrowser` event).
+    #[serde(rename_all = "camelCase")]
+    Browser {
+        /// Public client ID; defaults to [`DEFAULT_PUBLIC_CLIENT_ID`].
+        #[serde(default)]
+        client_id: Option<String>,
+    },
+    /// Client credentials with a federated credential: a token from another identity provider
+    /// (GitHub Actions, Kubernetes, Azure Pipelines) as the client assertion. The token is the
+    /// secret bytes, or the contents of `token_file`, read again at each sign-in.
+    #[serde(rename_all = "camelCase")]
+    Federated {
+        /// Application (client) ID.
+        client_id: String,
+        /// A file holding the external token (e.g. `AZURE_FEDERATED_TOKEN_FILE`).
+        #[serde(default)]
+        token_file: Option<String>,
+    },
 }
 
-/// Public client used for device code sign-in when the caller names none: Microsoft Graph
-/// Command Line Tools, the same first-party app `Connect-MgGraph` uses.
+/// Public client used for delegated sign-in (browser, device code) when the caller names none:
+/// Microsoft Graph Command Line Tools, the same first-party app `Connect-MgGraph` uses. Admins
+/// already consent to it for Graph scopes; it asks for `PeopleSettings.ReadWrite.All`.
 pub const DEFAULT_PUBLIC_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 
 /// Which managed identity endpoint style to use.
@@ -98,5 +118,7 @@ pub fn auth_mode_name(auth: &AuthConfig) -> &'static str {
         AuthConfig::Certificate { .. } => "certificate",
         AuthConfig::ManagedIdentity { .. } => "managedIdentity",
         AuthConfig::DeviceCode { .. } => "deviceCode",
+        AuthConfig::Browser { .. } => "browser",
+        AuthConfig::Federated { .. } => "federated",
     }
 }

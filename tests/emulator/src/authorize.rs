@@ -401,7 +401,7 @@ pub(crate) fn delegated_answer(
     client_id: &str,
     scope: &str,
 ) -> Result<Response, Response> {
-    let (token, _) = state
+    let (token, claims) = state
         .keys
         .mint(&spec)
         .map_err(|e| aadsts(StatusCode::INTERNAL_SERVER_ERROR, "server_error", 50000, &e))?;
@@ -421,7 +421,7 @@ pub(crate) fn delegated_answer(
             );
             refresh
         });
-    let resp = token_answer_with_refresh(token, Some(scope), refresh);
+    let resp = token_answer_with_refresh(token, claims.exp - now_epoch(), Some(scope), refresh);
     Ok(resp)
 }
 

@@ -66,19 +66,20 @@ pub(crate) fn is_multi_tenant_alias(tenant: &str) -> bool {
 }
 
 pub(crate) fn token_answer(token: String, scope: Option<&str>) -> Response {
-    token_answer_with_refresh(token, scope, None)
+    token_answer_with_refresh(token, TOKEN_LIFETIME, scope, None)
 }
 
 /// A token answer; `refresh_token` is added for delegated sign-ins with `offline_access`.
 pub(crate) fn token_answer_with_refresh(
     token: String,
+    expires_in: i64,
     scope: Option<&str>,
     refresh_token: Option<String>,
 ) -> Response {
     let mut body = json!({
         "token_type": "Bearer",
-        "expires_in": TOKEN_LIFETIME,
-        "ext_expires_in": TOKEN_LIFETIME,
+        "expires_in": expires_in,
+        "ext_expires_in": expires_in,
         "access_token": token,
     });
     if let Some(s) = scope {
