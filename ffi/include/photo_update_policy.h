@@ -156,7 +156,9 @@ typedef struct PupResult PupResult;
 
 /**
  * Receives the events of a call: `level` is 0 verbose, 1 debug, 2 warning, 3 progress (then
- * `msg` is a JSON object `{"activity","status","percent","completed","total"}`).
+ * `msg` is a JSON object `{"activity","status","percent","completed","total"}`), 4 information
+ * (shown without verbose, e.g. device code instructions), 5 open-browser (`msg` is a URL to open
+ * in the system browser, or to show when none can open). Treat unknown levels as verbose.
  *
  * Invoked only while that call is in progress (never after it returned), usually on the thread
  * that made the call (the runtime is driven by its callers), but possibly on another thread: it
