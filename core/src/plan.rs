@@ -188,16 +188,46 @@ pub struct ResetOutcome {
     pub backup_path: Option<String>,
 }
 
-/// Computes the plan of `change` against `current`.
+/// A change request with its values checked and resolved once: the source parsed, every role
+/// name, alias or ID looked up in the catalog, the combinations checked. Planning it against a
+/// policy ([`plan_resolved`]) needs no more look-ups and cannot fail on the request's values, so
+/// a caller resolves first (before anything is sent) and plans against each read of the policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedChange {
+    /// `Some(None)` clears the source; `None` leaves it.
+    source: Option<Option<Source>>,
+    roles: RoleChange,
+    /// Deprecated roles and IDs outside the catalog (found while resolving).
+    warnings: Vec<String>,
+    backup_path: Option<String>,
+}
+
+/// What a change does to the allowed roles.
+#[derive(Debug, Clone, PartialEq)]
+enum RoleChange {
+    /// Leave them.
+    Keep,
+    /// Replace the list with these template IDs (no duplicates, in the order given).
+    Replace(Vec<String>),
+    /// Remove these roles, then add those.
+    Modify {
+        add: Vec<ResolvedRole>,
+        remove: Vec<ResolvedRole>,
+    },
+}
+
+impl ResolvedChange {
+    /// Where the policy before the change is saved first ([`ChangeRequest::backup_path`]).
+    pub fn backup_path(&self) -> Option<&str> {
+        self.backup_path.as_deref()
+    }
+}
+
+/// Checks and resolves `change` (see [`ResolvedChange`]); nothing is read or sent.
 ///
 /// Errors ([`ErrorKind::InvalidArgument`]): an empty request; `allowedRoles` combined with
 /// add/remove; a role both added and removed; an invalid source or role value.
-pub fn plan_change(
-    current: &Policy,
-    change: &ChangeRequest,
-    tenant_id: Option<String>,
-    cloud: Cloud,
-) -> Result<Plan> {
+pub fn resolve_change(change: &ChangeRequest) -> Result<ResolvedChange> {
     let has_role_list = change.allowed_roles.is_some();
     let has_add_remove =
         change.add_allowed_roles.is_some() || change.remove_allowed_roles.is_some();
@@ -233,10 +263,55 @@ pub fn plan_change(
         Ok(out)
     };
 
-    let target_source = match &change.source {
+    let source = match &change.source {
         Some(s) => Some(SourceChange::parse(s)?.target()),
         None => None,
     };
+
+    let roles = if let Some(list) = &change.allowed_roles {
+        RoleChange::Replace(resolve_all(list)?.into_iter().map(|r| r.id).collect())
+    } else if has_add_remove {
+        let add = resolve_all(change.add_allowed_roles.as_deref().unwrap_or_default())?;
+        let remove = resolve_all(change.remove_allowed_roles.as_deref().unwrap_or_default())?;
+        if let Some(both) = add.iter().find(|a| remove.iter().any(|r| r.id == a.id)) {
+            return Err(Error::invalid_argument(format!(
+                "Role '{}' is both added and removed; ask for one or the other.",
+                both.label()
+            ))
+            .with_target(both.input.clone()));
+        }
+        RoleChange::Modify { add, remove }
+    } else {
+        RoleChange::Keep
+    };
+
+    Ok(ResolvedChange {
+        source,
+        roles,
+        warnings,
+        backup_path: change.backup_path.clone(),
+    })
+}
+
+/// Computes the plan of `change` against `current`: [`resolve_change`], then [`plan_resolved`].
+pub fn plan_change(
+    current: &Policy,
+    change: &ChangeRequest,
+    tenant_id: Option<String>,
+    cloud: Cloud,
+) -> Result<Plan> {
+    plan_resolved(current, &resolve_change(change)?, tenant_id, cloud)
+}
+
+/// Computes the plan of an already resolved `change` against `current` (pure, no look-ups).
+pub fn plan_resolved(
+    current: &Policy,
+    change: &ResolvedChange,
+    tenant_id: Option<String>,
+    cloud: Cloud,
+) -> Result<Plan> {
+    let mut warnings = change.warnings.clone();
+    let target_source = change.source.clone();
 
     // The current list, normalised (trimmed, lower-case GUIDs) and without duplicates, so
     // comparisons are about roles, not spelling.
@@ -248,37 +323,28 @@ pub fn plan_change(
         }
     }
 
-    let target_roles: Option<Vec<String>> = if let Some(list) = &change.allowed_roles {
-        Some(resolve_all(list)?.into_iter().map(|r| r.id).collect())
-    } else if has_add_remove {
-        let add = resolve_all(change.add_allowed_roles.as_deref().unwrap_or_default())?;
-        let remove = resolve_all(change.remove_allowed_roles.as_deref().unwrap_or_default())?;
-        if let Some(both) = add.iter().find(|a| remove.iter().any(|r| r.id == a.id)) {
-            return Err(Error::invalid_argument(format!(
-                "Role '{}' is both added and removed; ask for one or the other.",
-                both.label()
-            ))
-            .with_target(both.input.clone()));
-        }
-        let mut ids = current_ids.clone();
-        for r in &remove {
-            if ids.contains(&r.id) {
-                ids.retain(|id| id != &r.id);
-            } else {
-                warnings.push(format!(
-                    "{} is not in the allowed roles; nothing to remove.",
-                    r.label()
-                ));
+    let target_roles: Option<Vec<String>> = match &change.roles {
+        RoleChange::Keep => None,
+        RoleChange::Replace(ids) => Some(ids.clone()),
+        RoleChange::Modify { add, remove } => {
+            let mut ids = current_ids.clone();
+            for r in remove {
+                if ids.contains(&r.id) {
+                    ids.retain(|id| id != &r.id);
+                } else {
+                    warnings.push(format!(
+                        "{} is not in the allowed roles; nothing to remove.",
+                        r.label()
+                    ));
+                }
             }
-        }
-        for a in add {
-            if !ids.contains(&a.id) {
-                ids.push(a.id);
+            for a in add {
+                if !ids.contains(&a.id) {
+                    ids.push(a.id.clone());
+                }
             }
+            Some(ids)
         }
-        Some(ids)
-    } else {
-        None
     };
 
     let mut after = current.clone();

@@ -1,10 +1,6 @@
-using System;
-using System.Collections.Generic;
-using System.Collections.Specialized;
 using System.IO;
 using System.Management.Automation;
-using PhotoUpdatePolicy.Json;
-using PhotoUpdatePolicy.Native;
+using PhotoUpdatePolicy.Internal;
 
 namespace PhotoUpdatePolicy.Commands
 {
@@ -34,29 +30,19 @@ namespace PhotoUpdatePolicy.Commands
         /// <summary>Reads the policy and writes the document.</summary>
         protected override void ProcessRecord()
         {
-            using ClientHandle? client = TryCreateClient();
+            using NativeClient? client = TryCreateClient();
             if (client == null)
             {
                 return;
             }
 
             string? full = Path == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-            var options = new Dictionary<string, object?>(StringComparer.Ordinal);
-            if (full != null)
-            {
-                options["path"] = full;
-                options["overwrite"] = Force.IsPresent;
-            }
-
-            byte[] optionsBytes = Utf8.Encode(JsonCodec.Instance.Serialize(options));
             try
             {
-                Dictionary<string, object?> result = JsonTree.AsObject(
-                    Native.InvokeJson((CallContextHandle ctx, out ResultHandle r, out ErrorHandle e) => Export(client, optionsBytes, ctx, out r, out e)),
-                    "an export result");
+                PolicyDocument document = client.Export(full, Force.IsPresent);
                 if (full == null)
                 {
-                    WriteObject(ToPSObject(JsonTree.ToPowerShell(result["document"])));
+                    WriteObject(document.ToPSObject());
                 }
                 else if (PassThru)
                 {
@@ -66,42 +52,6 @@ namespace PhotoUpdatePolicy.Commands
             catch (PhotoPolicyException ex)
             {
                 WriteNativeError(ex, (object?)full ?? TenantId);
-            }
-        }
-
-        /// <summary>Ordered dictionaries (the JSON tree) as PSObjects, so the document reads like ConvertFrom-Json output.</summary>
-        internal static object? ToPSObject(object? value)
-        {
-            switch (value)
-            {
-                case OrderedDictionary dict:
-                    var obj = new PSObject();
-                    foreach (System.Collections.DictionaryEntry kv in dict)
-                    {
-                        // additionalProperties stays a dictionary: its keys are the service's, verbatim.
-                        object? inner = (string)kv.Key == "additionalProperties" ? kv.Value : ToPSObject(kv.Value);
-                        obj.Properties.Add(new PSNoteProperty((string)kv.Key, inner));
-                    }
-
-                    return obj;
-                case object?[] items:
-                    var list = new object?[items.Length];
-                    for (int i = 0; i < items.Length; i++)
-                    {
-                        list[i] = ToPSObject(items[i]);
-                    }
-
-                    return list;
-                default:
-                    return value;
-            }
-        }
-
-        private static unsafe uint Export(ClientHandle client, byte[] options, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)
-        {
-            fixed (byte* p = options)
-            {
-                return NativeMethods.pup_policy_export(client, p, (UIntPtr)options.Length, ctx, out result, out error);
             }
         }
     }

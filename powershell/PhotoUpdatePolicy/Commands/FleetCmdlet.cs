@@ -1,10 +1,7 @@
 using System;
-using System.Collections;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Management.Automation;
-using PhotoUpdatePolicy.Json;
-using PhotoUpdatePolicy.Native;
+using PhotoUpdatePolicy.Internal;
 
 namespace PhotoUpdatePolicy.Commands
 {
@@ -58,7 +55,7 @@ namespace PhotoUpdatePolicy.Commands
                 string label = string.IsNullOrWhiteSpace(tenant) ? "the token's tenant" : tenant!.Trim();
                 try
                 {
-                    ClientHandle? client = TryCreateClient();
+                    NativeClient? client = TryCreateClient();
                     targets.Add(new FleetTarget(label, tenant, client));
                 }
                 finally
@@ -84,59 +81,25 @@ namespace PhotoUpdatePolicy.Commands
 
         /// <summary>
         /// Runs <paramref name="operation"/> (<c>test</c> or <c>apply</c>) for <paramref name="run"/>
-        /// in one native call, pumping its progress and messages, and returns one entry per target
-        /// (in order). Throws <see cref="PhotoPolicyException"/> only when the whole run fails
-        /// (bad document, cancelled).
+        /// in one native call, pumping its progress and messages, writes the run's summary, and
+        /// returns one entry per target (in order). Throws <see cref="PhotoPolicyException"/> only
+        /// when the whole run fails (bad document, cancelled).
         /// </summary>
-        internal List<FleetEntry> RunFleet(IReadOnlyList<FleetTarget> run, string operation, string desiredJson, string? backupFolder)
+        internal List<FleetEntry> RunFleet(IReadOnlyList<FleetTarget> run, string operation, PolicyDocument desired, string? backupFolder)
         {
-            var request = new Dictionary<string, object?>(StringComparer.Ordinal)
+            FleetReport report = FleetRun.Run(Native, run, operation, desired, ThrottleLimit, backupFolder);
+            if (report.SummaryText != null)
             {
-                ["operation"] = operation,
-                ["desired"] = JsonCodec.Instance.Parse(desiredJson),
-                ["concurrency"] = (long)Math.Min(ThrottleLimit, Math.Max(1, run.Count)),
-            };
-            if (backupFolder != null)
-            {
-                request["backupFolder"] = backupFolder;
+                WriteVerbose(report.SummaryText);
             }
 
-            byte[] requestBytes = Utf8.Encode(JsonCodec.Instance.Serialize(request));
-
-            // A fleet run can take minutes and reports progress: it keeps the worker path, which
-            // relays progress from whatever thread raises it while the pipeline thread waits.
-            Native.Inline = false;
-            Dictionary<string, object?> report = JsonTree.AsObject(
-                Native.InvokeJson((CallContextHandle ctx, out ResultHandle r, out ErrorHandle e) => Invoke(run, requestBytes, ctx, out r, out e)),
-                "a fleet result");
-
-            var entries = new List<FleetEntry>();
-            List<object?> results = JsonTree.List(report, "results");
-            for (int i = 0; i < results.Count; i++)
+            if (report.Summary != null)
             {
-                if (results[i] is Dictionary<string, object?> item)
-                {
-                    entries.Add(FleetEntry.FromJson(item, run[i]));
-                }
-            }
-
-            Dictionary<string, object?>? summary = JsonTree.Object(report, "summary");
-            if (summary != null)
-            {
-                string text = string.Format(
-                    CultureInfo.InvariantCulture,
-                    "{0} tenant(s) in {1:0.0} s: {2}",
-                    JsonTree.Long(summary, "total") ?? 0,
-                    (JsonTree.Long(summary, "elapsedMs") ?? 0) / 1000.0,
-                    operation == "test"
-                        ? $"{JsonTree.Long(summary, "compliant")} compliant, {JsonTree.Long(summary, "drifted")} drifted, {JsonTree.Long(summary, "failed")} failed"
-                        : $"{JsonTree.Long(summary, "changed")} changed, {JsonTree.Long(summary, "unchanged")} unchanged, {JsonTree.Long(summary, "failed")} failed");
-                WriteVerbose(text);
-                WriteInformation(JsonTree.ToPowerShell(summary), new[] { "PhotoUpdatePolicy", "Summary" });
+                WriteInformation(report.Summary, new[] { "PhotoUpdatePolicy", "Summary" });
             }
 
             WriteProgress(new ProgressRecord(1, operation == "test" ? "Testing the photo update policy" : "Applying the photo update policy", "Done") { RecordType = ProgressRecordType.Completed });
-            return entries;
+            return report.Entries;
         }
 
         /// <summary>Reads a policy document from a file (resolved against the PowerShell location).</summary>
@@ -155,18 +118,14 @@ namespace PhotoUpdatePolicy.Commands
         }
 
         /// <summary>
-        /// Checks a document offline (the core's strict reader) and returns its normalised JSON and
-        /// summary; a bad document stops the cmdlet before anything is sent.
+        /// Checks a document offline (the core's strict reader) and returns it normalised; a bad
+        /// document stops the cmdlet before anything is sent.
         /// </summary>
-        internal (string Json, string Summary) ParseDocument(string text, object? target)
+        internal PolicyDocument ParseDocument(string text, object? target)
         {
-            byte[] bytes = Utf8.Encode(text);
             try
             {
-                Dictionary<string, object?> parsed = JsonTree.AsObject(
-                    Native.InvokeJson((CallContextHandle ctx, out ResultHandle r, out ErrorHandle e) => Parse(bytes, out r, out e)),
-                    "a parsed document");
-                return (JsonCodec.Instance.Serialize(parsed["document"]), JsonTree.String(parsed, "summary") ?? string.Empty);
+                return PolicyDocument.Parse(text);
             }
             catch (PhotoPolicyException ex)
             {
@@ -179,35 +138,20 @@ namespace PhotoUpdatePolicy.Commands
         /// A document given as an object (Export output, ConvertFrom-Json, hashtable) or JSON text, as
         /// JSON text. An object that cannot be a document (a cycle, absurd nesting or size, a
         /// property that throws) stops the cmdlet with a PhotoUpdatePolicy.* ErrorRecord; see
-        /// <see cref="InputObjectTree"/>.
+        /// <see cref="PolicyDocument.TextOf(object)"/>.
         /// </summary>
         internal string DocumentText(object value)
         {
-            if ((value is PSObject p ? p.BaseObject : value) is string text)
-            {
-                return text;
-            }
-
             try
             {
-                return JsonCodec.Instance.Serialize(InputObjectTree.Convert(value));
+                return PolicyDocument.TextOf(value);
             }
-            catch (InputObjectException ex)
+            catch (UsageException ex)
             {
-                // The target is the type's name, not the object: a cyclic object as TargetObject
-                // would trip whatever formats or serialises the error record next.
-                ThrowUsageError(ex.ErrorId, ex.Message, ErrorCategory.InvalidArgument, TypeName(value));
+                ThrowUsageError(ex.ErrorId, ex.Message, ErrorCategory.InvalidArgument, ex.Target);
+                return string.Empty;
             }
-            catch (Exception ex) when (ex is InvalidOperationException || ex is RuntimeException || ex is NotSupportedException || ex is ArgumentException || ex is FormatException)
-            {
-                ThrowUsageError("PhotoUpdatePolicy.InvalidDocument", $"The input object could not be read as a policy document: {ex.Message}", ErrorCategory.InvalidArgument, TypeName(value));
-            }
-
-            return string.Empty;
         }
-
-        private static string TypeName(object value) =>
-            (value is PSObject p ? p.BaseObject : value)?.GetType().FullName ?? "null";
 
         /// <summary>Writes a failed tenant's error (non-terminating).</summary>
         internal void WriteTenantError(FleetEntry entry)
@@ -216,136 +160,6 @@ namespace PhotoUpdatePolicy.Commands
             {
                 WriteError(entry.Exception.ToErrorRecord(entry.TenantId ?? entry.Target.Label));
             }
-        }
-
-        private static unsafe uint Parse(byte[] document, out ResultHandle result, out ErrorHandle error)
-        {
-            fixed (byte* p = document)
-            {
-                return NativeMethods.pup_document_parse(p, (UIntPtr)document.Length, out result, out error);
-            }
-        }
-
-        private static unsafe uint Invoke(IReadOnlyList<FleetTarget> run, byte[] request, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)
-        {
-            // Each handle is kept alive (AddRef) for the whole native call.
-            var raw = new IntPtr[run.Count];
-            var added = new bool[run.Count];
-            try
-            {
-                for (int i = 0; i < run.Count; i++)
-                {
-                    ClientHandle client = run[i].Client ?? throw new InvalidOperationException("A fleet target has no client.");
-                    client.DangerousAddRef(ref added[i]);
-                    raw[i] = client.DangerousGetHandle();
-                }
-
-                fixed (IntPtr* clients = raw)
-                fixed (byte* p = request)
-                {
-                    return NativeMethods.pup_fleet_run(clients, (UIntPtr)raw.Length, p, (UIntPtr)request.Length, ctx, out result, out error);
-                }
-            }
-            finally
-            {
-                for (int i = 0; i < run.Count; i++)
-                {
-                    if (added[i])
-                    {
-                        run[i].Client!.DangerousRelease();
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>One tenant of a fleet run: how the user named it and its client (null when it could not be created).</summary>
-    internal sealed class FleetTarget
-    {
-        internal FleetTarget(string label, string? tenantId, ClientHandle? client)
-        {
-            Label = label;
-            TenantId = tenantId;
-            Client = client;
-        }
-
-        internal string Label { get; }
-
-        internal string? TenantId { get; }
-
-        internal ClientHandle? Client { get; }
-    }
-
-    /// <summary>One tenant's entry of a native fleet result.</summary>
-    internal sealed class FleetEntry
-    {
-        private FleetEntry(FleetTarget target, Dictionary<string, object?> json)
-        {
-            Target = target;
-            Json = json;
-        }
-
-        internal FleetTarget Target { get; }
-
-        internal Dictionary<string, object?> Json { get; }
-
-        internal string Status => JsonTree.String(Json, "status") ?? "failed";
-
-        internal string? TenantId => JsonTree.String(Json, "tenantId") ?? Target.TenantId;
-
-        internal PhotoPolicyException? Exception { get; private set; }
-
-        internal Policy? Current => Json.TryGetValue("current", out object? c) && c != null ? Policy.FromJson(c) : null;
-
-        internal Policy? Previous => Json.TryGetValue("previous", out object? c) && c != null ? Policy.FromJson(c) : null;
-
-        internal PolicyDifference[] Differences
-        {
-            get
-            {
-                var list = new List<PolicyDifference>();
-                foreach (object? d in JsonTree.List(Json, "differences"))
-                {
-                    if (d is Dictionary<string, object?> diff)
-                    {
-                        list.Add(PolicyDifference.FromJson(diff));
-                    }
-                }
-
-                return list.ToArray();
-            }
-        }
-
-        internal static FleetEntry FromJson(Dictionary<string, object?> json, FleetTarget target)
-        {
-            var entry = new FleetEntry(target, json);
-            if (JsonTree.Object(json, "error") is Dictionary<string, object?> error)
-            {
-                entry.Exception = ExceptionFromJson(error);
-            }
-
-            return entry;
-        }
-
-        /// <summary>Builds the module's exception from the error JSON of the C ABI.</summary>
-        internal static PhotoPolicyException ExceptionFromJson(Dictionary<string, object?> e)
-        {
-            long? retry = JsonTree.Long(e, "retryAfterMs");
-            long? http = JsonTree.Long(e, "httpStatus");
-            return new PhotoPolicyException(
-                (PhotoPolicyStatus)(uint)(JsonTree.Long(e, "status") ?? (long)PhotoPolicyStatus.Internal),
-                JsonTree.String(e, "message") ?? "The tenant failed.",
-                http.HasValue ? (int?)http.Value : null,
-                JsonTree.String(e, "code"),
-                JsonTree.String(e, "requestId"),
-                JsonTree.String(e, "clientRequestId"),
-                JsonTree.String(e, "date"),
-                retry.HasValue ? TimeSpan.FromMilliseconds(retry.Value) : (TimeSpan?)null,
-                JsonTree.String(e, "recommendedAction"),
-                JsonTree.String(e, "target"),
-                JsonTree.String(e, "serviceMessage"),
-                JsonTree.String(e, "kind"),
-                JsonTree.String(e, "aadsts"));
         }
     }
 }

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using PhotoUpdatePolicy.Native;
+using PhotoUpdatePolicy.Internal;
 
 namespace PhotoUpdatePolicy.Commands
 {
@@ -15,7 +15,7 @@ namespace PhotoUpdatePolicy.Commands
         /// <summary>Reads the policy for each input record (or once without pipeline input).</summary>
         protected override void ProcessRecord()
         {
-            using ClientHandle? client = TryCreateClient();
+            using NativeClient? client = TryCreateClient();
             if (client == null)
             {
                 return;
@@ -23,9 +23,7 @@ namespace PhotoUpdatePolicy.Commands
 
             try
             {
-                object? json = Native.InvokeJson((CallContextHandle ctx, out ResultHandle r, out ErrorHandle e) =>
-                    NativeMethods.pup_policy_get(client, ctx, out r, out e));
-                WriteObject(Policy.FromJson(json));
+                WriteObject(client.GetPolicy());
             }
             catch (PhotoPolicyException ex)
             {

@@ -1,7 +1,5 @@
 using System.Management.Automation;
 using PhotoUpdatePolicy.Internal;
-using PhotoUpdatePolicy.Json;
-using PhotoUpdatePolicy.Native;
 
 namespace PhotoUpdatePolicy.Commands
 {
@@ -18,7 +16,7 @@ namespace PhotoUpdatePolicy.Commands
         /// <summary>Writes the connection.</summary>
         protected override void EndProcessing()
         {
-            using ClientHandle? client = SessionConnection.Borrow(out SessionConnection? session);
+            using NativeClient? client = NativeClient.BorrowSession(Native, CallLimits.None, out SessionConnection? session);
             if (client == null || session == null)
             {
                 WriteVerbose("Not connected: run Connect-PhotoUpdatePolicy.");
@@ -27,9 +25,7 @@ namespace PhotoUpdatePolicy.Commands
 
             try
             {
-                object? json = Native.InvokeJson((CallContextHandle ctx, out ResultHandle r, out ErrorHandle e) =>
-                    NativeMethods.pup_client_connect(client, ctx, out r, out e));
-                session.Info = new Connection(JsonTree.AsObject(json, "connection info"), session.Info.GraphEndpoint, session.Info.AuthorityEndpoint);
+                session.Info = client.Connect(session.Info.GraphEndpoint, session.Info.AuthorityEndpoint);
             }
             catch (PhotoPolicyException ex)
             {

@@ -1,9 +1,7 @@
 using System;
-using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using PhotoUpdatePolicy.Internal;
-using PhotoUpdatePolicy.Json;
 
 namespace PhotoUpdatePolicy.Commands
 {
@@ -28,7 +26,7 @@ namespace PhotoUpdatePolicy.Commands
             RoleInfo[] catalog;
             try
             {
-                catalog = RoleCatalog.Load(Native);
+                catalog = RoleCatalog.Load();
             }
             catch (PhotoPolicyException ex)
             {
@@ -59,8 +57,7 @@ namespace PhotoUpdatePolicy.Commands
                 {
                     // The core's resolver accepts aliases, any casing, braces and whitespace, and
                     // names the closest role when nothing matches.
-                    (List<Dictionary<string, object?>> resolved, _) = RoleCatalog.Resolve(Native, new[] { name }, allowUnknown: false);
-                    string? id = resolved.Select(r => JsonTree.String(r, "id")).FirstOrDefault();
+                    string? id = RoleCatalog.ResolveId(name);
                     RoleInfo? match = catalog.FirstOrDefault(r => string.Equals(r.Id, id, StringComparison.OrdinalIgnoreCase));
                     if (match != null)
                     {

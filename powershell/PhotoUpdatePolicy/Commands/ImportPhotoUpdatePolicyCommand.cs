@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using PhotoUpdatePolicy.Internal;
 
 namespace PhotoUpdatePolicy.Commands
 {
@@ -42,14 +43,14 @@ namespace PhotoUpdatePolicy.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        private (string Json, string Summary)? desired;
+        private PolicyDocument? desired;
 
         /// <summary>Checks the document before any tenant is read.</summary>
         protected override void BeginProcessing()
         {
             string text = ParameterSetName == ObjectSet ? DocumentText(InputObject!) : ReadDocumentFile(Path!);
             desired = ParseDocument(text, ParameterSetName == ObjectSet ? InputObject : Path);
-            WriteVerbose($"Desired state: {desired.Value.Summary}");
+            WriteVerbose($"Desired state: {desired.Summary}");
         }
 
         /// <summary>Compares every tenant, confirms each change, applies the confirmed ones.</summary>
@@ -68,7 +69,7 @@ namespace PhotoUpdatePolicy.Commands
                 if (runnable.Count > 0)
                 {
                     // Reads only: what each tenant would get, for -WhatIf and -Confirm.
-                    foreach (FleetEntry entry in RunFleet(runnable, "test", desired!.Value.Json, null))
+                    foreach (FleetEntry entry in RunFleet(runnable, "test", desired!, null))
                     {
                         string tenant = entry.TenantId ?? entry.Target.Label;
                         if (entry.Exception != null)
@@ -103,8 +104,9 @@ namespace PhotoUpdatePolicy.Commands
 
                 if (toApply.Count > 0)
                 {
-                    string? backup = BackupPath == null ? null : ResolveBackup(BackupPath, toApply.Count);
-                    foreach (FleetEntry entry in RunFleet(toApply, "apply", desired!.Value.Json, backup))
+                    // Several tenants always share a folder.
+                    string? backup = BackupPath == null ? null : ResolveBackupPath(BackupPath, folder: toApply.Count > 1);
+                    foreach (FleetEntry entry in RunFleet(toApply, "apply", desired!, backup))
                     {
                         string tenant = entry.TenantId ?? entry.Target.Label;
                         ErrorRecord? error = entry.Exception?.ToErrorRecord(tenant);
@@ -114,13 +116,13 @@ namespace PhotoUpdatePolicy.Commands
                         }
 
                         string status = entry.Status switch { "changed" => "Changed", "unchanged" => "Unchanged", _ => "Failed" };
-                        string? backupFile = Field(entry, "backupPath");
+                        string? backupFile = entry.BackupPath;
                         if (backupFile != null)
                         {
                             WriteVerbose($"Saved the policy of tenant '{tenant}' before the change to {backupFile}.");
                         }
 
-                        results.Add(new PolicyImportResult(entry.TenantId, status, entry.Differences, entry.Previous, entry.Current, backupFile, Field(entry, "description"), error));
+                        results.Add(new PolicyImportResult(entry.TenantId, status, entry.Differences, entry.Previous, entry.Current, backupFile, entry.Description, error));
                     }
                 }
 
@@ -140,18 +142,6 @@ namespace PhotoUpdatePolicy.Commands
             {
                 DisposeTargets();
             }
-        }
-
-        private static string? Field(FleetEntry entry, string key) => Json.JsonTree.String(entry.Json, key);
-
-        /// <summary>The backup path for the core: resolved; several tenants always share a folder.</summary>
-        private string ResolveBackup(string path, int tenants)
-        {
-            string full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
-            bool folder = tenants > 1 || path.EndsWith("/", StringComparison.Ordinal) || path.EndsWith("\\", StringComparison.Ordinal);
-            return folder && !full.EndsWith(System.IO.Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal)
-                ? full + System.IO.Path.DirectorySeparatorChar
-                : full;
         }
     }
 }

@@ -25,7 +25,7 @@ namespace PhotoUpdatePolicy.Commands
             RoleInfo[] roles;
             try
             {
-                roles = RoleCatalog.Load(null);
+                roles = RoleCatalog.Load();
             }
             catch (Exception)
             {

@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using PhotoUpdatePolicy.Internal;
-using PhotoUpdatePolicy.Json;
-using PhotoUpdatePolicy.Native;
 
 namespace PhotoUpdatePolicy.Commands
 {
@@ -74,12 +72,10 @@ namespace PhotoUpdatePolicy.Commands
         /// <summary>Plans, confirms and applies the change for each input record.</summary>
         protected override void ProcessRecord()
         {
-            Dictionary<string, object?> change = BuildChange();
-            ValidateRoles();
-            string changeJson = JsonCodec.Instance.Serialize(change);
-            byte[] changeBytes = Utf8.Encode(changeJson);
+            PolicyChangeRequest change = BuildChange();
+            ValidateRoles(change);
 
-            using ClientHandle? client = TryCreateClient();
+            using NativeClient? client = TryCreateClient();
             if (client == null)
             {
                 return;
@@ -87,64 +83,52 @@ namespace PhotoUpdatePolicy.Commands
 
             try
             {
-                Dictionary<string, object?> plan = JsonTree.AsObject(
-                    Native.InvokeJson((CallContextHandle ctx, out ResultHandle r, out ErrorHandle e) =>
-                        Plan(client, changeBytes, ctx, out r, out e, apply: false)),
-                    "a plan");
-                foreach (object? warning in JsonTree.List(plan, "warnings"))
+                using PolicyPlan plan = client.PlanChange(change);
+                foreach (string warning in plan.Warnings)
                 {
-                    WriteWarning(JsonTree.Scalar(warning) ?? string.Empty);
+                    WriteWarning(warning);
                 }
 
-                Policy before = Policy.FromJson(plan["before"]);
-                string tenant = TenantLabel(before.TenantId);
-                string description = JsonTree.String(plan, "description") ?? string.Empty;
-                PolicyChange[] planned = PolicyChange.FromJson(JsonTree.List(plan, "changes"), before, Policy.FromJson(plan["after"]));
-
-                if (!JsonTree.Bool(plan, "hasChanges"))
+                string tenant = TenantLabel(plan.Before.TenantId);
+                if (!plan.HasChanges)
                 {
-                    string message = $"The photo update policy of {tenant} already matches ({PolicyText.Describe(before)}): nothing was sent.";
+                    string message = $"The photo update policy of {tenant} already matches ({PolicyText.Describe(plan.Before)}): nothing was sent.";
                     WriteVerbose(message);
                     WriteInformation(new InformationRecord(message, MyInvocation.MyCommand.Name), new[] { "PhotoUpdatePolicy", "NoChange" });
                     if (PassThru)
                     {
-                        WriteObject(new PolicySetResult(before, before, Array.Empty<PolicyChange>(), description, applied: false));
+                        WriteObject(new PolicySetResult(plan.Before, plan.Before, Array.Empty<PolicyChange>(), plan.Description, applied: false));
                     }
 
                     return;
                 }
 
-                string whatIf = $"Set the photo update policy of {tenant}: {description}";
-                string query = $"Change the photo update policy of {tenant}?{System.Environment.NewLine}{PolicyText.Lines(planned)}";
+                string whatIf = $"Set the photo update policy of {tenant}: {plan.Description}";
+                string query = $"Change the photo update policy of {tenant}?{System.Environment.NewLine}{PolicyText.Lines(plan.Changes)}";
                 if (!ShouldProcess(whatIf, query, "Set-PhotoUpdatePolicy"))
                 {
                     return;
                 }
 
-                Dictionary<string, object?> applied = JsonTree.AsObject(
-                    Native.InvokeJson((CallContextHandle ctx, out ResultHandle r, out ErrorHandle e) =>
-                        Plan(client, changeBytes, ctx, out r, out e, apply: true)),
-                    "an apply result");
-                Policy previous = Policy.FromJson(applied["previous"]);
-                Policy current = Policy.FromJson(applied["current"]);
-                Dictionary<string, object?> appliedPlan = JsonTree.Object(applied, "plan") ?? plan;
-                PolicyChange[] changes = PolicyChange.FromJson(JsonTree.List(appliedPlan, "changes"), previous, current);
-                bool wrote = JsonTree.Bool(applied, "applied");
+                // After a prompt the user may have taken minutes: the policy is read again before
+                // the write. Without one, the plan just read is applied as it is.
+                bool prompted = MessagePreferences.ConfirmPrompts(this, ConfirmImpact.Medium);
+                PolicySetResult result = client.ApplyChange(plan, readAgain: prompted);
 
                 // After a write the core itself warns that changes take up to 24 hours to apply
                 // (a warning event, relayed above), so the cmdlet does not repeat it.
-                if (!wrote)
+                if (!result.Applied)
                 {
                     WriteVerbose($"The photo update policy of {tenant} already matched when the change was applied: nothing was written.");
                 }
 
                 if (PassThru)
                 {
-                    WriteObject(new PolicySetResult(current, previous, changes, JsonTree.String(appliedPlan, "description"), wrote));
+                    WriteObject(result);
                 }
                 else
                 {
-                    WriteVerbose($"Previous photo update policy of {tenant}: {PolicyText.Describe(previous)}");
+                    WriteVerbose($"Previous photo update policy of {tenant}: {PolicyText.Describe(result.PreviousPolicy)}");
                 }
             }
             catch (PhotoPolicyException ex)
@@ -153,47 +137,20 @@ namespace PhotoUpdatePolicy.Commands
             }
         }
 
-        private static unsafe uint Plan(ClientHandle client, byte[] change, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error, bool apply)
+        /// <summary>The change request, from the bound parameters only.</summary>
+        private PolicyChangeRequest BuildChange()
         {
-            fixed (byte* p = change)
+            var change = new PolicyChangeRequest
             {
-                return apply
-                    ? NativeMethods.pup_policy_apply(client, p, (UIntPtr)change.Length, ctx, out result, out error)
-                    : NativeMethods.pup_policy_plan(client, p, (UIntPtr)change.Length, ctx, out result, out error);
-            }
-        }
+                // ValidateSet already accepted it case-insensitively; the core reads any casing.
+                Source = Source,
+                AllowedRoles = ParameterSetName == ReplaceSet ? AllowedRoles : null,
+                AddAllowedRoles = AddAllowedRole,
+                RemoveAllowedRoles = RemoveAllowedRole,
+                AllowUnknownRoleIds = AllowUnknownRoleId.IsPresent,
+            };
 
-        /// <summary>The change request of docs/c-abi.md, from the bound parameters only.</summary>
-        private Dictionary<string, object?> BuildChange()
-        {
-            var change = new Dictionary<string, object?>(StringComparer.Ordinal);
-            if (Source != null)
-            {
-                // ValidateSet already accepted it case-insensitively; send the wire's camel case.
-                change["source"] = Source.ToUpperInvariant() switch
-                {
-                    "CLOUD" => "cloud",
-                    "ONPREMISES" => "onPremises",
-                    _ => "notSet",
-                };
-            }
-
-            if (ParameterSetName == ReplaceSet)
-            {
-                change["allowedRoles"] = AllowedRoles.ToList();
-            }
-
-            if (AddAllowedRole != null)
-            {
-                change["addAllowedRoles"] = AddAllowedRole.ToList();
-            }
-
-            if (RemoveAllowedRole != null)
-            {
-                change["removeAllowedRoles"] = RemoveAllowedRole.ToList();
-            }
-
-            if (change.Count == 0)
+            if (change.IsEmpty)
             {
                 ThrowUsageError(
                     "PhotoUpdatePolicy.NoChangeRequested",
@@ -203,17 +160,9 @@ namespace PhotoUpdatePolicy.Commands
                     "Example: Set-PhotoUpdatePolicy -Source Cloud -AllowedRoles 'People Administrator'.");
             }
 
-            if (AllowUnknownRoleId)
-            {
-                change["allowUnknownRoleIds"] = true;
-            }
-
             if (BackupPath != null)
             {
-                // Resolved against the PowerShell location; a trailing separator keeps it a folder.
-                string full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(BackupPath);
-                bool folder = BackupPath.EndsWith("/", StringComparison.Ordinal) || BackupPath.EndsWith("\\", StringComparison.Ordinal);
-                change["backupPath"] = folder ? full + System.IO.Path.DirectorySeparatorChar : full;
+                change.BackupPath = ResolveBackupPath(BackupPath);
             }
 
             return change;
@@ -225,33 +174,20 @@ namespace PhotoUpdatePolicy.Commands
         /// Removals may name IDs outside the catalog (a role someone else added), so only their form
         /// is checked.
         /// </summary>
-        private void ValidateRoles()
+        private void ValidateRoles(PolicyChangeRequest change)
         {
             var toAdd = new List<string>();
-            if (ParameterSetName == ReplaceSet)
-            {
-                toAdd.AddRange(AllowedRoles);
-            }
-
-            if (AddAllowedRole != null)
-            {
-                toAdd.AddRange(AddAllowedRole);
-            }
-
-            Resolve(toAdd, AllowUnknownRoleId);
-            Resolve(RemoveAllowedRole?.ToList() ?? new List<string>(), allowUnknown: true);
+            toAdd.AddRange(change.AllowedRoles ?? Array.Empty<string>());
+            toAdd.AddRange(change.AddAllowedRoles ?? Array.Empty<string>());
+            Resolve(toAdd, change.AllowUnknownRoleIds);
+            Resolve(change.RemoveAllowedRoles?.ToList() ?? new List<string>(), allowUnknown: true);
         }
 
         private void Resolve(List<string> roles, bool allowUnknown)
         {
-            if (roles.Count == 0)
-            {
-                return;
-            }
-
             try
             {
-                RoleCatalog.Resolve(Native, roles, allowUnknown);
+                RoleCatalog.Validate(roles, allowUnknown);
             }
             catch (PhotoPolicyException ex) when (ex.Status == PhotoPolicyStatus.InvalidArgument || ex.Status == PhotoPolicyStatus.InvalidUtf8)
             {

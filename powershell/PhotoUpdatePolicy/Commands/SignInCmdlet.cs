@@ -7,97 +7,184 @@ using PhotoUpdatePolicy.Internal;
 namespace PhotoUpdatePolicy.Commands
 {
     /// <summary>
-    /// The sign-in parameters a cmdlet declares. Connect-PhotoUpdatePolicy declares them with
-    /// parameter sets and <see cref="GraphCmdlet"/> without (so their attributes stay on each
-    /// cmdlet), but both turn them into <see cref="SignInParameters"/> the same way:
-    /// <see cref="SignInCmdlet.Collect{T}"/>.
+    /// The sign-in parameters, declared once: Connect-PhotoUpdatePolicy signs the session in with
+    /// them, and every Graph cmdlet (<see cref="GraphCmdlet"/>) signs in with them for one call.
+    /// Adding a way to sign in means a parameter here, its rules in <see cref="SignInParameters"/>
+    /// and its text in docs/help.
+    ///
+    /// The parameters carry no parameter sets (they would multiply with each cmdlet's own sets);
+    /// which ones go together is checked when the cmdlet runs (<see cref="SignInParameters.Mode"/>).
+    /// <c>TenantId</c> and <c>Environment</c> (alias <c>Cloud</c>) bind by property name from the
+    /// pipeline, so a Policy piped from Get- keeps talking to the same tenant and cloud.
     /// </summary>
-    internal interface ISignInCmdlet
+    public abstract class SignInCmdlet : PhotoPolicyCmdlet
     {
-        /// <summary>-AccessToken.</summary>
-        object? AccessToken { get; }
+        /// <summary>Environment variable: default for -GraphEndpoint (e.g. the Graph emulator's URL).</summary>
+        public const string GraphEndpointVariable = SignInParameters.GraphEndpointVariable;
 
-        /// <summary>-ClientId.</summary>
-        string? ClientId { get; }
+        /// <summary>Environment variable: <c>1</c> defaults -AllowInsecureLoopback to on.</summary>
+        public const string AllowInsecureLoopbackVariable = SignInParameters.AllowInsecureLoopbackVariable;
 
-        /// <summary>-ClientSecret.</summary>
-        SecureString? ClientSecret { get; }
-
-        /// <summary>-ClientSecretCredential.</summary>
-        PSCredential? ClientSecretCredential { get; }
-
-        /// <summary>-CertificateThumbprint.</summary>
-        string? CertificateThumbprint { get; }
-
-        /// <summary>-Certificate.</summary>
-        X509Certificate2? Certificate { get; }
-
-        /// <summary>-CertificatePath, as given (a PowerShell path).</summary>
-        string? CertificatePath { get; }
-
-        /// <summary>-CertificatePassword.</summary>
-        SecureString? CertificatePassword { get; }
-
-        /// <summary>-Identity.</summary>
-        SwitchParameter Identity { get; }
-
-        /// <summary>-ManagedIdentityClientId.</summary>
-        string? ManagedIdentityClientId { get; }
-
-        /// <summary>-ManagedIdentityObjectId.</summary>
-        string? ManagedIdentityObjectId { get; }
-
-        /// <summary>-ManagedIdentityResourceId.</summary>
-        string? ManagedIdentityResourceId { get; }
-
-        /// <summary>-DeviceCode.</summary>
-        SwitchParameter DeviceCode { get; }
-
-        /// <summary>-TenantId.</summary>
-        string? TenantId { get; }
-
-        /// <summary>-Environment.</summary>
-        string? Environment { get; }
-
-        /// <summary>-GraphEndpoint.</summary>
-        Uri? GraphEndpoint { get; }
-
-        /// <summary>-AuthorityEndpoint.</summary>
-        Uri? AuthorityEndpoint { get; }
-
-        /// <summary>-AllowInsecureLoopback.</summary>
-        SwitchParameter AllowInsecureLoopback { get; }
-    }
-
-    /// <summary>The one builder of <see cref="SignInParameters"/> from a cmdlet's bound sign-in parameters.</summary>
-    internal static class SignInCmdlet
-    {
         /// <summary>
-        /// The sign-in parameters bound to <paramref name="cmdlet"/>'s current record: file paths are
-        /// resolved against the PowerShell location, and -AllowInsecureLoopback is null when not bound
-        /// (so the environment variable's default applies).
+        /// A Graph access token: a SecureString (preferred), a string, a PSCredential (the password),
+        /// or an object with a <c>Token</c> property such as the output of <c>Get-AzAccessToken</c>.
         /// </summary>
-        internal static SignInParameters Collect<T>(T cmdlet)
-            where T : PSCmdlet, ISignInCmdlet => new SignInParameters
+        [Parameter]
+        [ValidateNotNull]
+        public object? AccessToken { get; set; }
+
+        /// <summary>The application (client) ID: with -ClientSecret or a certificate; with -DeviceCode, the public client to sign in with.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ClientId { get; set; }
+
+        /// <summary>The app's client secret (its value, not its ID).</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public SecureString? ClientSecret { get; set; }
+
+        /// <summary>The client ID as user name and the client secret as password.</summary>
+        [Parameter]
+        [Alias("ClientCredential")]
+        [ValidateNotNull]
+        public PSCredential? ClientSecretCredential { get; set; }
+
+        /// <summary>Thumbprint of a certificate with its private key in CurrentUser\My or LocalMachine\My.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CertificateThumbprint { get; set; }
+
+        /// <summary>The app's certificate with its private key.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public X509Certificate2? Certificate { get; set; }
+
+        /// <summary>A PFX file, or a PEM file with the certificate and its unencrypted private key.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CertificatePath { get; set; }
+
+        /// <summary>The password of the PFX file given with -CertificatePath.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public SecureString? CertificatePassword { get; set; }
+
+        /// <summary>Signs in with the managed identity of the Azure resource the script runs on.</summary>
+        [Parameter]
+        [Alias("ManagedIdentity")]
+        public SwitchParameter Identity { get; set; }
+
+        /// <summary>A user-assigned managed identity, by client ID.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ManagedIdentityClientId { get; set; }
+
+        /// <summary>A user-assigned managed identity, by object (principal) ID.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ManagedIdentityObjectId { get; set; }
+
+        /// <summary>A user-assigned managed identity, by Azure resource ID.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ManagedIdentityResourceId { get; set; }
+
+        /// <summary>Signs a person in with the device code flow (shows a code and a page to open).</summary>
+        [Parameter]
+        public SwitchParameter DeviceCode { get; set; }
+
+        /// <summary>Tenant ID or verified domain. With a token, defaults to the token's tenant.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string? TenantId { get; set; }
+
+        /// <summary>The national cloud: Global (default), USGov, USGovDoD or China.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("Cloud")]
+        [ValidateSet("Global", "USGov", "USGovDoD", "China")]
+        public string? Environment { get; set; }
+
+        /// <summary>
+        /// Graph base URL override (scheme, host, port). Must be the cloud's Graph host, or a loopback
+        /// http:// URL together with -AllowInsecureLoopback (the Graph emulator). Defaults to
+        /// $env:PHOTOPOLICY_GRAPH_ENDPOINT when set.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNull]
+        public Uri? GraphEndpoint { get; set; }
+
+        /// <summary>
+        /// Sign-in authority override (scheme, host, port), under the same rules as -GraphEndpoint.
+        /// Defaults to $env:PHOTOPOLICY_AUTHORITY_ENDPOINT when set.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNull]
+        public Uri? AuthorityEndpoint { get; set; }
+
+        /// <summary>
+        /// Allows http:// endpoints on loopback (127.0.0.0/8, ::1, localhost), such as the Graph
+        /// emulator. Defaults to on when $env:PHOTOPOLICY_ALLOW_INSECURE_LOOPBACK is 1.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter AllowInsecureLoopback { get; set; }
+
+        /// <summary>
+        /// Timeout of one HTTP request (connect, send, wait for and read the answer), in seconds
+        /// (1 to 3600); each retry gets its own. For Connect-PhotoUpdatePolicy, the connection's
+        /// default; for another command, this call's (else the connection's: 100 s unless set).
+        /// </summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int TimeoutSec { get; set; }
+
+        /// <summary>Timeout to open a connection (TCP and TLS), in seconds (1 to 300). Defaults to the connection's (10 s).</summary>
+        [Parameter]
+        [ValidateRange(1, 300)]
+        public int ConnectTimeoutSec { get; set; }
+
+        /// <summary>Retries after a throttled (429), unavailable (503/504) or dropped request (0 to 10; 0 disables retries). Defaults to the connection's (5).</summary>
+        [Parameter]
+        [ValidateRange(0, 10)]
+        public int MaxRetries { get; set; }
+
+        /// <summary>Total time the command may spend waiting between retries, in seconds (0 to 3600). Defaults to the connection's (300 s).</summary>
+        [Parameter]
+        [ValidateRange(0, 3600)]
+        public int RetryBudgetSec { get; set; }
+
+        /// <summary>The timeout and retry parameters bound to this command.</summary>
+        internal CallLimits Limits => CallLimits.FromBound(MyInvocation.BoundParameters, TimeoutSec, ConnectTimeoutSec, MaxRetries, RetryBudgetSec);
+
+        /// <summary>
+        /// The sign-in parameters bound to this record: file paths are resolved against the
+        /// PowerShell location, and -AllowInsecureLoopback is null when not bound (so the
+        /// environment variable's default applies). A plain-text token is redacted from the bound
+        /// parameters first (see <see cref="PhotoPolicyCmdlet.RedactBoundSecret"/>).
+        /// </summary>
+        internal SignInParameters CollectSignIn()
+        {
+            var parameters = new SignInParameters
             {
-                AccessToken = cmdlet.AccessToken,
-                ClientId = cmdlet.ClientId,
-                ClientSecret = cmdlet.ClientSecret,
-                ClientSecretCredential = cmdlet.ClientSecretCredential,
-                CertificateThumbprint = cmdlet.CertificateThumbprint,
-                Certificate = cmdlet.Certificate,
-                CertificatePath = cmdlet.CertificatePath == null ? null : cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(cmdlet.CertificatePath),
-                CertificatePassword = cmdlet.CertificatePassword,
-                Identity = cmdlet.Identity.IsPresent,
-                ManagedIdentityClientId = cmdlet.ManagedIdentityClientId,
-                ManagedIdentityObjectId = cmdlet.ManagedIdentityObjectId,
-                ManagedIdentityResourceId = cmdlet.ManagedIdentityResourceId,
-                DeviceCode = cmdlet.DeviceCode.IsPresent,
-                TenantId = cmdlet.TenantId,
-                Environment = cmdlet.Environment,
-                GraphEndpoint = cmdlet.GraphEndpoint,
-                AuthorityEndpoint = cmdlet.AuthorityEndpoint,
-                AllowInsecureLoopback = cmdlet.MyInvocation.BoundParameters.ContainsKey(nameof(ISignInCmdlet.AllowInsecureLoopback)) ? cmdlet.AllowInsecureLoopback.IsPresent : (bool?)null,
+                AccessToken = AccessToken,
+                ClientId = ClientId,
+                ClientSecret = ClientSecret,
+                ClientSecretCredential = ClientSecretCredential,
+                CertificateThumbprint = CertificateThumbprint,
+                Certificate = Certificate,
+                CertificatePath = CertificatePath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CertificatePath),
+                CertificatePassword = CertificatePassword,
+                Identity = Identity.IsPresent,
+                ManagedIdentityClientId = ManagedIdentityClientId,
+                ManagedIdentityObjectId = ManagedIdentityObjectId,
+                ManagedIdentityResourceId = ManagedIdentityResourceId,
+                DeviceCode = DeviceCode.IsPresent,
+                TenantId = TenantId,
+                Environment = Environment,
+                GraphEndpoint = GraphEndpoint,
+                AuthorityEndpoint = AuthorityEndpoint,
+                AllowInsecureLoopback = MyInvocation.BoundParameters.ContainsKey(nameof(AllowInsecureLoopback)) ? AllowInsecureLoopback.IsPresent : (bool?)null,
             };
+            RedactBoundSecret(nameof(AccessToken));
+            return parameters;
+        }
     }
 }

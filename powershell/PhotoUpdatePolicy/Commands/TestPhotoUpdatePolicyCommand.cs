@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using PhotoUpdatePolicy.Json;
+using PhotoUpdatePolicy.Internal;
 
 namespace PhotoUpdatePolicy.Commands
 {
@@ -46,7 +46,7 @@ namespace PhotoUpdatePolicy.Commands
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
-        private (string Json, string Summary)? desired;
+        private PolicyDocument? desired;
 
         /// <summary>Checks the desired state before any tenant is read.</summary>
         protected override void BeginProcessing()
@@ -60,23 +60,14 @@ namespace PhotoUpdatePolicy.Commands
                     target = InputObject;
                     break;
                 case ValuesSet:
-                    var doc = new Dictionary<string, object?>(StringComparer.Ordinal) { ["schemaVersion"] = 1L };
-                    if (Source != null)
-                    {
-                        doc["source"] = Source.ToUpperInvariant() switch { "CLOUD" => "cloud", "ONPREMISES" => "onPremises", _ => null };
-                    }
-
-                    if (AllowedRoles != null)
-                    {
-                        doc["allowedRoles"] = AllowedRoles.Cast<object?>().ToList();
-                    }
-
-                    if (doc.Count == 1)
+                    string? values = PolicyDocument.TextOf(Source, AllowedRoles);
+                    if (values == null)
                     {
                         ThrowUsageError("PhotoUpdatePolicy.NoDesiredState", "Nothing to compare: give -Path, -InputObject, -Source or -AllowedRoles.", ErrorCategory.InvalidArgument, null);
+                        return;
                     }
 
-                    text = JsonCodec.Instance.Serialize(doc);
+                    text = values;
                     target = null;
                     break;
                 default:
@@ -86,7 +77,7 @@ namespace PhotoUpdatePolicy.Commands
             }
 
             desired = ParseDocument(text, target);
-            WriteVerbose($"Desired state: {desired.Value.Summary}");
+            WriteVerbose($"Desired state: {desired.Summary}");
         }
 
         /// <summary>Reads every tenant and writes the results.</summary>
@@ -94,7 +85,7 @@ namespace PhotoUpdatePolicy.Commands
         {
             try
             {
-                object? desiredObject = ExportPhotoUpdatePolicyCommand.ToPSObject(JsonTree.ToPowerShell(JsonCodec.Instance.Parse(desired!.Value.Json)));
+                object? desiredObject = desired!.ToPSObject();
                 var results = new List<PolicyTestResult>();
                 foreach (FleetTarget t in Targets.Where(t => t.Client == null))
                 {
@@ -104,7 +95,7 @@ namespace PhotoUpdatePolicy.Commands
                 List<FleetTarget> runnable = Targets.Where(t => t.Client != null).ToList();
                 if (runnable.Count > 0)
                 {
-                    foreach (FleetEntry entry in RunFleet(runnable, "test", desired.Value.Json, null))
+                    foreach (FleetEntry entry in RunFleet(runnable, "test", desired, null))
                     {
                         ErrorRecord? error = entry.Exception?.ToErrorRecord(entry.TenantId ?? entry.Target.Label);
                         if (error != null)

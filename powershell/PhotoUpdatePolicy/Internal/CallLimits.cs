@@ -28,6 +28,9 @@ namespace PhotoUpdatePolicy.Internal
             bound.ContainsKey("MaxRetries") ? maxRetries : (int?)null,
             bound.ContainsKey("RetryBudgetSec") ? retryBudgetSec : (int?)null);
 
+        /// <summary>No limits given: the client's own apply.</summary>
+        internal static CallLimits None { get; } = new CallLimits(null, null, null, null);
+
         internal int? TimeoutSec { get; }
 
         internal int? ConnectTimeoutSec { get; }

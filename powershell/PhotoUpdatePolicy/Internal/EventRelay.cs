@@ -121,9 +121,9 @@ namespace PhotoUpdatePolicy.Internal
                 return;
             }
 
-            // Levels 0 (verbose) and unknown ones are written with WriteVerbose; 1 with WriteDebug.
-            bool isDebug = level == 1;
-            bool isVerbose = level == 0 || level > 4;
+            // Verbose and unknown levels are written with WriteVerbose; debug with WriteDebug.
+            bool isDebug = level == (uint)PupEventLevel.Debug;
+            bool isVerbose = level == (uint)PupEventLevel.Verbose || level > (uint)PupEventLevel.Information;
             if ((isVerbose && !verbose) || (isDebug && !debug))
             {
                 return;

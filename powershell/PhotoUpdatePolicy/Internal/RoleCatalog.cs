@@ -6,17 +6,21 @@ using PhotoUpdatePolicy.Native;
 
 namespace PhotoUpdatePolicy.Internal
 {
-    /// <summary>The role catalog and role resolution of the core, both offline.</summary>
+    /// <summary>The role catalog and role resolution of the core, both offline (no client, no network).</summary>
     internal static class RoleCatalog
     {
         private static readonly object Gate = new object();
+        private static readonly NativeResults.OfflineCall<object?> CatalogCall =
+            (object? _, out ResultHandle r, out ErrorHandle e) => NativeMethods.pup_roles_catalog(out r, out e);
+
+        private static readonly NativeResults.OfflineCall<byte[]> ResolveCall = ResolveNative;
         private static RoleInfo[]? cached;
 
         /// <summary>
-        /// The catalog, read once per process (it is compiled into the native library). With a
-        /// runner the call runs off the pipeline thread; the argument completer passes none.
+        /// The catalog, read once per process (it is compiled into the native library). An in-memory
+        /// call, made on the calling thread (also the argument completer's).
         /// </summary>
-        internal static RoleInfo[] Load(NativeCallRunner? runner)
+        internal static RoleInfo[] Load()
         {
             lock (Gate)
             {
@@ -26,10 +30,8 @@ namespace PhotoUpdatePolicy.Internal
                 }
             }
 
-            object? json = runner != null
-                ? runner.InvokeJson((CallContextHandle _, out ResultHandle r, out ErrorHandle e) => NativeMethods.pup_roles_catalog(out r, out e))
-                : JsonCodec.Instance.Parse(Direct());
-
+            NativeLibraryLoader.EnsureLoaded();
+            object? json = JsonCodec.Instance.Parse(NativeResults.InvokeOffline<object?>(null, CatalogCall));
             var roles = new List<RoleInfo>();
             if (json is List<object?> list)
             {
@@ -50,24 +52,37 @@ namespace PhotoUpdatePolicy.Internal
         }
 
         /// <summary>
-        /// Resolves names, aliases and IDs with the core's rules. Throws
-        /// <see cref="PhotoPolicyException"/> (InvalidArgument) for an unknown or malformed value.
-        /// Returns (input, id, name, known) for each role, and the core's warnings.
+        /// The template ID of a role given by name, alias or ID (any casing, braces, whitespace), with
+        /// the core's rules. Throws <see cref="PhotoPolicyException"/> (InvalidArgument) naming the
+        /// closest role for an unknown or malformed value.
         /// </summary>
-        internal static (List<Dictionary<string, object?>> Roles, List<string> Warnings) Resolve(NativeCallRunner runner, IList<string> roles, bool allowUnknown)
+        internal static string? ResolveId(string role) =>
+            Resolve(new[] { role }, allowUnknown: false).Select(r => JsonTree.String(r, "id")).FirstOrDefault();
+
+        /// <summary>
+        /// Checks role values with the core's rules (as <see cref="ResolveId"/>); with
+        /// <paramref name="allowUnknown"/>, well-formed template IDs outside the catalog pass.
+        /// </summary>
+        internal static void Validate(IList<string> roles, bool allowUnknown)
+        {
+            if (roles.Count > 0)
+            {
+                Resolve(roles, allowUnknown);
+            }
+        }
+
+        private static List<Dictionary<string, object?>> Resolve(IList<string> roles, bool allowUnknown)
         {
             var request = new Dictionary<string, object?>(StringComparer.Ordinal)
             {
-                ["roles"] = roles.ToList(),
+                ["roles"] = new List<string>(roles),
                 ["allowUnknownRoleIds"] = allowUnknown,
             };
             byte[] bytes = Utf8.Encode(JsonCodec.Instance.Serialize(request));
             Dictionary<string, object?> result = JsonTree.AsObject(
-                runner.InvokeJson((CallContextHandle _, out ResultHandle r, out ErrorHandle e) => ResolveNative(bytes, out r, out e)),
+                JsonCodec.Instance.Parse(NativeResults.InvokeOffline(bytes, ResolveCall)),
                 "a role resolution");
-            return (
-                JsonTree.List(result, "roles").OfType<Dictionary<string, object?>>().ToList(),
-                JsonTree.List(result, "warnings").Select(JsonTree.Scalar).Where(w => w != null).Select(w => w!).ToList());
+            return JsonTree.List(result, "roles").OfType<Dictionary<string, object?>>().ToList();
         }
 
         private static unsafe uint ResolveNative(byte[] request, out ResultHandle result, out ErrorHandle error)
@@ -75,28 +90,6 @@ namespace PhotoUpdatePolicy.Internal
             fixed (byte* p = request)
             {
                 return NativeMethods.pup_roles_resolve(p, (UIntPtr)request.Length, out result, out error);
-            }
-        }
-
-        // For the argument completer: an in-memory call with no I/O, on the completion thread.
-        private static string Direct()
-        {
-            NativeLibraryLoader.EnsureLoaded();
-            uint status = NativeMethods.pup_roles_catalog(out ResultHandle result, out ErrorHandle error);
-            using (result)
-            using (error)
-            {
-                if (status != 0)
-                {
-                    throw PhotoPolicyException.FromHandle(status, error);
-                }
-
-                if (NativeMethods.pup_result_json(result, out IntPtr ptr, out UIntPtr len) != 0)
-                {
-                    throw new InvalidOperationException("pup_result_json failed for the role catalog.");
-                }
-
-                return Utf8.Decode(ptr, len) ?? "[]";
             }
         }
     }

@@ -15,9 +15,13 @@ namespace PhotoUpdatePolicy.Internal
         private static readonly object Gate = new object();
         private static SessionConnection? current;
 
-        internal SessionConnection(ClientHandle client, Connection info, string? configuredTenant)
+        /// <summary>
+        /// The connection for <paramref name="client"/>, a client made for it (not borrowed): the
+        /// connection takes over its native client, and frees it on <see cref="Dispose"/>.
+        /// </summary>
+        internal SessionConnection(NativeClient client, Connection info, string? configuredTenant)
         {
-            Client = client;
+            Client = client.Handle;
             Info = info;
             ConfiguredTenant = configuredTenant;
         }

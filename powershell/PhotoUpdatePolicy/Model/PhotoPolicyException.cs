@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Management.Automation;
 using System.Text;
 using PhotoUpdatePolicy.Json;
-using PhotoUpdatePolicy.Native;
 
 namespace PhotoUpdatePolicy
 {
@@ -149,64 +148,31 @@ namespace PhotoUpdatePolicy
             _ => ErrorCategory.NotSpecified,
         };
 
-        /// <summary>Reads every field of a native error handle (on the thread that made the call).</summary>
-        internal static PhotoPolicyException FromHandle(uint status, ErrorHandle? error)
+        /// <summary>
+        /// Builds the exception from the error JSON of the C ABI (<c>pup_error_json</c>, also each
+        /// failed tenant's <c>error</c> in a fleet result). <paramref name="status"/>, when given, is
+        /// the status the call returned and wins over the document's.
+        /// </summary>
+        internal static PhotoPolicyException FromErrorJson(Dictionary<string, object?> e, PhotoPolicyStatus? status = null)
         {
-            var st = (PhotoPolicyStatus)status;
-            if (error == null || error.IsInvalid)
-            {
-                return new PhotoPolicyException(st, $"The PhotoUpdatePolicy native library failed with status {st} ({status}) and no details.");
-            }
-
-            string? Read(Func<ErrorHandle, (uint, IntPtr, UIntPtr)> accessor)
-            {
-                (uint rc, IntPtr ptr, UIntPtr len) = accessor(error);
-                return rc == 0 ? Utf8.Decode(ptr, len) : null;
-            }
-
-            string? message = Read(e => (NativeMethods.pup_error_message(e, out IntPtr p, out UIntPtr l), p, l));
-            string? code = Read(e => (NativeMethods.pup_error_code(e, out IntPtr p, out UIntPtr l), p, l));
-            string? requestId = Read(e => (NativeMethods.pup_error_request_id(e, out IntPtr p, out UIntPtr l), p, l));
-            string? clientRequestId = Read(e => (NativeMethods.pup_error_client_request_id(e, out IntPtr p, out UIntPtr l), p, l));
-            string? date = Read(e => (NativeMethods.pup_error_date(e, out IntPtr p, out UIntPtr l), p, l));
-            string? action = Read(e => (NativeMethods.pup_error_recommended_action(e, out IntPtr p, out UIntPtr l), p, l));
-            string? json = Read(e => (NativeMethods.pup_error_json(e, out IntPtr p, out UIntPtr l), p, l));
-            ushort http = NativeMethods.pup_error_http_status(error);
-            long retryMs = NativeMethods.pup_error_retry_after_ms(error);
-
-            string? target = null, serviceMessage = null, kind = null, aadsts = null;
-            if (json != null)
-            {
-                try
-                {
-                    if (JsonCodec.Instance.Parse(json) is Dictionary<string, object?> obj)
-                    {
-                        target = JsonTree.String(obj, "target");
-                        serviceMessage = JsonTree.String(obj, "serviceMessage");
-                        kind = JsonTree.String(obj, "kind");
-                        aadsts = JsonTree.String(obj, "aadsts");
-                    }
-                }
-                catch (Exception)
-                {
-                    // The accessors above already gave the essentials; the JSON only adds extras.
-                }
-            }
-
+            PhotoPolicyStatus st = status ?? (PhotoPolicyStatus)(uint)(JsonTree.Long(e, "status") ?? (long)PhotoPolicyStatus.Internal);
+            string? message = JsonTree.String(e, "message");
+            long? retry = JsonTree.Long(e, "retryAfterMs");
+            long? http = JsonTree.Long(e, "httpStatus");
             return new PhotoPolicyException(
                 st,
                 string.IsNullOrEmpty(message) ? $"The operation failed with status {st}." : message!,
-                http == 0 ? (int?)null : http,
-                code,
-                requestId,
-                clientRequestId,
-                date,
-                retryMs >= 0 ? TimeSpan.FromMilliseconds(retryMs) : (TimeSpan?)null,
-                action,
-                target,
-                serviceMessage,
-                kind,
-                aadsts);
+                http.HasValue && http.Value != 0 ? (int?)http.Value : null,
+                JsonTree.String(e, "code"),
+                JsonTree.String(e, "requestId"),
+                JsonTree.String(e, "clientRequestId"),
+                JsonTree.String(e, "date"),
+                retry.HasValue && retry.Value >= 0 ? TimeSpan.FromMilliseconds(retry.Value) : (TimeSpan?)null,
+                JsonTree.String(e, "recommendedAction"),
+                JsonTree.String(e, "target"),
+                JsonTree.String(e, "serviceMessage"),
+                JsonTree.String(e, "kind"),
+                JsonTree.String(e, "aadsts"));
         }
 
         // The support details go into the message itself so they survive $Error, logs and transcripts.

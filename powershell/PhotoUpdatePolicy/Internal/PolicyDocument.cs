@@ -1,0 +1,147 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Collections.Specialized;
+using System.Globalization;
+using System.Management.Automation;
+using PhotoUpdatePolicy.Json;
+using PhotoUpdatePolicy.Native;
+
+namespace PhotoUpdatePolicy.Internal
+{
+    /// <summary>
+    /// A policy document (docs/policy-as-code.md): checked by the core's strict reader, kept as its
+    /// normalised JSON, and shown to PowerShell as the object ConvertFrom-Json would make.
+    /// </summary>
+    internal sealed class PolicyDocument
+    {
+        private readonly object? tree;
+
+        private PolicyDocument(object? tree, string summary)
+        {
+            this.tree = tree;
+            Summary = summary;
+        }
+
+        /// <summary>The normalised document as the neutral JSON tree (for a fleet request).</summary>
+        internal object? Tree => tree;
+
+        /// <summary>One line: <c>Source: …; Allowed roles: …</c> (empty for an exported document).</summary>
+        internal string Summary { get; }
+
+        /// <summary>
+        /// Checks <paramref name="text"/> offline (schemaVersion, types, source, role names and IDs)
+        /// and returns the normalised document, or throws the core's error naming the field.
+        /// </summary>
+        internal static PolicyDocument Parse(string text)
+        {
+            byte[] bytes = Utf8.Encode(text);
+            Dictionary<string, object?> parsed = JsonTree.AsObject(
+                JsonCodec.Instance.Parse(NativeResults.InvokeOffline(bytes, ParseCall)),
+                "a parsed document");
+            return new PolicyDocument(parsed["document"], JsonTree.String(parsed, "summary") ?? string.Empty);
+        }
+
+        /// <summary>A document the native library returned (an export).</summary>
+        internal static PolicyDocument FromTree(object? document) => new PolicyDocument(document, string.Empty);
+
+        /// <summary>
+        /// A document given as an object (Export output, ConvertFrom-Json, a hashtable) or as JSON
+        /// text, as JSON text for <see cref="Parse"/>.
+        /// </summary>
+        /// <exception cref="UsageException">An object that cannot be a document: a cycle, absurd
+        /// nesting or size (<see cref="InputObjectTree"/>), a property that throws. Its target is the
+        /// type's name, not the object: a cyclic object as an error's TargetObject would trip
+        /// whatever formats or serialises the error record next.</exception>
+        internal static string TextOf(object value)
+        {
+            if ((value is PSObject p ? p.BaseObject : value) is string text)
+            {
+                return text;
+            }
+
+            try
+            {
+                return JsonCodec.Instance.Serialize(InputObjectTree.Convert(value));
+            }
+            catch (InputObjectException ex)
+            {
+                throw new UsageException(ex.ErrorId, ex.Message, TypeName(value));
+            }
+            catch (Exception ex) when (ex is InvalidOperationException || ex is RuntimeException || ex is NotSupportedException || ex is ArgumentException || ex is FormatException)
+            {
+                throw new UsageException("PhotoUpdatePolicy.InvalidDocument", $"The input object could not be read as a policy document: {ex.Message}", TypeName(value));
+            }
+        }
+
+        /// <summary>
+        /// A document from a desired source (<c>Cloud</c>, <c>OnPremises</c>, <c>NotSet</c>) and
+        /// allowed roles, either of which may be null (not part of the desired state); null when both are.
+        /// </summary>
+        internal static string? TextOf(string? source, IList<string>? allowedRoles)
+        {
+            if (source == null && allowedRoles == null)
+            {
+                return null;
+            }
+
+            var doc = new Dictionary<string, object?>(StringComparer.Ordinal) { ["schemaVersion"] = 1L };
+            if (source != null)
+            {
+                // NotSet is a desired source of "not set": null in the document.
+                doc["source"] = source.ToUpperInvariant() switch { "CLOUD" => "cloud", "ONPREMISES" => "onPremises", _ => null };
+            }
+
+            if (allowedRoles != null)
+            {
+                doc["allowedRoles"] = new List<string>(allowedRoles);
+            }
+
+            return JsonCodec.Instance.Serialize(doc);
+        }
+
+        /// <summary>The document as PowerShell shows it: objects as PSObjects, arrays as object[].</summary>
+        internal object? ToPSObject() => ToPSObject(JsonTree.ToPowerShell(tree));
+
+        /// <summary>Ordered dictionaries (the JSON tree) as PSObjects, so the document reads like ConvertFrom-Json output.</summary>
+        private static object? ToPSObject(object? value)
+        {
+            switch (value)
+            {
+                case OrderedDictionary dict:
+                    var obj = new PSObject();
+                    foreach (DictionaryEntry kv in dict)
+                    {
+                        // additionalProperties stays a dictionary: its keys are the service's, verbatim.
+                        object? inner = (string)kv.Key == "additionalProperties" ? kv.Value : ToPSObject(kv.Value);
+                        obj.Properties.Add(new PSNoteProperty((string)kv.Key, inner));
+                    }
+
+                    return obj;
+                case object?[] items:
+                    var list = new object?[items.Length];
+                    for (int i = 0; i < items.Length; i++)
+                    {
+                        list[i] = ToPSObject(items[i]);
+                    }
+
+                    return list;
+                default:
+                    return value;
+            }
+        }
+
+        private static string TypeName(object value) =>
+            (value is PSObject p ? p.BaseObject : value)?.GetType().FullName ?? "null";
+
+        private static readonly NativeResults.OfflineCall<byte[]> ParseCall = ParseNative;
+
+        private static unsafe uint ParseNative(byte[] document, out ResultHandle result, out ErrorHandle error)
+        {
+            fixed (byte* p = document)
+            {
+                return NativeMethods.pup_document_parse(p, (UIntPtr)document.Length, out result, out error);
+            }
+        }
+    }
+}
