@@ -51,13 +51,13 @@ namespace PhotoUpdatePolicy.Net472Tests
             {
                 uint status = NativeMethods.pup_client_new(c, (UIntPtr)config.Length, s, (UIntPtr)secret.Length, out ClientHandle client, out ErrorHandle error);
                 // The library keeps its own zeroizing copy; the caller wipes its buffer, as the
-                // cmdlets do (NativeCallRunner.CreateClient).
+                // cmdlets do (NativeClient.Open).
                 Utf8.Zero(secret);
                 using (error)
                 {
                     if (status != 0)
                     {
-                        throw PhotoPolicyException.FromHandle(status, error);
+                        throw NativeResults.ToException(status, error);
                     }
                 }
 
@@ -85,7 +85,7 @@ namespace PhotoUpdatePolicy.Net472Tests
                 if (status != 0)
                 {
                     result.Dispose();
-                    throw PhotoPolicyException.FromHandle(status, error);
+                    throw NativeResults.ToException(status, error);
                 }
             }
 
@@ -162,7 +162,7 @@ namespace PhotoUpdatePolicy.Net472Tests
                 using (error)
                 {
                     Assert.Equal((uint)PhotoPolicyStatus.InvalidArgument, status);
-                    PhotoPolicyException ex = PhotoPolicyException.FromHandle(status, error);
+                    PhotoPolicyException ex = NativeResults.ToException(status, error);
                     Assert.Equal(PhotoPolicyStatus.InvalidArgument, ex.Status);
                     // The non-ASCII value comes back intact through the error accessors.
                     Assert.Contains("Photo W\u00f6rker", ex.Message);
