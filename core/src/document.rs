@@ -25,8 +25,11 @@
 //! version does not model) are kept for the record; they are neither applied nor compared, since
 //! their meaning is unknown.
 
+use std::marker::PhantomData;
+
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::cloud::Cloud;
@@ -184,9 +187,11 @@ impl PolicyDocument {
         PolicyDocument::from_json(&value)
     }
 
-    /// Validates a parsed document (strict; see the module docs). Wrong types and unknown fields
-    /// → [`ErrorKind::InvalidJson`]; a wrong `schemaVersion`, source, cloud, date or role →
-    /// [`ErrorKind::InvalidArgument`]. Each message names the field and the value.
+    /// Validates a parsed document (strict; see the module docs). Field names are folded to
+    /// their spelling first; serde then reads each field as its type ([`DocumentFields`]). Wrong
+    /// types and unknown fields → [`ErrorKind::InvalidJson`]; a wrong `schemaVersion`, source,
+    /// cloud, date or role → [`ErrorKind::InvalidArgument`]. Each message names the field and
+    /// the value.
     pub fn from_json(value: &Value) -> Result<PolicyDocument> {
         let obj = value.as_object().ok_or_else(|| {
             shape(format!(
@@ -194,33 +199,25 @@ impl PolicyDocument {
                 json_kind(value)
             ))
         })?;
-        let obj = &fold_keys(obj, &FIELDS.split(", ").collect::<Vec<_>>(), |unknown| {
+        let folded = fold_keys(obj, &FIELDS.split(", ").collect::<Vec<_>>(), |unknown| {
             shape(format!(
                 "The policy document has an unknown field '{unknown}'. Allowed fields: {FIELDS}."
             ))
         })?;
+        let fields: DocumentFields =
+            serde_json::from_value(Value::Object(folded)).map_err(|e| shape(e.to_string()))?;
 
-        let version = match obj.get("schemaVersion") {
-            None => {
-                return Err(shape(format!(
-                    "The policy document has no 'schemaVersion'; this version reads schemaVersion \
-                     {SCHEMA_VERSION}."
-                )))
-            }
-            Some(Value::Number(n)) => n.as_u64(),
-            Some(other) => {
-                return Err(shape(format!(
-                    "'schemaVersion' must be a number, got {} ({other}).",
-                    json_kind(other)
-                )))
-            }
+        let Some(version) = fields.schema_version.map(Typed::into_inner) else {
+            return Err(shape(format!(
+                "The policy document has no 'schemaVersion'; this version reads schemaVersion \
+                 {SCHEMA_VERSION}."
+            )));
         };
-        if version != Some(SCHEMA_VERSION) {
+        if version.as_u64() != Some(SCHEMA_VERSION) {
             return Err(invalid(
                 format!(
-                    "Unsupported schemaVersion {}: this version of PhotoUpdatePolicy reads \
-                     schemaVersion {SCHEMA_VERSION}.",
-                    obj["schemaVersion"]
+                    "Unsupported schemaVersion {version}: this version of PhotoUpdatePolicy reads \
+                     schemaVersion {SCHEMA_VERSION}."
                 ),
                 "schemaVersion",
             )
@@ -229,11 +226,13 @@ impl PolicyDocument {
             ));
         }
 
-        let tenant_id = optional_string(obj, "tenantId")?;
-        let cloud = optional_string(obj, "cloud")?
+        let tenant_id = fields.tenant_id.and_then(Typed::into_inner);
+        let cloud = fields
+            .cloud
+            .and_then(Typed::into_inner)
             .map(|c| Cloud::parse(&c).map_err(|e| e.with_target("cloud")))
             .transpose()?;
-        let exported_at = optional_string(obj, "exportedAt")?;
+        let exported_at = fields.exported_at.and_then(Typed::into_inner);
         if let Some(at) = &exported_at {
             DateTime::parse_from_rfc3339(at).map_err(|e| {
                 invalid(
@@ -242,21 +241,15 @@ impl PolicyDocument {
                 )
             })?;
         }
-        let allow_unknown = match obj.get("allowUnknownRoleIds") {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(b)) => *b,
-            Some(other) => {
-                return Err(shape(format!(
-                    "'allowUnknownRoleIds' must be true or false, got {} ({other}).",
-                    json_kind(other)
-                )))
-            }
-        };
+        let allow_unknown = fields
+            .allow_unknown_role_ids
+            .and_then(Typed::into_inner)
+            .unwrap_or(false);
 
-        let source = match obj.get("source") {
+        let source = match fields.source.map(Typed::into_inner) {
             None => None,
-            Some(Value::Null) => Some(SourceChange::NotSet),
-            Some(Value::String(s)) => Some(SourceChange::parse(s).map_err(|_| {
+            Some(None) => Some(SourceChange::NotSet),
+            Some(Some(s)) => Some(SourceChange::parse(&s).map_err(|_| {
                 invalid(
                     format!(
                         "'source' has the value '{s}'. Allowed values: cloud, onPremises, null (or \
@@ -265,38 +258,19 @@ impl PolicyDocument {
                     "source",
                 )
             })?),
-            Some(other) => {
-                return Err(shape(format!(
-                    "'source' must be a string or null, got {} ({other}).",
-                    json_kind(other)
-                )))
-            }
         };
 
-        let allowed_roles = match obj.get("allowedRoles") {
+        let allowed_roles = match fields.allowed_roles.map(Typed::into_inner) {
             None => None,
             // `null` reads as "no restriction", as the service's own null does.
-            Some(Value::Null) => Some(Vec::new()),
-            Some(Value::Array(items)) => Some(read_roles(items, allow_unknown)?),
-            Some(other) => {
-                return Err(shape(format!(
-                    "'allowedRoles' must be an array of roles (names, IDs or {{\"id\",\"name\"}} \
-                     objects), got {} ({other}).",
-                    json_kind(other)
-                )))
-            }
+            Some(None) => Some(Vec::new()),
+            Some(Some(items)) => Some(read_roles(&items, allow_unknown)?),
         };
 
-        let additional_properties = match obj.get("additionalProperties") {
-            None | Some(Value::Null) => Map::new(),
-            Some(Value::Object(m)) => m.clone(),
-            Some(other) => {
-                return Err(shape(format!(
-                    "'additionalProperties' must be an object, got {} ({other}).",
-                    json_kind(other)
-                )))
-            }
-        };
+        let additional_properties = fields
+            .additional_properties
+            .and_then(Typed::into_inner)
+            .unwrap_or_default();
 
         if source.is_none() && allowed_roles.is_none() {
             return Err(invalid(
@@ -349,6 +323,93 @@ impl PolicyDocument {
                 .join(", "),
         };
         format!("Source: {source}; Allowed roles: {roles}")
+    }
+}
+
+/// A document's fields as written (after [`fold_keys`]), each read by serde as its JSON type.
+/// A field left out is `None`; a field given as `null` is `Some` of the type's null reading.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DocumentFields {
+    #[serde(default, deserialize_with = "present")]
+    schema_version: Option<Typed<serde_json::Number, SchemaVersionField>>,
+    #[serde(default, deserialize_with = "present")]
+    tenant_id: Option<Typed<Option<String>, TenantIdField>>,
+    #[serde(default, deserialize_with = "present")]
+    cloud: Option<Typed<Option<String>, CloudField>>,
+    #[serde(default, deserialize_with = "present")]
+    exported_at: Option<Typed<Option<String>, ExportedAtField>>,
+    #[serde(default, deserialize_with = "present")]
+    source: Option<Typed<Option<String>, SourceField>>,
+    #[serde(default, deserialize_with = "present")]
+    allowed_roles: Option<Typed<Option<Vec<Value>>, AllowedRolesField>>,
+    #[serde(default, deserialize_with = "present")]
+    allow_unknown_role_ids: Option<Typed<Option<bool>, AllowUnknownRoleIdsField>>,
+    #[serde(default, deserialize_with = "present")]
+    additional_properties: Option<Typed<Option<Map<String, Value>>, AdditionalPropertiesField>>,
+}
+
+/// Reads a field that is present (even as `null`) as `Some`, so that `null` and "left out" stay
+/// apart (`"source": null` sets the tenant default; no `source` leaves it unmanaged).
+fn present<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+/// A document field: its name and what its value must be, for the message when it is not.
+trait FieldSpec {
+    const NAME: &'static str;
+    const EXPECTED: &'static str;
+}
+
+macro_rules! field_specs {
+    ($($marker:ident: $name:literal must be $expected:literal;)*) => {$(
+        enum $marker {}
+        impl FieldSpec for $marker {
+            const NAME: &'static str = $name;
+            const EXPECTED: &'static str = $expected;
+        }
+    )*};
+}
+
+field_specs! {
+    SchemaVersionField: "schemaVersion" must be "a number";
+    TenantIdField: "tenantId" must be "a string or null";
+    CloudField: "cloud" must be "a string or null";
+    ExportedAtField: "exportedAt" must be "a string or null";
+    SourceField: "source" must be "a string or null";
+    AllowedRolesField: "allowedRoles" must be "an array of roles (names, IDs or {\"id\",\"name\"} objects)";
+    AllowUnknownRoleIdsField: "allowUnknownRoleIds" must be "true or false";
+    AdditionalPropertiesField: "additionalProperties" must be "an object";
+}
+
+/// A field's value read as `T`; a value of another JSON type is refused with a message naming
+/// the field, what it must be and what it got (`'source' must be a string or null, got a
+/// number (3).`).
+struct Typed<T, F>(T, PhantomData<F>);
+
+impl<T, F> Typed<T, F> {
+    fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<'de, T: DeserializeOwned, F: FieldSpec> Deserialize<'de> for Typed<T, F> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        T::deserialize(&value)
+            .map(|t| Typed(t, PhantomData))
+            .map_err(|_| {
+                D::Error::custom(format!(
+                    "'{}' must be {}, got {} ({value}).",
+                    F::NAME,
+                    F::EXPECTED,
+                    json_kind(&value)
+                ))
+            })
     }
 }
 
@@ -471,17 +532,6 @@ fn role_text(v: Option<&Value>, field: &str, key: &str) -> Result<Option<String>
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(other) => Err(shape(format!(
             "'{field}.{key}' must be a string, got {} ({other}).",
-            json_kind(other)
-        ))),
-    }
-}
-
-fn optional_string(obj: &Map<String, Value>, key: &str) -> Result<Option<String>> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(shape(format!(
-            "'{key}' must be a string or null, got {} ({other}).",
             json_kind(other)
         ))),
     }
@@ -688,5 +738,58 @@ mod tests {
             "{}",
             e.message()
         );
+    }
+
+    #[test]
+    fn each_field_of_the_wrong_type_is_named_with_what_it_must_be() {
+        for (doc, message) in [
+            (
+                json!({"schemaVersion": 1, "source": 3}),
+                "'source' must be a string or null, got a number (3).",
+            ),
+            (
+                json!({"schemaVersion": 1, "source": null, "allowUnknownRoleIds": "yes"}),
+                "'allowUnknownRoleIds' must be true or false, got a string (\"yes\").",
+            ),
+            (
+                json!({"schemaVersion": 1, "source": null, "additionalProperties": []}),
+                "'additionalProperties' must be an object, got an array ([]).",
+            ),
+            (
+                json!({"schemaVersion": 1, "source": null, "tenantId": {"a": 1}}),
+                "'tenantId' must be a string or null, got an object ({\"a\":1}).",
+            ),
+            (
+                json!({"schemaVersion": 1, "allowedRoles": {"id": GA}}),
+                "'allowedRoles' must be an array of roles",
+            ),
+        ] {
+            let e = err(doc.clone());
+            assert_eq!(e.kind(), ErrorKind::InvalidJson, "{doc}");
+            assert!(e.message().contains(message), "{doc}: {}", e.message());
+        }
+        // A number that is not the supported version is a value error, not a type error.
+        let e = err(json!({"schemaVersion": 1.5, "source": null}));
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert!(e.message().contains("schemaVersion 1.5"), "{}", e.message());
+    }
+
+    #[test]
+    fn null_and_left_out_stay_apart() {
+        let doc = PolicyDocument::from_json(&json!({"schemaVersion": 1, "source": null})).unwrap();
+        assert_eq!(doc.source, Some(SourceChange::NotSet));
+        assert_eq!(doc.allowed_roles, None, "left out: not managed");
+        let doc =
+            PolicyDocument::from_json(&json!({"schemaVersion": 1, "allowedRoles": null})).unwrap();
+        assert_eq!(doc.source, None);
+        assert_eq!(doc.allowed_roles, Some(Vec::new()), "null: no restriction");
+        let doc = PolicyDocument::from_json(
+            &json!({"schemaVersion": 1, "source": "cloud", "allowUnknownRoleIds": null,
+                    "additionalProperties": null, "tenantId": null}),
+        )
+        .unwrap();
+        assert!(!doc.allow_unknown_role_ids);
+        assert!(doc.additional_properties.is_empty());
+        assert_eq!(doc.tenant_id, None);
     }
 }
