@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
-use crate::auth::{self, claims::decode_claims, AccessToken, TokenSource};
+use crate::auth::{self, AccessToken, TokenSource};
 use crate::backup;
 pub use crate::call_context::CallContext;
 use crate::config::ClientConfig;
@@ -282,14 +282,16 @@ impl PolicyClient {
             .await
     }
 
-    /// GET the policy; also returns the tenant (config, else the token's `tid`).
+    /// GET the policy; also returns the tenant the service answers for (the token's `tid`, see
+    /// [`auth::tenant`]). A token for another tenant than the configured one is refused here,
+    /// before the GET.
     async fn read(
         &self,
         ctx: &CallContext,
         counter: &RequestCounter,
     ) -> Result<(Policy, Option<String>)> {
         let token = self.token_for(auth::Access::Read, ctx).await?;
-        let tenant = self.tenant_for(&token, ctx);
+        let tenant = auth::tenant::acting_tenant(&self.config, &token, ctx).await?;
         let resp = self
             .graph
             .send(Method::Get, &token.token, None, ctx, counter)
@@ -305,30 +307,6 @@ impl PolicyClient {
 
     fn policy_from(&self, resp: GraphResponse) -> Result<Option<Policy>> {
         resp.body.as_ref().map(Policy::from_json).transpose()
-    }
-
-    fn tenant_for(&self, token: &AccessToken, ctx: &CallContext) -> Option<String> {
-        let tid = decode_claims(&token.token).and_then(|c| c.tid);
-        match (&self.config.tenant_id, tid) {
-            (Some(configured), Some(tid)) => {
-                // Only comparable when the configured tenant is an ID, not a domain name.
-                if uuid::Uuid::try_parse(configured.trim()).is_ok()
-                    && !configured.trim().eq_ignore_ascii_case(&tid)
-                {
-                    events::warning(
-                        &ctx.events,
-                        format!(
-                            "The configured tenant {configured} differs from the token's tenant {tid}; \
-                             Microsoft Graph acts on the token's tenant."
-                        ),
-                    );
-                    return Some(tid);
-                }
-                Some(configured.clone())
-            }
-            (Some(configured), None) => Some(configured.clone()),
-            (None, tid) => tid,
-        }
     }
 }
 

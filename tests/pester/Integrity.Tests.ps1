@@ -164,3 +164,36 @@ Describe 'Backups never overwrite' {
         }
     }
 }
+
+Describe 'Tenant identity' {
+    It 'a token for tenant A with -TenantId B is refused before anything is sent, naming both' {
+        $a = New-TestConnection -Emulator $script:Emulator
+        $b = [guid]::NewGuid().ToString()
+        Set-EmulatorPolicy -Emulator $script:Emulator -TenantId $a.TenantId -Policy @{ source = 'cloud'; allowedRoles = @() }
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        $wrong = $a.Clone(); $wrong.TenantId = $b
+        foreach ($call in { Get-PhotoUpdatePolicy @wrong }, { Set-PhotoUpdatePolicy @wrong -Source OnPremises -Confirm:$false }) {
+            $err = Get-ErrorRecord $call
+            $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.InvalidArgument,*'
+            $err.Exception.Message | Should -Match $a.TenantId
+            $err.Exception.Message | Should -Match $b
+        }
+        @(Get-PolicyRequest -Emulator $script:Emulator).Count | Should -Be 0
+        (Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $a.TenantId).source | Should -Be 'cloud'
+        (Get-PhotoUpdatePolicy @a).TenantId | Should -Be $a.TenantId
+    }
+
+    It 'one token with 10 tenant IDs: one tenant is changed once, nine are refused' {
+        $a = New-TestConnection -Emulator $script:Emulator
+        Set-EmulatorPolicy -Emulator $script:Emulator -TenantId $a.TenantId -Policy @{ source = 'cloud'; allowedRoles = @() }
+        $tenants = @(1..9 | ForEach-Object { [guid]::NewGuid().ToString() }) + $a.TenantId
+        $fleet = @{ AccessToken = $a.AccessToken; GraphEndpoint = $a.GraphEndpoint; AllowInsecureLoopback = $true }
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        $results = @(Import-PhotoUpdatePolicy @fleet -TenantId $tenants -InputObject @{ schemaVersion = 1; source = 'onPremises' } -PassThru -Confirm:$false -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+        @($results | Where-Object Status -eq 'Changed').TenantId | Should -Be @($a.TenantId)
+        @($results | Where-Object Status -eq 'Failed').Count | Should -Be 9
+        @(Get-PolicyRequest -Emulator $script:Emulator | Where-Object method -eq 'PATCH').Count | Should -Be 1
+        $errs.Count | Should -Be 9
+        foreach ($e in $errs) { $e.Exception.Message | Should -Match $a.TenantId }
+    }
+}

@@ -34,6 +34,7 @@ mod refresh;
 pub mod rfc3339;
 pub mod signin_error;
 pub mod sources;
+pub mod tenant;
 
 pub use crate::config::auth::{auth_mode_name, AuthConfig, DEFAULT_PUBLIC_CLIENT_ID};
 pub use connection::{connection_info, ConnectionInfo};

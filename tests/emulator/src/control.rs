@@ -76,6 +76,15 @@ async fn put_policy(
     }
 }
 
+/// `PUT /_emulator/tenants/{tid}/domains/{domain}`: `domain` is a verified domain of `tid`.
+async fn put_domain(
+    AxState(state): AxState<Arc<State>>,
+    Path((tid, domain)): Path<(String, String)>,
+) -> Response {
+    state.add_domain(&domain, &tid);
+    ok()
+}
+
 async fn get_directory(AxState(state): AxState<Arc<State>>, Path(tid): Path<String>) -> Response {
     Json(crate::directory::directory_json(&state, &tid)).into_response()
 }
@@ -282,6 +291,10 @@ pub fn routes() -> Router<Arc<State>> {
         .route("/reset", post(reset))
         .route("/profile", get(get_profile).put(put_profile))
         .route("/tenants/{tid}/policy", get(get_policy).put(put_policy))
+        .route(
+            "/tenants/{tid}/domains/{domain}",
+            axum::routing::put(put_domain),
+        )
         .route(
             "/tenants/{tid}/directory",
             get(get_directory).put(put_directory),

@@ -198,6 +198,12 @@ impl Emulator {
         self.state.add_fault(fault);
     }
 
+    /// Registers `domain` as a verified domain of `tenant_id` (its OpenID metadata then names the
+    /// tenant ID, as Entra ID's does).
+    pub fn add_domain(&self, domain: &str, tenant_id: &str) {
+        self.state.add_domain(domain, tenant_id);
+    }
+
     /// Removes every fault.
     pub fn clear_faults(&self) {
         self.state.lock().faults.clear();

@@ -506,8 +506,14 @@ fn base_url(headers: &HeaderMap) -> String {
 }
 
 /// `GET /{tenant}/v2.0/.well-known/openid-configuration`: endpoints on this emulator.
-pub async fn openid_configuration(Path(tenant): Path<String>, headers: HeaderMap) -> Response {
+/// The issuer names the tenant ID (a registered domain resolves to its tenant), as Entra ID's does.
+pub async fn openid_configuration(
+    AxState(state): AxState<Arc<State>>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let base = base_url(&headers);
+    let tenant_id = state.tenant_id_of(&tenant);
     Json(json!({
         "token_endpoint": format!("{base}/{tenant}/oauth2/v2.0/token"),
         "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
@@ -517,7 +523,7 @@ pub async fn openid_configuration(Path(tenant): Path<String>, headers: HeaderMap
         "id_token_signing_alg_values_supported": ["RS256"],
         "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "issuer": format!("https://login.microsoftonline.com/{tenant}/v2.0"),
+        "issuer": format!("https://login.microsoftonline.com/{tenant_id}/v2.0"),
         "request_uri_parameter_supported": false,
         "authorization_endpoint": format!("{base}/{tenant}/oauth2/v2.0/authorize"),
         "device_authorization_endpoint": format!("{base}/{tenant}/oauth2/v2.0/devicecode"),

@@ -445,6 +445,9 @@ pub struct Inner {
     pub directories: crate::directory::Directories,
     /// Photo writes accepted, as (tenant, user ID), oldest first.
     pub photo_writes: Vec<(String, String)>,
+    /// Verified domains (lower case) → the tenant ID they belong to; the OpenID metadata of a
+    /// domain names that tenant in its issuer, as Entra ID's does.
+    pub domains: HashMap<String, String>,
 }
 
 /// Shared state of one emulator.
@@ -476,6 +479,24 @@ impl State {
     /// to a test double, so a poisoned lock is simply taken over.
     pub fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers `domain` as a verified domain of `tenant_id`.
+    pub fn add_domain(&self, domain: &str, tenant_id: &str) {
+        self.lock().domains.insert(
+            domain.trim().to_ascii_lowercase(),
+            tenant_id.trim().to_string(),
+        );
+    }
+
+    /// The tenant ID a tenant path segment stands for: a registered domain's tenant, else the
+    /// segment itself.
+    pub fn tenant_id_of(&self, tenant: &str) -> String {
+        self.lock()
+            .domains
+            .get(&tenant.trim().to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_else(|| tenant.to_string())
     }
 
     /// The profile in force.
