@@ -4,6 +4,7 @@
 
 use std::ptr;
 
+use photo_policy_core::error::FieldError;
 use photo_policy_core::Error;
 use serde_json::json;
 
@@ -26,6 +27,9 @@ pub struct PupError {
     client_request_id: Option<String>,
     date: Option<String>,
     aadsts: Option<String>,
+    people_admin_request_id: Option<String>,
+    people_admin_error_code: Option<String>,
+    validation_errors: Vec<FieldError>,
     retry_after_ms: i64,
     /// Every field as one JSON document, built once so `pup_error_json` can lend it.
     json: String,
@@ -90,6 +94,9 @@ impl PupError {
             client_request_id: self.client_request_id,
             date: self.date,
             aadsts: self.aadsts,
+            people_admin_request_id: self.people_admin_request_id,
+            people_admin_error_code: self.people_admin_error_code,
+            validation_errors: self.validation_errors,
             retry_after_ms: self.retry_after_ms,
         }
     }
@@ -109,6 +116,13 @@ impl PupError {
             "date": p.date,
             "aadsts": p.aadsts,
             "retryAfterMs": if p.retry_after_ms < 0 { None } else { Some(p.retry_after_ms) },
+            "peopleAdminRequestId": p.people_admin_request_id,
+            "peopleAdminErrorCode": p.people_admin_error_code,
+            "validationErrors": p
+                .validation_errors
+                .iter()
+                .map(|f| json!({"field": f.field, "messages": f.messages}))
+                .collect::<Vec<_>>(),
         })
         .to_string();
         Self {
@@ -124,6 +138,9 @@ impl PupError {
             client_request_id: p.client_request_id,
             date: p.date,
             aadsts: p.aadsts,
+            people_admin_request_id: p.people_admin_request_id,
+            people_admin_error_code: p.people_admin_error_code,
+            validation_errors: p.validation_errors,
             retry_after_ms: p.retry_after_ms,
             json,
         }
@@ -144,6 +161,9 @@ struct PupErrorParts {
     client_request_id: Option<String>,
     date: Option<String>,
     aadsts: Option<String>,
+    people_admin_request_id: Option<String>,
+    people_admin_error_code: Option<String>,
+    validation_errors: Vec<FieldError>,
     retry_after_ms: i64,
 }
 
@@ -162,6 +182,9 @@ impl Default for PupErrorParts {
             client_request_id: None,
             date: None,
             aadsts: None,
+            people_admin_request_id: None,
+            people_admin_error_code: None,
+            validation_errors: Vec::new(),
             retry_after_ms: -1,
         }
     }
@@ -196,6 +219,9 @@ impl From<Error> for PupError {
             client_request_id: service.client_request_id,
             date: service.date,
             aadsts: service.aadsts,
+            people_admin_request_id: service.people_admin_request_id,
+            people_admin_error_code: service.people_admin_error_code,
+            validation_errors: service.validation_errors,
             retry_after_ms,
         })
     }

@@ -47,6 +47,10 @@ pub enum PupStatus {
     Io = 17,
     /// An invariant did not hold.
     Internal = 18,
+    /// The service validated the change and refused it, naming the fields (a role it does not
+    /// accept, roles without source cloud); never retried. The error JSON's `validationErrors`
+    /// holds the service's own field messages.
+    ValidationFailed = 19,
 }
 
 impl PupStatus {
@@ -73,6 +77,7 @@ impl PupStatus {
             PupStatus::ResetNotVerified => "ResetNotVerified",
             PupStatus::Io => "Io",
             PupStatus::Internal => "Internal",
+            PupStatus::ValidationFailed => "ValidationFailed",
         }
     }
 }
@@ -96,6 +101,7 @@ pub(crate) fn status_for_kind(kind: ErrorKind) -> PupStatus {
         ErrorKind::ResetNotVerified => PupStatus::ResetNotVerified,
         ErrorKind::Io => PupStatus::Io,
         ErrorKind::Internal => PupStatus::Internal,
+        ErrorKind::ValidationFailed => PupStatus::ValidationFailed,
     }
 }
 
@@ -117,6 +123,7 @@ pub(crate) fn kind_name(kind: ErrorKind) -> &'static str {
         ErrorKind::ResetNotVerified => "ResetNotVerified",
         ErrorKind::Io => "Io",
         ErrorKind::Internal => "Internal",
+        ErrorKind::ValidationFailed => "ValidationFailed",
     }
 }
 
@@ -131,6 +138,7 @@ mod tests {
         assert_eq!(PupStatus::Cancelled as u32, 6);
         assert_eq!(PupStatus::ServiceError as u32, 12);
         assert_eq!(PupStatus::Internal as u32, 18);
+        assert_eq!(PupStatus::ValidationFailed as u32, 19);
     }
 
     #[test]
@@ -151,6 +159,7 @@ mod tests {
             ErrorKind::ResetNotVerified,
             ErrorKind::Io,
             ErrorKind::Internal,
+            ErrorKind::ValidationFailed,
         ] {
             assert_ne!(status_for_kind(kind), PupStatus::Ok, "{kind:?}");
         }

@@ -512,10 +512,56 @@ fn error_object_carries_the_service_details() {
         "date",
         "aadsts",
         "retryAfterMs",
+        "peopleAdminRequestId",
+        "peopleAdminErrorCode",
+        "validationErrors",
     ] {
         assert!(json.get(field).is_some(), "{field} missing from {json}");
     }
+    assert_eq!(json["validationErrors"], json!([]));
     unsafe { pup_error_free(error) };
+}
+
+#[test]
+fn a_people_admin_refusal_is_validation_failed_with_its_fields_and_ids() {
+    let fx = Fixture::new();
+    let client = fx.client_with(&fx.token, 3);
+    let mut fault = Fault::new(FaultRoute::Graph, FaultKind::PeopleAdminRefusal);
+    fault.method = Some("PATCH".into());
+    fault.count = Some(1);
+    fx.emu.add_fault(fault);
+    let o = apply(&client, r#"{"source":"cloud"}"#, ptr::null());
+    assert_eq!(o.status, PupStatus::ValidationFailed, "{o:?}");
+    assert_eq!(o.status as u32, 19);
+    let e = o.error.unwrap();
+    assert_eq!(e["kind"], "ValidationFailed");
+    assert_eq!(e["httpStatus"], 400);
+    assert_eq!(e["code"], "UnknownError");
+    assert_eq!(e["peopleAdminErrorCode"], "PeopleAdminValidationFailure");
+    assert_eq!(
+        e["validationErrors"],
+        json!([{"field": "AllowedRoles", "messages": ["Unsupported role for cloud photo update settings."]}])
+    );
+    let par = e["peopleAdminRequestId"].as_str().unwrap();
+    assert_eq!(par.len(), 36);
+    assert_ne!(e["requestId"], e["peopleAdminRequestId"]);
+    assert!(e["clientRequestId"].is_string() && e["requestId"].is_string());
+    assert!(e["message"]
+        .as_str()
+        .unwrap()
+        .contains("AllowedRoles: Unsupported role for cloud photo update settings."));
+    assert!(e["recommendedAction"]
+        .as_str()
+        .unwrap()
+        .contains("People Administrator"));
+    // One PATCH: never retried.
+    let patches = fx
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PATCH")
+        .count();
+    assert_eq!(patches, 1);
 }
 
 #[test]
@@ -752,7 +798,7 @@ fn a_panic_becomes_a_status_and_the_process_survives() {
 
 /// Every status a call may return.
 fn is_known_status(status: PupStatus) -> bool {
-    (status as u32) <= PupStatus::Internal as u32
+    (status as u32) <= PupStatus::ValidationFailed as u32
 }
 
 /// Inputs that are random bytes, or JSON-shaped documents with random contents (to get past the

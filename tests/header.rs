@@ -38,6 +38,7 @@ fn header_has_banner_guard_and_every_contract_export() {
     assert!(COMMITTED.contains("#define PUP_ABI_VERSION 1"));
     assert!(COMMITTED.contains("PUP_STATUS_OK = 0"));
     assert!(COMMITTED.contains("PUP_STATUS_INTERNAL = 18"));
+    assert!(COMMITTED.contains("PUP_STATUS_VALIDATION_FAILED = 19"));
     for export in [
         "pup_abi_version",
         "pup_library_version",

@@ -47,6 +47,18 @@ pub enum ErrorKind {
     Io,
     /// A bug: an invariant did not hold, or a panic was caught.
     Internal,
+    /// The service validated the change and refused it, naming the fields (the PeopleAdmin
+    /// envelope: a role it does not accept, roles without source cloud). Never retried.
+    ValidationFailed,
+}
+
+/// One field the service refused, with its own messages (from `peopleAdminValidationError`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field as the service names it (`AllowedRoles`, `Source`).
+    pub field: String,
+    /// The service's messages for it, verbatim.
+    pub messages: Vec<String>,
 }
 
 /// Details of an error answer from Graph or from the sign-in service.
@@ -66,6 +78,25 @@ pub struct ServiceErrorDetails {
     pub date: Option<String>,
     /// First AADSTS code of a sign-in error (e.g. `AADSTS7000215`).
     pub aadsts: Option<String>,
+    /// `peopleAdminErrorCode` of a refusal from the backend behind the policy, whose envelope
+    /// travels as JSON text in `error.message` (e.g. `PeopleAdminValidationFailure`).
+    pub people_admin_error_code: Option<String>,
+    /// `peopleAdminRequestId` of that refusal: the backend's own ID for a support case.
+    pub people_admin_request_id: Option<String>,
+    /// The fields that backend refused, in its order (`peopleAdminValidationError`).
+    pub validation_errors: Vec<FieldError>,
+}
+
+impl ServiceErrorDetails {
+    /// Whether the service validated the change and refused it (a PeopleAdmin validation
+    /// failure): the caller's values are wrong, so sending them again cannot help.
+    pub fn is_validation_failure(&self) -> bool {
+        !self.validation_errors.is_empty()
+            || self
+                .people_admin_error_code
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case("PeopleAdminValidationFailure"))
+    }
 }
 
 /// An error from any core operation. See the module docs.

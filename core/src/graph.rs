@@ -20,6 +20,7 @@ use crate::config::{ClientConfig, RetryPolicy, Timeouts};
 use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result, ServiceErrorDetails};
 
+mod envelope;
 mod errors;
 mod method;
 
@@ -395,6 +396,9 @@ impl Failed {
     /// What the retry engine needs to know.
     fn as_retry_failure(&self) -> retry::Failure {
         match self {
+            // A validation refusal names the caller's values: sending them again cannot help,
+            // whatever status carried it.
+            Failed::Service(d, _) if d.is_validation_failure() => retry::Failure::Refused,
             Failed::Service(d, retry_after) => retry::Failure::Status {
                 status: d.http_status,
                 retry_after: *retry_after,

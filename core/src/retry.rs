@@ -9,6 +9,7 @@
 //! | `500`, `502`, `504` | yes | `Retry-After` when sent, else back-off |
 //! | connection failed or dropped before an answer (refused, reset, DNS, body cut off) | yes | back-off |
 //! | any other status (`400`, `401`, `403`, `404`, `405`, `409`, `501`, …) | no | — |
+//! | the service's validation refusal (PeopleAdmin envelope), whatever its status | no: the caller's values were refused | — |
 //! | connect timeout, total timeout | no: the call ends as `Timeout` naming the limit | — |
 //! | TLS certificate rejected | no: nothing was sent | — |
 //!
@@ -64,6 +65,9 @@ pub enum Failure {
     },
     /// The connection failed or dropped before a whole answer arrived.
     Connection,
+    /// The service validated the request and refused the caller's values (the PeopleAdmin
+    /// envelope), whatever status carried it: never retried.
+    Refused,
 }
 
 /// What to do after a failed attempt.
@@ -201,6 +205,7 @@ impl Retrier {
             Failure::Status { status, .. } if !is_retried_status(status) => {
                 return Decision::Stop(Stop::NotRetried)
             }
+            Failure::Refused => return Decision::Stop(Stop::NotRetried),
             Failure::Status { retry_after, .. } => retry_after,
             Failure::Connection => None,
         };
@@ -365,6 +370,11 @@ mod tests {
                 "{s} is not retried"
             );
         }
+        // The service's validation refusal, whatever status carried it.
+        assert_eq!(
+            first_decision(Failure::Refused),
+            Decision::Stop(Stop::NotRetried)
+        );
     }
 
     #[test]

@@ -219,6 +219,58 @@ fn caller_errors_are_never_retried() {
 }
 
 #[test]
+fn people_admin_refusal_is_a_validation_failure_never_retried_whatever_its_status() {
+    for (status, retry_after) in [(400u16, None), (500, None), (503, Some(1))] {
+        let env = Env::new(Profile {
+            refusal_status: status,
+            ..Profile::recorded()
+        });
+        let mut f = graph_fault(FaultKind::PeopleAdminRefusal, 1);
+        f.method = Some("PATCH".into());
+        f.retry_after_seconds = retry_after;
+        env.emu.add_fault(f);
+        let change =
+            photo_policy_core::plan::ChangeRequest::from_json(r#"{"source":"cloud"}"#).unwrap();
+        let err = block_on(env.client.apply(&change, &env.ctx())).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ValidationFailed, "{status}");
+        assert_eq!(env.methods(), ["GET", "PATCH"], "{status}: never retried");
+        assert!(
+            err.message()
+                .contains("AllowedRoles: Unsupported role for cloud photo update settings."),
+            "{}",
+            err.message()
+        );
+        assert!(!err.message().contains('{'), "{}", err.message());
+        assert!(err
+            .recommended_action()
+            .unwrap()
+            .contains("People Administrator"));
+        let d = err.service().unwrap();
+        assert_eq!(d.http_status, status);
+        assert_eq!(d.code.as_deref(), Some("UnknownError"));
+        let sent = env.graph_requests()[1]
+            .header("client-request-id")
+            .unwrap()
+            .to_string();
+        assert_eq!(d.client_request_id.as_deref(), Some(sent.as_str()));
+        assert!(d.request_id.is_some());
+        assert!(d.date.is_some());
+        let par = d
+            .people_admin_request_id
+            .as_deref()
+            .expect("peopleAdminRequestId");
+        assert!(uuid::Uuid::parse_str(par).is_ok(), "{par}");
+        assert_ne!(Some(par), d.request_id.as_deref());
+        assert_eq!(d.validation_errors.len(), 1);
+        assert_eq!(d.validation_errors[0].field, "AllowedRoles");
+        // The service's message stays readable on one line.
+        assert!(!d.message.as_deref().unwrap().contains('\n'));
+        // Nothing was written.
+        assert_eq!(env.emu.policy(TENANT), serde_json::json!({}));
+    }
+}
+
+#[test]
 fn expired_token_fails_before_sending() {
     let env = Env::with_token(Profile::default(), |emu| {
         emu.mint_token(TokenSpec::app(TENANT, &[WRITE]).expires_in(-120))

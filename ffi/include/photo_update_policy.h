@@ -119,6 +119,12 @@ enum PupStatus
    * An invariant did not hold.
    */
   PUP_STATUS_INTERNAL = 18,
+  /**
+   * The service validated the change and refused it, naming the fields (a role it does not
+   * accept, roles without source cloud); never retried. The error JSON's `validationErrors`
+   * holds the service's own field messages.
+   */
+  PUP_STATUS_VALIDATION_FAILED = 19,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

@@ -160,6 +160,31 @@ Describe 'Service errors become ErrorRecords' {
         $err.ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
     }
 
+    It 'the PeopleAdmin refusal (status <_>): ValidationFailed, InvalidArgument, the service''s own words, every request id, no retry' -ForEach @(400, 503) {
+        $c = New-TestConnection -Emulator $script:Emulator
+        Set-EmulatorProfile -Emulator $script:Emulator -Settings @{ refusalStatus = "$_" }
+        Add-EmulatorFault -Emulator $script:Emulator -Kind peopleAdminRefusal -Method PATCH -Count 1 -RetryAfterSeconds 1
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        $err = Get-ErrorRecord { Set-PhotoUpdatePolicy @c -Source Cloud -WarningAction SilentlyContinue }
+        $err.FullyQualifiedErrorId | Should -Be 'PhotoUpdatePolicy.ValidationFailed,PhotoUpdatePolicy.Commands.SetPhotoUpdatePolicyCommand'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.Exception.Status | Should -Be 'ValidationFailed'
+        $err.Exception.HttpStatus | Should -Be $_
+        $err.Exception.Code | Should -Be 'UnknownError'
+        $err.Exception.Message | Should -Match ([regex]::Escape('AllowedRoles: Unsupported role for cloud photo update settings.'))
+        $err.ErrorDetails.RecommendedAction | Should -Match 'People Administrator'
+        $err.Exception.RequestId | Should -Not -BeNullOrEmpty
+        $err.Exception.ClientRequestId | Should -Not -BeNullOrEmpty
+        $err.Exception.PeopleAdminRequestId | Should -Match '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+        $err.Exception.PeopleAdminRequestId | Should -Not -Be $err.Exception.RequestId
+        foreach ($id in $err.Exception.RequestId, $err.Exception.ClientRequestId, $err.Exception.PeopleAdminRequestId) {
+            $err.Exception.Message | Should -Match ([regex]::Escape($id))
+        }
+        # The service's text stays one readable line.
+        $err.Exception.ServiceMessage | Should -Not -Match "`n"
+        @(Get-PolicyRequest $script:Emulator | Where-Object method -eq 'PATCH').Count | Should -Be 1
+    }
+
     It 'a transient 429 is retried and succeeds' {
         $c = New-TestConnection -Emulator $script:Emulator
         Add-EmulatorFault -Emulator $script:Emulator -Kind throttle -RetryAfterSeconds 0 -Count 1

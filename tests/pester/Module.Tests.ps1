@@ -192,6 +192,23 @@ Describe 'Native library and ABI' {
         "$expected" | Should -Be $defined
     }
 
+    It 'PhotoPolicyStatus has exactly the header''s PUP_STATUS_* names and values' {
+        $header = Get-Content -LiteralPath $script:HeaderPath -Raw
+        $fromHeader = @{}
+        foreach ($m in [regex]::Matches($header, '\bPUP_STATUS_(\w+)\s*=\s*(\d+)')) {
+            # PUP_STATUS_VALIDATION_FAILED -> ValidationFailed
+            $name = -join ($m.Groups[1].Value.ToLowerInvariant() -split '_' | ForEach-Object { $_.Substring(0, 1).ToUpperInvariant() + $_.Substring(1) })
+            $fromHeader[$name] = [uint32]$m.Groups[2].Value
+        }
+        $fromHeader.Count | Should -BeGreaterOrEqual 20
+        $managed = @{}
+        foreach ($name in [enum]::GetNames([PhotoUpdatePolicy.PhotoPolicyStatus])) {
+            $managed[$name] = [uint32][PhotoUpdatePolicy.PhotoPolicyStatus]::$name
+        }
+        @($managed.Keys | Sort-Object) | Should -Be @($fromHeader.Keys | Sort-Object)
+        foreach ($name in $fromHeader.Keys) { $managed[$name] | Should -Be $fromHeader[$name] -Because $name }
+    }
+
     It 'parses a plausible number of functions from the header' {
         $script:Header.Count | Should -BeGreaterOrEqual 26
         $script:Imports.Count | Should -BeGreaterOrEqual 26

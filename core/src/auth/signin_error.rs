@@ -176,6 +176,7 @@ pub fn parse_error_details(http_status: u16, body: &[u8]) -> Option<ServiceError
         client_request_id: string_field(&v, "correlation_id"),
         date: string_field(&v, "timestamp"),
         aadsts,
+        ..ServiceErrorDetails::default()
     })
 }
 

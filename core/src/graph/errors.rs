@@ -1,6 +1,8 @@
 //! Graph's error answers turned into [`Error`]s: the kind follows the HTTP status and Graph's
 //! `code` (never the message, whose wording Microsoft changes freely), and the details a support
-//! case needs (code, message, request-id, client-request-id, date) are kept.
+//! case needs (code, message, request-id, client-request-id, date) are kept. A message that is
+//! itself JSON text is read as a document (see [`super::envelope`]): the PeopleAdmin validation
+//! refusal becomes [`ErrorKind::ValidationFailed`] quoting the service's own field messages.
 
 use std::time::Duration;
 
@@ -8,8 +10,9 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use super::envelope;
 use super::method::Method;
-use crate::error::{Error, ErrorKind, ServiceErrorDetails};
+use crate::error::{Error, ErrorKind, FieldError, ServiceErrorDetails};
 
 /// An answer as read off the wire, before it is judged.
 pub(super) struct RawResponse {
@@ -54,16 +57,32 @@ pub(super) fn service_details(
             .map(str::to_string)
     };
     let inner = |k: &str| error.and_then(|e| find_inner(e, k));
+    let message = field("message").filter(|m| !m.is_empty());
+    let inner_doc = message.as_deref().and_then(envelope::parse);
+    let (message, people_admin_error_code, people_admin_request_id, validation_errors) =
+        match inner_doc {
+            // JSON text is kept on one line: an indented dump is unreadable in an error record.
+            Some(doc) => (
+                Some(doc.one_line),
+                doc.people_admin_error_code,
+                doc.people_admin_request_id,
+                doc.validation_errors,
+            ),
+            None => (message, None, None, Vec::new()),
+        };
     ServiceErrorDetails {
         http_status: raw.status.as_u16(),
         code: field("code").filter(|c| !c.is_empty()),
-        message: field("message").filter(|m| !m.is_empty()),
+        message,
         request_id: inner("request-id").or_else(|| header(&raw.headers, "request-id")),
         client_request_id: inner("client-request-id")
             .or_else(|| header(&raw.headers, "client-request-id"))
             .or_else(|| Some(sent_client_request_id.to_string())),
         date: inner("date").or_else(|| header(&raw.headers, "date")),
         aadsts: None,
+        people_admin_error_code,
+        people_admin_request_id,
+        validation_errors,
     }
 }
 
@@ -85,6 +104,50 @@ fn service_said(d: &ServiceErrorDetails) -> String {
         (None, Some(m)) => format!("{status}: {m}"),
         (None, None) => status,
     }
+}
+
+/// The service's field messages as one sentence each: `AllowedRoles: Unsupported role for cloud
+/// photo update settings.`
+fn quote_fields(fields: &[FieldError]) -> String {
+    fields
+        .iter()
+        .map(|f| {
+            let said = if f.messages.is_empty() {
+                "refused (the service gave no reason).".to_string()
+            } else {
+                f.messages.join(" ")
+            };
+            format!("{}: {said}", f.field)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What to do about each refused field, by the field's name (the JSON structure, never the
+/// wording of its message).
+fn validation_action(fields: &[FieldError]) -> String {
+    let mut actions: Vec<&str> = Vec::new();
+    for f in fields {
+        let action = if f.field.eq_ignore_ascii_case("AllowedRoles") {
+            "The service accepts only Global Administrator, User Administrator and People \
+             Administrator in the allowed roles: use those (e.g. -AllowedRoles 'People \
+             Administrator'); other roles that hold the photo permission, and custom roles, are \
+             refused."
+        } else if f.field.eq_ignore_ascii_case("Source") {
+            "Roles may be set only while the source is Cloud: add -Source Cloud to the same \
+             call, or clear the roles with -AllowedRoles @() when the source is OnPremises or \
+             NotSet."
+        } else {
+            "Correct the values the service named and try again."
+        };
+        if !actions.contains(&action) {
+            actions.push(action);
+        }
+    }
+    if actions.is_empty() {
+        actions.push("Correct the values the service refused and try again.");
+    }
+    actions.join(" ")
 }
 
 /// The permission the operation needs.
@@ -109,6 +172,27 @@ pub(super) fn map_error(
         .map(|n| format!(" {}{}.", n[..1].to_uppercase(), &n[1..]))
         .unwrap_or_default();
     let (kind, message, action): (ErrorKind, String, Option<String>) = match details.http_status {
+        // Before the status: this refusal has been seen under 400, and a gateway may carry it
+        // under 5xx; either way the caller's values are what the service refused.
+        _ if details.is_validation_failure() => (
+            ErrorKind::ValidationFailed,
+            format!(
+                "Microsoft Graph refused the change to the photo update settings ({}, {}). {}",
+                status_text(
+                    StatusCode::from_u16(details.http_status).unwrap_or(StatusCode::BAD_REQUEST)
+                ),
+                details
+                    .people_admin_error_code
+                    .as_deref()
+                    .unwrap_or("PeopleAdminValidationFailure"),
+                if details.validation_errors.is_empty() {
+                    "The service named no field.".to_string()
+                } else {
+                    quote_fields(&details.validation_errors)
+                }
+            ),
+            Some(validation_action(&details.validation_errors)),
+        ),
         401 => (
             ErrorKind::Authentication,
             format!("Microsoft Graph rejected the access token ({said})."),
@@ -229,6 +313,99 @@ mod tests {
             "{}",
             e.message()
         );
+    }
+
+    /// Graph's answer carrying the PeopleAdmin envelope as the support guide records it.
+    fn people_admin(status: u16, validation: &str) -> RawResponse {
+        let inner = json!({"error": {"code": "400", "message": "", "innerError": {
+            "peopleAdminErrorCode": "PeopleAdminValidationFailure",
+            "peopleAdminValidationError": validation,
+            "peopleAdminRequestId": "pa-rid-1",
+            "peopleAdminClientRequestId": "crid-1",
+            "date": "2024-11-21T16:31:03.6070114Z"}}});
+        raw(
+            status,
+            json!({"error": {"code": "UnknownError", "message": inner.to_string(),
+                "innerError": {"date": "2024-11-21T16:31:03", "request-id": "rid-1", "client-request-id": "crid-1"}}}),
+            &[],
+        )
+    }
+
+    #[test]
+    fn the_people_admin_envelope_is_a_validation_failure_quoting_the_service() {
+        let d = service_details(
+            &people_admin(
+                400,
+                r#"{"AllowedRoles":["Unsupported role for cloud photo update settings."]}"#,
+            ),
+            "sent",
+        );
+        assert_eq!(d.people_admin_request_id.as_deref(), Some("pa-rid-1"));
+        assert_eq!(d.request_id.as_deref(), Some("rid-1"));
+        assert_eq!(d.client_request_id.as_deref(), Some("crid-1"));
+        assert_eq!(d.date.as_deref(), Some("2024-11-21T16:31:03"));
+        assert!(d.is_validation_failure());
+        let e = map_error(Method::Patch, d, None, None);
+        assert_eq!(e.kind(), ErrorKind::ValidationFailed);
+        assert!(
+            e.message()
+                .contains("AllowedRoles: Unsupported role for cloud photo update settings."),
+            "{}",
+            e.message()
+        );
+        assert!(!e.message().contains('{'), "{}", e.message());
+        let action = e.recommended_action().unwrap();
+        assert!(action.contains("People Administrator"), "{action}");
+        assert!(!action.contains("-Source Cloud"), "{action}");
+
+        // Roles without source cloud; both fields together; under a 5xx status too.
+        for status in [400, 500, 503] {
+            let e = map_error(
+                Method::Patch,
+                service_details(
+                    &people_admin(
+                        status,
+                        r#"{"AllowedRoles":["A."],"Source":["Roles should be passed only for cloud photo update settings."]}"#,
+                    ),
+                    "sent",
+                ),
+                None,
+                None,
+            );
+            assert_eq!(e.kind(), ErrorKind::ValidationFailed, "{status}");
+            assert!(
+                e.message().contains("AllowedRoles: A. Source: Roles should be passed only for cloud photo update settings."),
+                "{}",
+                e.message()
+            );
+            let action = e.recommended_action().unwrap();
+            assert!(action.contains("-Source Cloud") && action.contains("-AllowedRoles @()"));
+            assert!(action.contains("User Administrator"));
+        }
+    }
+
+    #[test]
+    fn other_json_text_in_a_message_stays_a_service_error_on_one_line() {
+        let text = "{\n  \"error\": {\n    \"code\": \"Other\",\n    \"message\": \"Inner words.\"\n  }\n}";
+        let d = service_details(
+            &raw(
+                400,
+                json!({"error": {"code": "UnknownError", "message": text}}),
+                &[],
+            ),
+            "sent",
+        );
+        assert!(!d.is_validation_failure());
+        assert_eq!(d.people_admin_request_id, None);
+        let e = map_error(Method::Patch, d, None, None);
+        assert_eq!(e.kind(), ErrorKind::Service);
+        assert!(
+            e.message()
+                .contains(r#"UnknownError: {"error":{"code":"Other","message":"Inner words."}}"#),
+            "{}",
+            e.message()
+        );
+        assert!(!e.message().contains('\n'));
     }
 
     #[test]

@@ -28,8 +28,9 @@ namespace PhotoUpdatePolicy
             string? target = null,
             string? serviceMessage = null,
             string? kind = null,
-            string? aadsts = null)
-            : base(Compose(message, httpStatus, code, requestId, clientRequestId, date))
+            string? aadsts = null,
+            string? peopleAdminRequestId = null)
+            : base(Compose(message, httpStatus, code, requestId, clientRequestId, peopleAdminRequestId, date))
         {
             Status = status;
             HttpStatus = httpStatus;
@@ -43,6 +44,7 @@ namespace PhotoUpdatePolicy
             ServiceMessage = serviceMessage;
             Kind = kind;
             Aadsts = aadsts;
+            PeopleAdminRequestId = peopleAdminRequestId;
             BaseMessage = message;
         }
 
@@ -60,6 +62,12 @@ namespace PhotoUpdatePolicy
 
         /// <summary>The <c>client-request-id</c> sent with the failing request.</summary>
         public string? ClientRequestId { get; }
+
+        /// <summary>
+        /// The <c>peopleAdminRequestId</c> of a refusal from the backend behind the policy (its own
+        /// request ID, inside the error message's JSON text); keep it with the other IDs for a support case.
+        /// </summary>
+        public string? PeopleAdminRequestId { get; }
 
         /// <summary>The <c>date</c> from Graph's <c>innerError</c>, as the service wrote it.</summary>
         public string? Date { get; }
@@ -124,6 +132,7 @@ namespace PhotoUpdatePolicy
             PhotoPolicyStatus.ResetNotVerified => "ResetNotVerified",
             PhotoPolicyStatus.Io => "IOError",
             PhotoPolicyStatus.Internal => "InternalError",
+            PhotoPolicyStatus.ValidationFailed => "ValidationFailed",
             _ => "Error" + ((uint)status).ToString(CultureInfo.InvariantCulture),
         };
 
@@ -145,6 +154,8 @@ namespace PhotoUpdatePolicy
             PhotoPolicyStatus.InvalidResponse => ErrorCategory.InvalidResult,
             PhotoPolicyStatus.ResetNotVerified => ErrorCategory.InvalidResult,
             PhotoPolicyStatus.Io => ErrorCategory.WriteError,
+            // The service named the caller's values it refused (whatever HTTP status carried it).
+            PhotoPolicyStatus.ValidationFailed => ErrorCategory.InvalidArgument,
             _ => ErrorCategory.NotSpecified,
         };
 
@@ -172,11 +183,12 @@ namespace PhotoUpdatePolicy
                 JsonTree.String(e, "target"),
                 JsonTree.String(e, "serviceMessage"),
                 JsonTree.String(e, "kind"),
-                JsonTree.String(e, "aadsts"));
+                JsonTree.String(e, "aadsts"),
+                JsonTree.String(e, "peopleAdminRequestId"));
         }
 
         // The support details go into the message itself so they survive $Error, logs and transcripts.
-        private static string Compose(string message, int? httpStatus, string? code, string? requestId, string? clientRequestId, string? date)
+        private static string Compose(string message, int? httpStatus, string? code, string? requestId, string? clientRequestId, string? peopleAdminRequestId, string? date)
         {
             var details = new List<string>();
             if (httpStatus.HasValue)
@@ -197,6 +209,11 @@ namespace PhotoUpdatePolicy
             if (!string.IsNullOrEmpty(clientRequestId))
             {
                 details.Add("client-request-id: " + clientRequestId);
+            }
+
+            if (!string.IsNullOrEmpty(peopleAdminRequestId))
+            {
+                details.Add("peopleAdminRequestId: " + peopleAdminRequestId);
             }
 
             if (!string.IsNullOrEmpty(date))

@@ -44,5 +44,7 @@ namespace PhotoUpdatePolicy
         Io = 17,
         /// <summary>An invariant did not hold in the native library.</summary>
         Internal = 18,
+        /// <summary>The service validated the change and refused it, naming the fields; never retried.</summary>
+        ValidationFailed = 19,
     }
 }

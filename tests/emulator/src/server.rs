@@ -18,7 +18,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tower::ServiceExt;
 
-use crate::errors::{graph_error, RequestIds};
+use crate::errors::{graph_error, people_admin_error, RequestIds};
+use crate::graph::UNSUPPORTED_ROLE_MESSAGE;
 use crate::state::{FaultKind, FaultRoute, RecordedRequest, State};
 use crate::{authorize, control, directory, graph, msi, signin};
 
@@ -275,6 +276,17 @@ async fn observe(AxState(state): AxState<Arc<State>>, req: Request, next: Next) 
                         Some((Ok::<Bytes, Infallible>(c), it))
                     });
                 Response::from_parts(parts, Body::from_stream(stream))
+            }
+            FaultKind::PeopleAdminRefusal => {
+                let status = StatusCode::from_u16(state.profile().refusal_status)
+                    .unwrap_or(StatusCode::BAD_REQUEST);
+                let mut resp =
+                    people_admin_error(status, &[("AllowedRoles", UNSUPPORTED_ROLE_MESSAGE)], &ids);
+                if let Some(secs) = f.retry_after_seconds {
+                    resp.headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                }
+                resp
             }
             kind => fault_response(kind, f.retry_after_seconds, &ids),
         },

@@ -259,6 +259,10 @@ pub enum FaultKind {
     /// 403 `ForbiddenByAdminEditPolicy`, the unconfirmed shape admins report after restricting
     /// `allowedRoles`.
     ForbiddenByPolicy,
+    /// The PeopleAdmin refusal of a role (`UnknownError` with the envelope as JSON text, field
+    /// `AllowedRoles`) with the profile's `refusalStatus`, `Retry-After` when
+    /// `retryAfterSeconds` is given: a refusal a client must never retry, whatever it sent.
+    PeopleAdminRefusal,
 }
 
 /// A fault to inject (`POST /_emulator/faults`).

@@ -51,6 +51,44 @@ async fn not_found_and_forbidden_by_policy_then_recovery() {
 }
 
 #[tokio::test]
+async fn people_admin_refusal_fault_uses_the_refusal_status_and_changes_nothing() {
+    let (emu, token) = emu_with(Profile::default()).await;
+    emu.add_fault(
+        Fault::new(FaultRoute::Graph, FaultKind::PeopleAdminRefusal)
+            .method("PATCH")
+            .times(1),
+    );
+    let resp = patch(&emu, &token, json!({"source":"cloud"})).await;
+    let body = assert_graph_error(resp, 400, "UnknownError").await;
+    let inner: serde_json::Value =
+        serde_json::from_str(body["error"]["message"].as_str().unwrap()).unwrap();
+    let validation: serde_json::Value = serde_json::from_str(
+        inner["error"]["innerError"]["peopleAdminValidationError"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        validation,
+        json!({"AllowedRoles": [UNSUPPORTED_ROLE_MESSAGE]})
+    );
+    assert_eq!(emu.policy("t1"), json!({}));
+
+    emu.set_profile(Profile {
+        refusal_status: 503,
+        ..Profile::default()
+    });
+    emu.add_fault(
+        Fault::new(FaultRoute::Graph, FaultKind::PeopleAdminRefusal)
+            .times(1)
+            .retry_after(2),
+    );
+    let resp = patch(&emu, &token, json!({"source":"cloud"})).await;
+    assert_eq!(resp.headers()["retry-after"], "2");
+    assert_graph_error(resp, 503, "UnknownError").await;
+}
+
+#[tokio::test]
 async fn method_filter_and_route_filter() {
     let (emu, token) = emu_with(Profile::default()).await;
     emu.add_fault(Fault::new(FaultRoute::Graph, FaultKind::Unavailable).method("PATCH"));

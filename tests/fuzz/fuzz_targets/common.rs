@@ -8,8 +8,8 @@ use std::ptr;
 
 use photo_update_policy::*;
 
-/// Highest status value the library defines today (`PUP_STATUS_INTERNAL`).
-const LAST_STATUS: u32 = 18;
+/// Highest status value the library defines today (`PUP_STATUS_VALIDATION_FAILED`).
+const LAST_STATUS: u32 = 19;
 
 /// Checks one call's outcome and frees its outputs.
 pub fn check_outcome(status: PupStatus, result: *mut PupResult, error: *mut PupError) {
