@@ -171,7 +171,7 @@ impl GraphClient {
                         return success(raw, &client_request_id);
                     }
                     let details = service_details(&raw, &client_request_id);
-                    Failed::Service(details, retry::retry_after_header(&raw.headers))
+                    Failed::Service(Box::new(details), retry::retry_after_header(&raw.headers))
                 }
                 Err(AttemptError::Timeout) => {
                     events::verbose(
@@ -388,7 +388,8 @@ enum AttemptError {
 
 /// A failed attempt, kept until the retry engine decides whether to try again.
 enum Failed {
-    Service(ServiceErrorDetails, Option<Duration>),
+    // Boxed: the details are large and the network case is common on a bad day.
+    Service(Box<ServiceErrorDetails>, Option<Duration>),
     Network(String),
 }
 
@@ -422,7 +423,7 @@ impl Failed {
         let note = stop.note();
         let err = match self {
             Failed::Service(details, retry_after) => {
-                map_error(method, details, retry_after, note.as_deref())
+                map_error(method, *details, retry_after, note.as_deref())
             }
             Failed::Network(why) => Error::new(
                 ErrorKind::Network,
