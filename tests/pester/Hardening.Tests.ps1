@@ -279,8 +279,38 @@ Describe 'Timeouts and retry limits per call and per connection (-TimeoutSec, -M
         @(Get-GraphLog).status | Should -Be @(503)
     }
 
+    It 'a Retry-After beyond -MaxRetryAfterSec ends at once as Throttled with the wait; a higher -MaxRetryAfterSec waits it out' {
+        Add-EmulatorFault -Emulator $script:Emulator -Kind throttle -Method GET -RetryAfterSeconds 3 -Count 1
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $err = Get-ErrorRecord { Get-PhotoUpdatePolicy -MaxRetryAfterSec 1 }
+        $watch.Stop()
+        $err.FullyQualifiedErrorId | Should -Be 'PhotoUpdatePolicy.Throttled,PhotoUpdatePolicy.Commands.GetPhotoUpdatePolicyCommand'
+        $err.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        $err.Exception.Message | Should -Match '3 s \(Retry-After\)'
+        $err.Exception.Message | Should -Match 'maxRetryAfterSeconds = 1 '
+        $err.Exception.RetryAfter | Should -Be ([TimeSpan]::FromSeconds(3))
+        $err.ErrorDetails.RecommendedAction | Should -Match 'MaxRetryAfterSec'
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
+        @(Get-GraphLog).status | Should -Be @(429)
+        # The session's cap (120 s) waits a 1 s Retry-After out; -MaxRetryAfterSec 2 a 2 s one.
+        Add-EmulatorFault -Emulator $script:Emulator -Kind throttle -Method GET -RetryAfterSeconds 2 -Count 1
+        $watch.Restart()
+        (Get-PhotoUpdatePolicy -MaxRetryAfterSec 2).TenantId | Should -Be $c.TenantId
+        $watch.Elapsed.TotalSeconds | Should -BeGreaterThan 1.9
+    }
+
+    It 'Connect-PhotoUpdatePolicy -MaxRetryAfterSec sets the connection default' {
+        Connect-PhotoUpdatePolicy @Session -MaxRetryAfterSec 1
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        Add-EmulatorFault -Emulator $script:Emulator -Kind throttle -Method GET -RetryAfterSeconds 5 -Count 1
+        $err = Get-ErrorRecord { Get-PhotoUpdatePolicy }
+        $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.Throttled,*'
+        $err.Exception.Message | Should -Match '5 s \(Retry-After\)'
+        @(Get-GraphLog).status | Should -Be @(429)
+    }
+
     It 'out-of-range values are refused by name before anything is sent' {
-        foreach ($bad in @(@{ TimeoutSec = 0 }, @{ TimeoutSec = 3601 }, @{ ConnectTimeoutSec = 301 }, @{ MaxRetries = 11 }, @{ MaxRetries = -1 }, @{ RetryBudgetSec = -1 })) {
+        foreach ($bad in @(@{ TimeoutSec = 0 }, @{ TimeoutSec = 3601 }, @{ ConnectTimeoutSec = 301 }, @{ MaxRetries = 11 }, @{ MaxRetries = -1 }, @{ RetryBudgetSec = -1 }, @{ MaxRetryAfterSec = 0 }, @{ MaxRetryAfterSec = 3601 })) {
             $name = @($bad.Keys)[0]
             $err = Get-ErrorRecord { Get-PhotoUpdatePolicy @bad }
             $err.FullyQualifiedErrorId | Should -BeLike "ParameterArgumentValidationError,*" -Because "$name = $($bad[$name])"

@@ -141,7 +141,7 @@ namespace PhotoUpdatePolicy.Commands
         [ValidateRange(1, 300)]
         public int ConnectTimeoutSec { get; set; }
 
-        /// <summary>Retries after a throttled (429), unavailable (503/504) or dropped request (0 to 10; 0 disables retries). Defaults to the connection's (5).</summary>
+        /// <summary>Retries after a throttled (429), failing (500, 502, 503, 504) or dropped request (0 to 10; 0 disables retries). Defaults to the connection's (5).</summary>
         [Parameter]
         [ValidateRange(0, 10)]
         public int MaxRetries { get; set; }
@@ -151,8 +151,17 @@ namespace PhotoUpdatePolicy.Commands
         [ValidateRange(0, 3600)]
         public int RetryBudgetSec { get; set; }
 
+        /// <summary>
+        /// The longest wait a throttled service may ask for (Retry-After) that is waited out, in
+        /// seconds (1 to 3600); a longer one ends the command at once as PhotoUpdatePolicy.Throttled
+        /// with the service's wait. Defaults to the connection's (120 s).
+        /// </summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int MaxRetryAfterSec { get; set; }
+
         /// <summary>The timeout and retry parameters bound to this command.</summary>
-        internal CallLimits Limits => CallLimits.FromBound(MyInvocation.BoundParameters, TimeoutSec, ConnectTimeoutSec, MaxRetries, RetryBudgetSec);
+        internal CallLimits Limits => CallLimits.FromBound(MyInvocation.BoundParameters, TimeoutSec, ConnectTimeoutSec, MaxRetries, RetryBudgetSec, MaxRetryAfterSec);
 
         /// <summary>
         /// The sign-in parameters bound to this record: file paths are resolved against the
