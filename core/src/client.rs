@@ -65,6 +65,26 @@ impl PolicyClient {
         })
     }
 
+    /// The Graph client (for reads of other Graph URLs on the same host, see [`crate::access`]).
+    pub(crate) fn graph(&self) -> &GraphClient {
+        &self.graph
+    }
+
+    /// A token for reads beyond the policy (the directory): no policy permission pre-flight, as
+    /// each read needs its own permission and degrades on its own when it is missing.
+    pub(crate) async fn directory_token(&self, ctx: &CallContext) -> Result<AccessToken> {
+        self.token(ctx).await
+    }
+
+    /// Reads the policy, counting requests in `counter`; also returns the tenant.
+    pub(crate) async fn read_policy(
+        &self,
+        ctx: &CallContext,
+        counter: &RequestCounter,
+    ) -> Result<(Policy, Option<String>)> {
+        self.read(ctx, counter).await
+    }
+
     /// The configuration the client was built with.
     pub fn config(&self) -> &ClientConfig {
         &self.config

@@ -47,6 +47,47 @@ pub struct GraphResponse {
 /// Counts HTTP requests sent during one operation (retries included).
 pub type RequestCounter = AtomicU32;
 
+/// What one request is about: the policy (with its method), or a read of another Graph URL on
+/// the same host (the directory reads of [`crate::access`]), with extra headers such as
+/// `ConsistencyLevel: eventual`. Both go through the same retry engine, timeouts and cancellation.
+enum Target<'a> {
+    Policy(Method),
+    Read {
+        url: &'a Url,
+        headers: &'a [(&'a str, &'a str)],
+    },
+}
+
+impl Target<'_> {
+    fn method(&self) -> Method {
+        match self {
+            Target::Policy(m) => *m,
+            Target::Read { .. } => Method::Get,
+        }
+    }
+
+    fn url<'u>(&'u self, client: &'u GraphClient) -> &'u Url {
+        match self {
+            Target::Policy(_) => &client.policy_url,
+            Target::Read { url, .. } => url,
+        }
+    }
+
+    /// Maps an error answer: the policy's own explanations for the policy, plain Graph wording
+    /// (the caller adds what the read needed) for other URLs.
+    fn error(
+        &self,
+        details: ServiceErrorDetails,
+        retry_after: Option<Duration>,
+        note: Option<&str>,
+    ) -> Error {
+        match self {
+            Target::Policy(method) => map_error(*method, details, retry_after, note),
+            Target::Read { url, .. } => read_error(url, details, retry_after, note),
+        }
+    }
+}
+
 /// Sends requests for the policy to one Graph base URL.
 #[derive(Debug, Clone)]
 pub struct GraphClient {
@@ -105,10 +146,61 @@ impl GraphClient {
         match ctx.limits.as_ref().filter(|l| !l.is_empty()) {
             Some(limits) => {
                 self.with_limits(limits)?
-                    .send_limited(method, token, body, ctx, counter)
+                    .send_limited(&Target::Policy(method), token, body, ctx, counter)
                     .await
             }
-            None => self.send_limited(method, token, body, ctx, counter).await,
+            None => {
+                self.send_limited(&Target::Policy(method), token, body, ctx, counter)
+                    .await
+            }
+        }
+    }
+
+    /// The URL of `path_and_query` (e.g. `v1.0/users/…?$select=id`) on this client's Graph host.
+    pub fn url_for(&self, path_and_query: &str) -> Result<Url> {
+        self.policy_url
+            .join(&format!("/{}", path_and_query.trim_start_matches('/')))
+            .map_err(|e| Error::internal(format!("Graph URL '{path_and_query}': {e}")))
+    }
+
+    /// Whether `url` is on this client's Graph host (same scheme, host and port): the only place
+    /// a token may go.
+    pub fn is_graph_url(&self, url: &Url) -> bool {
+        url.origin() == self.policy_url.origin()
+    }
+
+    /// GETs another Graph URL with `token` through the same retry engine, timeouts and
+    /// cancellation as the policy (e.g. a page of role assignments, or the `@odata.nextLink` Graph
+    /// answered with). A URL on any other host is refused before anything is sent: the token
+    /// never leaves the Graph host. `headers` are added (e.g. `ConsistencyLevel: eventual`).
+    pub async fn get(
+        &self,
+        url: &Url,
+        headers: &[(&str, &str)],
+        token: &str,
+        ctx: &CallContext,
+        counter: &RequestCounter,
+    ) -> Result<GraphResponse> {
+        if !self.is_graph_url(url) {
+            return Err(Error::new(
+                ErrorKind::InvalidResponse,
+                format!(
+                    "Microsoft Graph pointed to '{}', which is not on the Graph host {}; nothing \
+                     was sent there (the access token only goes to the Graph host).",
+                    url.origin().ascii_serialization(),
+                    self.policy_url.origin().ascii_serialization()
+                ),
+            )
+            .with_target(url.to_string()));
+        }
+        let target = Target::Read { url, headers };
+        match ctx.limits.as_ref().filter(|l| !l.is_empty()) {
+            Some(limits) => {
+                self.with_limits(limits)?
+                    .send_limited(&target, token, None, ctx, counter)
+                    .await
+            }
+            None => self.send_limited(&target, token, None, ctx, counter).await,
         }
     }
 
@@ -134,12 +226,14 @@ impl GraphClient {
     /// ([`crate::retry`]): it decides what is retried, how long to wait and when to stop.
     async fn send_limited(
         &self,
-        method: Method,
+        target: &Target<'_>,
         token: &str,
         body: Option<&Value>,
         ctx: &CallContext,
         counter: &RequestCounter,
     ) -> Result<GraphResponse> {
+        let method = target.method();
+        let url = target.url(self);
         let mut retrier = Retrier::new(self.retry);
         loop {
             if ctx.cancel.is_cancelled() {
@@ -152,7 +246,7 @@ impl GraphClient {
             let outcome = tokio::select! {
                 biased;
                 _ = ctx.cancel.cancelled() => return Err(Error::cancelled()),
-                o = self.attempt(method, token, body, &client_request_id) => o,
+                o = self.attempt(target, token, body, &client_request_id) => o,
             };
             let elapsed_ms = started.elapsed().as_millis();
 
@@ -163,7 +257,7 @@ impl GraphClient {
                         format!(
                             "{} {} → {} in {elapsed_ms} ms",
                             method.as_str(),
-                            self.policy_url,
+                            url,
                             status_text(raw.status)
                         ),
                     );
@@ -179,10 +273,10 @@ impl GraphClient {
                         format!(
                             "{} {} → timed out after {elapsed_ms} ms",
                             method.as_str(),
-                            self.policy_url
+                            url
                         ),
                     );
-                    return Err(self.total_timeout_error(method));
+                    return Err(self.total_timeout_error(method, url));
                 }
                 Err(AttemptError::TooLarge(status)) => {
                     events::verbose(
@@ -190,7 +284,7 @@ impl GraphClient {
                         format!(
                             "{} {} → {} with more than {} KiB, stopped reading after {elapsed_ms} ms",
                             method.as_str(),
-                            self.policy_url,
+                            url,
                             status_text(status),
                             MAX_ANSWER_BYTES / 1024
                         ),
@@ -202,7 +296,7 @@ impl GraphClient {
                              reading stopped there and no retry was made. A photo policy answer \
                              is under 1 KiB.",
                             method.as_str(),
-                            self.policy_url,
+                            url,
                             status_text(status),
                             MAX_ANSWER_BYTES >> 20
                         ),
@@ -211,7 +305,7 @@ impl GraphClient {
                         "Check that the endpoint is Microsoft Graph and that no proxy rewrites its \
                          answers.",
                     )
-                    .with_target(self.policy_url.to_string()));
+                    .with_target(url.to_string()));
                 }
                 // The request could not be built (e.g. a header value it may not hold): sending
                 // again would fail the same way.
@@ -219,10 +313,10 @@ impl GraphClient {
                     return Err(Error::invalid_argument(format!(
                         "{} {} could not be sent: {}. Nothing was sent.",
                         method.as_str(),
-                        self.policy_url,
+                        url,
                         error_chain(&e)
                     ))
-                    .with_target(self.policy_url.to_string()));
+                    .with_target(url.to_string()));
                 }
                 Err(AttemptError::Transport(e)) if e.is_timeout() => {
                     events::verbose(
@@ -230,10 +324,10 @@ impl GraphClient {
                         format!(
                             "{} {} → connect timed out after {elapsed_ms} ms",
                             method.as_str(),
-                            self.policy_url
+                            url
                         ),
                     );
-                    return Err(self.connect_timeout_error());
+                    return Err(self.connect_timeout_error(url));
                 }
                 Err(AttemptError::Transport(e)) if runtime::is_certificate_error(&e) => {
                     let why = error_chain(&e);
@@ -242,7 +336,7 @@ impl GraphClient {
                         format!(
                             "{} {} → TLS certificate rejected after {elapsed_ms} ms",
                             method.as_str(),
-                            self.policy_url
+                            url
                         ),
                     );
                     return Err(Error::new(
@@ -251,7 +345,7 @@ impl GraphClient {
                             "{} {} failed: {why}. The server's TLS certificate is not trusted, so \
                              nothing was sent and no retry was made.",
                             method.as_str(),
-                            self.policy_url
+                            url
                         ),
                     )
                     .with_recommended_action(
@@ -259,7 +353,7 @@ impl GraphClient {
                          proxy sits in between, add its root certificate to this computer's trust \
                          store; certificate validation cannot be turned off.",
                     )
-                    .with_target(self.policy_url.to_string()));
+                    .with_target(url.to_string()));
                 }
                 Err(AttemptError::Transport(e)) => {
                     let why = error_chain(&e);
@@ -268,7 +362,7 @@ impl GraphClient {
                         format!(
                             "{} {} → failed after {elapsed_ms} ms: {why}",
                             method.as_str(),
-                            self.policy_url
+                            url
                         ),
                     );
                     Failed::Network(why)
@@ -277,7 +371,7 @@ impl GraphClient {
 
             let delay = match retrier.after_failure(failed.as_retry_failure()) {
                 Decision::Retry(delay) => delay,
-                Decision::Stop(stop) => return Err(failed.into_error(self, method, &stop)),
+                Decision::Stop(stop) => return Err(failed.into_error(target, url, &stop)),
             };
             events::verbose(
                 &ctx.events,
@@ -296,18 +390,23 @@ impl GraphClient {
     /// One HTTP exchange (send and read the whole body) under the total timeout.
     async fn attempt(
         &self,
-        method: Method,
+        target: &Target<'_>,
         token: &str,
         body: Option<&Value>,
         client_request_id: &str,
     ) -> std::result::Result<RawResponse, AttemptError> {
         let mut req = self
             .http
-            .request(method.reqwest(), self.policy_url.clone())
+            .request(target.method().reqwest(), target.url(self).clone())
             .bearer_auth(token)
             .header("client-request-id", client_request_id)
             .header("return-client-request-id", "true")
             .header(reqwest::header::ACCEPT, "application/json");
+        if let Target::Read { headers, .. } = target {
+            for (name, value) in headers.iter() {
+                req = req.header(*name, *value);
+            }
+        }
         if let Some(b) = body {
             req = req
                 .header(CONTENT_TYPE, "application/json")
@@ -341,27 +440,27 @@ impl GraphClient {
         }
     }
 
-    fn total_timeout_error(&self, method: Method) -> Error {
+    fn total_timeout_error(&self, method: Method, url: &Url) -> Error {
         Error::new(
             ErrorKind::Timeout,
             format!(
                 "{} {} did not complete within the total timeout of {} (timeouts.totalMs = {}).",
                 method.as_str(),
-                self.policy_url,
+                url,
                 human(Duration::from_millis(self.timeouts.total_ms)),
                 self.timeouts.total_ms
             ),
         )
         .with_recommended_action("Try again later, or raise timeouts.totalMs.")
-        .with_target(self.policy_url.to_string())
+        .with_target(url.to_string())
     }
 
-    fn connect_timeout_error(&self) -> Error {
+    fn connect_timeout_error(&self, url: &Url) -> Error {
         Error::new(
             ErrorKind::Timeout,
             format!(
                 "Could not connect to {} within the connect timeout of {} (timeouts.connectMs = {}).",
-                host_of(&self.policy_url),
+                host_of(url),
                 human(Duration::from_millis(self.timeouts.connect_ms)),
                 self.timeouts.connect_ms
             ),
@@ -369,7 +468,7 @@ impl GraphClient {
         .with_recommended_action(
             "Check the network, proxy (HTTPS_PROXY) and firewall, or raise timeouts.connectMs.",
         )
-        .with_target(self.policy_url.to_string())
+        .with_target(url.to_string())
     }
 }
 
@@ -419,33 +518,68 @@ impl Failed {
     }
 
     /// The error the call ends with, saying why retrying stopped.
-    fn into_error(self, client: &GraphClient, method: Method, stop: &Stop) -> Error {
+    fn into_error(self, target: &Target<'_>, url: &Url, stop: &Stop) -> Error {
         let note = stop.note();
+        let method = target.method();
         let err = match self {
             Failed::Service(details, retry_after) => {
-                map_error(method, *details, retry_after, note.as_deref())
+                target.error(*details, retry_after, note.as_deref())
             }
             Failed::Network(why) => Error::new(
                 ErrorKind::Network,
                 match note {
-                    Some(note) => format!(
-                        "{} {} failed: {why}; {note}.",
-                        method.as_str(),
-                        client.policy_url
-                    ),
-                    None => format!("{} {} failed: {why}.", method.as_str(), client.policy_url),
+                    Some(note) => format!("{} {url} failed: {why}; {note}.", method.as_str()),
+                    None => format!("{} {url} failed: {why}.", method.as_str()),
                 },
             )
             .with_recommended_action(
                 "Check the network connection, DNS, proxy (HTTPS_PROXY) and firewall, then try again.",
             )
-            .with_target(client.policy_url.to_string()),
+            .with_target(url.to_string()),
         };
         match stop.recommended_action() {
             Some(action) => err.with_recommended_action(action),
             None => err,
         }
     }
+}
+
+/// An error answer to a read of another Graph URL (not the policy). 401, 429 and 5xx read as
+/// they do for the policy; a refusal (403), a missing object (404) or a bad request (400) is said
+/// in Graph's own words with the path, and the caller (which knows what the read needed) adds
+/// the permission.
+fn read_error(
+    url: &Url,
+    details: ServiceErrorDetails,
+    retry_after: Option<Duration>,
+    note: Option<&str>,
+) -> Error {
+    let status = details.http_status;
+    if !matches!(status, 400 | 403 | 404) {
+        return map_error(Method::Get, details, retry_after, note).with_target(url.path());
+    }
+    let said = match (&details.code, &details.message) {
+        (Some(c), Some(m)) => format!(", {c}: {m}"),
+        (Some(c), None) => format!(", {c}"),
+        (None, Some(m)) => format!(", {m}"),
+        (None, None) => String::new(),
+    };
+    let status_line =
+        status_text(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    let kind = match status {
+        403 => ErrorKind::PermissionDenied,
+        404 => ErrorKind::NotFound,
+        _ => ErrorKind::Service,
+    };
+    Error::new(
+        kind,
+        format!(
+            "Microsoft Graph answered GET {} with {status_line}{said}.",
+            url.path()
+        ),
+    )
+    .with_service(details)
+    .with_target(url.path())
 }
 
 fn success(raw: RawResponse, client_request_id: &str) -> Result<GraphResponse> {
@@ -502,5 +636,37 @@ fn host_of(url: &Url) -> String {
     match url.port() {
         Some(p) => format!("{}:{p}", url.host_str().unwrap_or("")),
         None => url.host_str().unwrap_or("").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_go_only_to_the_graph_host() {
+        let config = ClientConfig {
+            graph_endpoint: Some("http://127.0.0.1:1".into()),
+            allow_insecure_loopback: true,
+            ..Default::default()
+        };
+        let c = GraphClient::new(&config).unwrap();
+        let inside = c.url_for("v1.0/users?$top=1").unwrap();
+        assert_eq!(inside.as_str(), "http://127.0.0.1:1/v1.0/users?$top=1");
+        assert!(c.is_graph_url(&inside));
+        for foreign in [
+            "https://evil.example/v1.0/users",
+            "http://127.0.0.1:2/v1.0/users",
+            "https://127.0.0.1:1/v1.0/users",
+        ] {
+            let url = Url::parse(foreign).unwrap();
+            assert!(!c.is_graph_url(&url), "{foreign}");
+            let counter = RequestCounter::new(0);
+            let err = runtime::block_on(c.get(&url, &[], "tok", &CallContext::new(), &counter))
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+            assert!(err.message().contains("nothing was sent"));
+            assert_eq!(counter.load(Ordering::Relaxed), 0);
+        }
     }
 }

@@ -21,9 +21,12 @@
 //! - [`json_input`]: checks on JSON from outside (one object, no key given twice).
 //! - [`limits`]: per-call overrides of a client's timeouts and retry policy.
 //! - [`client`]: the policy operations (get, plan, apply, reset) callers use.
+//! - [`access`]: who may change photos under the policy, which apps will break, and the impact
+//!   of a change (Get-/Test-PhotoUpdateAccess).
 //! - [`document`], [`drift`], [`backup`], [`export`], [`fleet`]: the policy as code (documents,
 //!   drift reports, backups before writes, export of a tenant's policy, runs over many tenants).
 
+pub mod access;
 pub mod auth;
 pub mod backup;
 pub mod call_context;

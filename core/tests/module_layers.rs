@@ -34,7 +34,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("wire", &["auth", "graph"]),
-    ("operations", &["client", "export", "fleet"]),
+    ("operations", &["client", "export", "fleet", "access"]),
 ];
 
 type Module = Vec<String>;

@@ -203,7 +203,7 @@ pub struct DirAppRoleAssignment {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Directory {
-    /// Items per page of every list (default [`DEFAULT_PAGE_SIZE`]); `$top` overrides it.
+    /// Items per page of every list (default [`DEFAULT_PAGE_SIZE`]); `$top` may ask for fewer.
     #[serde(default)]
     pub page_size: Option<usize>,
     /// Users.
@@ -543,9 +543,11 @@ fn page(
         Some(Ok(n)) => n,
         Some(Err(_)) => return bad_request("Invalid $skiptoken.", ids),
     };
+    // Server-driven paging: a page never holds more than the directory's page size, whatever
+    // `$top` asks (Graph may answer fewer items than `$top`, with a nextLink).
     let size = match query(&pairs, "$top").map(str::parse::<usize>) {
         None => dir_page_size,
-        Some(Ok(n)) if (1..=MAX_TOP).contains(&n) => n,
+        Some(Ok(n)) if (1..=MAX_TOP).contains(&n) => n.min(dir_page_size),
         Some(_) => {
             return bad_request(
                 &format!("Invalid page size specified: '$top' must be between 1 and {MAX_TOP}."),
