@@ -47,9 +47,21 @@ where
     T: Serialize,
     F: Future<Output = photo_policy_core::Result<T>>,
 {
-    let outcome = block_on(scope.cancel.run_until_cancelled(operation));
-    match outcome {
-        Some(Ok(value)) => PupResult::from_serialize(&value),
+    PupResult::from_serialize(&complete(scope, may_have_written, operation)?)
+}
+
+/// Runs one core operation to completion on the shared runtime, or until the scope is cancelled,
+/// and returns its value (see [`run`], which also serializes it).
+pub(crate) fn complete<T, F>(
+    scope: &CallScope,
+    may_have_written: bool,
+    operation: F,
+) -> Result<T, Failure>
+where
+    F: Future<Output = photo_policy_core::Result<T>>,
+{
+    match block_on(scope.cancel.run_until_cancelled(operation)) {
+        Some(Ok(value)) => Ok(value),
         Some(Err(e)) => Err(e.into()),
         None => {
             let mut error = Error::cancelled();

@@ -6,7 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::sync::{Arc, RwLock};
 
-use photo_policy_core::events::{Event, EventSink, Events};
+use photo_policy_core::events::{Event, EventLevel, EventSink, Events};
 use photo_policy_core::limits::CallLimits;
 use tokio_util::sync::CancellationToken;
 
@@ -16,10 +16,47 @@ use crate::panic::{call, guard};
 use crate::status::PupStatus;
 use crate::strings::str_arg;
 
-/// Receives the events of a call: `level` is 0 verbose, 1 debug, 2 warning, 3 progress (then
-/// `msg` is a JSON object `{"activity","status","percent","completed","total"}`), 4 information
-/// (shown without verbose, e.g. device code instructions), 5 open-browser (`msg` is a URL to open
-/// in the system browser, or to show when none can open). Treat unknown levels as verbose.
+/// The `level` a [`PupEventFn`] receives. Values are part of the ABI: never reused or renumbered;
+/// new ones are appended, so a caller writes an unknown level as it writes a verbose line.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PupEventLevel {
+    /// A line for verbose output (each request, each decision).
+    Verbose = 0,
+    /// A line for debug output (request and answer details, secrets redacted).
+    Debug = 1,
+    /// A warning the user should read.
+    Warning = 2,
+    /// Progress: `msg` is a JSON object `{"activity","status","percent","completed","total"}`.
+    Progress = 3,
+    /// Something the user must act on now, shown even without verbose output (e.g. a device
+    /// code sign-in's instructions).
+    Information = 4,
+    /// `msg` is a URL to open in the system browser (an interactive sign-in's authorize URL; it
+    /// holds no secret), or to show the user when no browser can be opened.
+    OpenBrowser = 5,
+}
+
+impl From<EventLevel> for PupEventLevel {
+    /// The one mapping from the core's levels; exhaustive, so a new core level does not compile
+    /// until it is given an ABI value here.
+    fn from(level: EventLevel) -> Self {
+        match level {
+            EventLevel::Verbose => PupEventLevel::Verbose,
+            EventLevel::Debug => PupEventLevel::Debug,
+            EventLevel::Warning => PupEventLevel::Warning,
+            EventLevel::Progress => PupEventLevel::Progress,
+            EventLevel::Information => PupEventLevel::Information,
+            EventLevel::OpenBrowser => PupEventLevel::OpenBrowser,
+        }
+    }
+}
+
+/// Receives the events of a call: `level` is a [`PupEventLevel`]: 0 verbose, 1 debug, 2 warning,
+/// 3 progress (then `msg` is a JSON object `{"activity","status","percent","completed","total"}`),
+/// 4 information (shown without verbose, e.g. device code instructions), 5 open-browser (`msg` is
+/// a URL to open in the system browser, or to show when none can open). Treat unknown levels as
+/// verbose.
 ///
 /// Invoked only while that call is in progress (never after it returned), usually on the thread
 /// that made the call (the runtime is driven by its callers), but possibly on another thread: it
@@ -83,7 +120,7 @@ impl EventSink for CallbackSink {
                 unsafe {
                     (cb.function)(
                         cb.user_data,
-                        event.level as u32,
+                        PupEventLevel::from(event.level) as u32,
                         message.as_ptr(),
                         message.len(),
                     )

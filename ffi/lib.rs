@@ -14,6 +14,7 @@
 //! - [`result`]: `PupResult` (a JSON document).
 //! - [`context`]: `PupCallContext` (cancellation and events).
 //! - [`client`]: `PupClient` and the policy operations.
+//! - [`plan`]: `PupPlan`, a change planned once and applied after the caller's confirmation.
 //! - [`roles`]: offline role catalog and resolution.
 //! - [`policy_as_code`]: export, document checks and fleet runs.
 //! - [`connection`]: sign in now and describe the connection (`pup_client_connect`).
@@ -26,6 +27,7 @@ pub mod context;
 pub mod error;
 mod json;
 pub mod panic;
+pub mod plan;
 pub mod policy_as_code;
 pub mod result;
 pub mod roles;
@@ -36,6 +38,7 @@ pub use client::*;
 pub use connection::*;
 pub use context::*;
 pub use error::*;
+pub use plan::*;
 pub use policy_as_code::*;
 pub use result::*;
 pub use roles::*;

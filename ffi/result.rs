@@ -34,6 +34,11 @@ impl PupResult {
     pub(crate) fn json(&self) -> &str {
         &self.json
     }
+
+    /// The JSON text, taken out of the result.
+    pub(crate) fn into_json(self) -> String {
+        self.json
+    }
 }
 
 /// Writes a result to `out_result`. Called last, only on success.

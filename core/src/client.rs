@@ -20,11 +20,34 @@ use crate::graph::{GraphClient, GraphResponse, Method, RequestCounter};
 use crate::model::{Policy, PolicyView};
 use crate::plan::{
     self, ApplyOutcome, ChangeRequest, Plan, ResetMethod, ResetOptions, ResetOutcome,
+    ResolvedChange,
 };
 
 /// Tells the user once per write: the service needs time.
 const PROPAGATION_NOTICE: &str =
     "Changes to the photo update policy can take up to 24 hours to take effect across Microsoft 365.";
+
+/// A change planned against the policy as read ([`PolicyClient::begin_change`]), waiting for the
+/// caller's confirmation; [`PolicyClient::apply_planned`] writes it.
+#[derive(Debug, Clone)]
+pub struct PlannedChange {
+    change: ResolvedChange,
+    tenant: Option<String>,
+    plan: Plan,
+    reads: u32,
+}
+
+impl PlannedChange {
+    /// What the change does: before, after, each changed property, the PATCH body, warnings.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// HTTP requests the planning sent (the read, retries included).
+    pub fn requests(&self) -> u32 {
+        self.reads
+    }
+}
 
 /// Reads and changes one tenant's photo update policy. `Send + Sync`; share it with an `Arc`.
 pub struct PolicyClient {
@@ -100,23 +123,84 @@ impl PolicyClient {
     /// Reads the policy and plans `change` against it; nothing is written. Warnings travel in
     /// [`Plan::warnings`] only (not as events), so a caller shows each once.
     pub async fn plan(&self, change: &ChangeRequest, ctx: &CallContext) -> Result<Plan> {
-        validate(change)?;
-        let counter = RequestCounter::new(0);
-        let (current, tenant) = self.read(ctx, &counter).await?;
-        let plan = plan::plan_change(&current, change, tenant, self.config.cloud)?;
-        Ok(plan)
+        Ok(self.begin_change(change, ctx).await?.plan)
     }
 
     /// Reads the policy, plans `change`, and sends the minimal PATCH when something changes.
     /// With nothing to change, exactly one GET is sent. A 204 answer is read back with a GET.
     pub async fn apply(&self, change: &ChangeRequest, ctx: &CallContext) -> Result<ApplyOutcome> {
-        validate(change)?;
+        let change = plan::resolve_change(change)?;
         // Pre-flight before the first request: a caller who may not write learns it before
         // anything is sent (not after a read and a refused PATCH).
         self.token_for(auth::Access::Write, ctx).await?;
         let counter = RequestCounter::new(0);
-        let (current, tenant) = self.read(ctx, &counter).await?;
-        let plan = plan::plan_change(&current, change, tenant.clone(), self.config.cloud)?;
+        let planned = self.plan_against_read(change, ctx, &counter).await?;
+        self.write_planned(&planned, ctx, &counter).await
+    }
+
+    /// The first half of a confirmed change: resolves `change` (roles included; an invalid
+    /// request fails before anything is sent), reads the policy once and plans against it.
+    /// Nothing is written; [`PolicyClient::apply_planned`] writes the plan after the caller's
+    /// confirmation, without reading the policy again.
+    pub async fn begin_change(
+        &self,
+        change: &ChangeRequest,
+        ctx: &CallContext,
+    ) -> Result<PlannedChange> {
+        let change = plan::resolve_change(change)?;
+        let counter = RequestCounter::new(0);
+        self.plan_against_read(change, ctx, &counter).await
+    }
+
+    /// Writes a change planned by [`PolicyClient::begin_change`]: the minimal PATCH of its plan
+    /// (nothing when it changes nothing). With `reread` (the caller waited for a person to
+    /// confirm, and the policy may have changed meanwhile) the policy is read again and the same
+    /// resolved change planned anew before writing.
+    pub async fn apply_planned(
+        &self,
+        planned: &PlannedChange,
+        reread: bool,
+        ctx: &CallContext,
+    ) -> Result<ApplyOutcome> {
+        // Pre-flight before the write (see `apply`).
+        self.token_for(auth::Access::Write, ctx).await?;
+        // The outcome counts every request of the change, the plan's read included.
+        let counter = RequestCounter::new(planned.reads);
+        if reread {
+            let fresh = self
+                .plan_against_read(planned.change.clone(), ctx, &counter)
+                .await?;
+            return self.write_planned(&fresh, ctx, &counter).await;
+        }
+        self.write_planned(planned, ctx, &counter).await
+    }
+
+    /// Reads the policy and plans `change` against it.
+    async fn plan_against_read(
+        &self,
+        change: ResolvedChange,
+        ctx: &CallContext,
+        counter: &RequestCounter,
+    ) -> Result<PlannedChange> {
+        let (current, tenant) = self.read(ctx, counter).await?;
+        let plan = plan::plan_resolved(&current, &change, tenant.clone(), self.config.cloud)?;
+        Ok(PlannedChange {
+            change,
+            tenant,
+            plan,
+            reads: counter.load(Ordering::Relaxed),
+        })
+    }
+
+    /// Sends the PATCH of `planned` (when it changes anything), after the backup it asks for.
+    async fn write_planned(
+        &self,
+        planned: &PlannedChange,
+        ctx: &CallContext,
+        counter: &RequestCounter,
+    ) -> Result<ApplyOutcome> {
+        let plan = planned.plan.clone();
+        let tenant = planned.tenant.clone();
         let Some(body) = plan.patch_body.clone() else {
             events::verbose(&ctx.events, plan.description.clone());
             return Ok(ApplyOutcome {
@@ -129,12 +213,12 @@ impl PolicyClient {
             });
         };
         // Nothing lost: the previous state is on disk before anything is sent, or nothing is.
-        let backup_path = save_backup(change.backup_path.as_deref(), &plan.before, ctx)?;
+        let backup_path = save_backup(planned.change.backup_path(), &plan.before, ctx)?;
         events::verbose(&ctx.events, format!("Applying: {}", plan.description));
-        let resp = self.send(Method::Patch, Some(&body), ctx, &counter).await?;
+        let resp = self.send(Method::Patch, Some(&body), ctx, counter).await?;
         let after = match self.policy_from(resp)? {
             Some(p) => p,
-            None => self.read(ctx, &counter).await?.0,
+            None => self.read(ctx, counter).await?.0,
         };
         events::warning(&ctx.events, PROPAGATION_NOTICE);
         Ok(ApplyOutcome {
@@ -344,12 +428,6 @@ fn save_backup(
         format!("Saved the policy before the change to {file}."),
     );
     Ok(Some(file))
-}
-
-/// Validates a change request before anything is sent (roles, source, combinations), so an
-/// invalid request never costs a request.
-fn validate(change: &ChangeRequest) -> Result<()> {
-    plan::plan_change(&Policy::default(), change, None, Default::default()).map(|_| ())
 }
 
 /// The reset was refused both ways: say so, keeping the DELETE answer's details.

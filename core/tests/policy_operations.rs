@@ -261,6 +261,61 @@ fn plan_reads_but_never_writes() {
 }
 
 #[test]
+fn a_planned_change_is_written_without_reading_again() {
+    let env = Env::new(Profile::default());
+    let ctx = env.ctx();
+    let planned = block_on(env.client.begin_change(
+        &change(json!({"source": "cloud", "allowedRoles": ["People Administrator"]})),
+        &ctx,
+    ))
+    .unwrap();
+    assert!(planned.plan().has_changes);
+    assert_eq!(planned.requests(), 1);
+    assert_eq!(env.methods(), ["GET"]);
+
+    let out = block_on(env.client.apply_planned(&planned, false, &ctx)).unwrap();
+    assert!(out.applied);
+    // The plan's read and the write: one GET and one PATCH for the whole change.
+    assert_eq!(out.requests, 2);
+    assert_eq!(env.methods(), ["GET", "PATCH"]);
+    assert_eq!(out.current.source.as_deref(), Some("cloud"));
+    assert_eq!(env.emu.policy(TENANT)["allowedRoles"], json!([PA]));
+}
+
+#[test]
+fn a_planned_change_read_again_is_planned_anew() {
+    let env = Env::new(Profile::default());
+    let ctx = env.ctx();
+    let planned = block_on(env.client.begin_change(
+        &change(json!({"addAllowedRoles": ["Global Administrator"]})),
+        &ctx,
+    ))
+    .unwrap();
+    // Someone else changes the policy while the user reads the prompt.
+    env.emu
+        .set_policy(TENANT, json!({"source": "cloud", "allowedRoles": [UA]}));
+    let out = block_on(env.client.apply_planned(&planned, true, &ctx)).unwrap();
+    assert_eq!(env.methods(), ["GET", "GET", "PATCH"]);
+    assert_eq!(out.requests, 3);
+    // The addition is applied to what the policy is now, not to what it was when planned.
+    assert_eq!(env.emu.policy(TENANT)["allowedRoles"], json!([UA, GA]));
+    assert_eq!(out.plan.before.allowed_roles.len(), 1);
+}
+
+#[test]
+fn beginning_an_invalid_change_sends_nothing() {
+    let env = Env::new(Profile::default());
+    let err = block_on(
+        env.client
+            .begin_change(&change(json!({"allowedRoles": ["Nobody"]})), &env.ctx()),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert_eq!(err.target(), Some("Nobody"));
+    assert!(env.methods().is_empty());
+}
+
+#[test]
 fn invalid_change_requests_send_nothing() {
     let env = Env::new(Profile::default());
     for c in [

@@ -23,6 +23,12 @@
 #define PUP_ABI_VERSION 1
 
 /**
+ * Flag of [`pup_policy_plan_apply`]: read the policy again and plan the same change anew before
+ * writing (for a plan that waited for a person's answer: the policy may have changed meanwhile).
+ */
+#define PUP_APPLY_REREAD 1
+
+/**
  * The most clients one fleet run accepts (a guard against a wrong count from the caller).
  */
 #define PUP_MAX_FLEET_CLIENTS 100000
@@ -135,6 +141,50 @@ typedef uint32_t PupStatus;
 #endif // __cplusplus
 
 /**
+ * The `level` a [`PupEventFn`] receives. Values are part of the ABI: never reused or renumbered;
+ * new ones are appended, so a caller writes an unknown level as it writes a verbose line.
+ */
+enum PupEventLevel
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A line for verbose output (each request, each decision).
+   */
+  PUP_EVENT_LEVEL_VERBOSE = 0,
+  /**
+   * A line for debug output (request and answer details, secrets redacted).
+   */
+  PUP_EVENT_LEVEL_DEBUG = 1,
+  /**
+   * A warning the user should read.
+   */
+  PUP_EVENT_LEVEL_WARNING = 2,
+  /**
+   * Progress: `msg` is a JSON object `{"activity","status","percent","completed","total"}`.
+   */
+  PUP_EVENT_LEVEL_PROGRESS = 3,
+  /**
+   * Something the user must act on now, shown even without verbose output (e.g. a device
+   * code sign-in's instructions).
+   */
+  PUP_EVENT_LEVEL_INFORMATION = 4,
+  /**
+   * `msg` is a URL to open in the system browser (an interactive sign-in's authorize URL; it
+   * holds no secret), or to show the user when no browser can be opened.
+   */
+  PUP_EVENT_LEVEL_OPEN_BROWSER = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum PupEventLevel PupEventLevel;
+#else
+typedef uint32_t PupEventLevel;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Cancellation and an optional event sink for one or more calls. Create with
  * [`pup_call_context_new`], cancel from any thread with [`pup_call_context_cancel`], free with
  * [`pup_call_context_free`] once no call uses it any more.
@@ -154,6 +204,14 @@ typedef struct PupClient PupClient;
 typedef struct PupError PupError;
 
 /**
+ * A change planned against the policy as read. Created by [`pup_policy_plan_begin`], read with
+ * [`pup_plan_json`], applied at most once with [`pup_policy_plan_apply`], freed with
+ * [`pup_plan_free`]. Immutable apart from being marked applied, so it may be read from any
+ * thread.
+ */
+typedef struct PupPlan PupPlan;
+
+/**
  * A successful call's result: one UTF-8 JSON document (camelCase; shapes in docs/c-abi.md).
  * Read with [`pup_result_json`], free with [`pup_result_free`]. Immutable, so it may be read from
  * any thread.
@@ -161,10 +219,11 @@ typedef struct PupError PupError;
 typedef struct PupResult PupResult;
 
 /**
- * Receives the events of a call: `level` is 0 verbose, 1 debug, 2 warning, 3 progress (then
- * `msg` is a JSON object `{"activity","status","percent","completed","total"}`), 4 information
- * (shown without verbose, e.g. device code instructions), 5 open-browser (`msg` is a URL to open
- * in the system browser, or to show when none can open). Treat unknown levels as verbose.
+ * Receives the events of a call: `level` is a [`PupEventLevel`]: 0 verbose, 1 debug, 2 warning,
+ * 3 progress (then `msg` is a JSON object `{"activity","status","percent","completed","total"}`),
+ * 4 information (shown without verbose, e.g. device code instructions), 5 open-browser (`msg` is
+ * a URL to open in the system browser, or to show when none can open). Treat unknown levels as
+ * verbose.
  *
  * Invoked only while that call is in progress (never after it returned), usually on the thread
  * that made the call (the runtime is driven by its callers), but possibly on another thread: it
@@ -483,6 +542,74 @@ PupStatus pup_error_json(const struct PupError *error,
  * `error` is NULL or a handle from this library not yet freed; it must not be used afterwards.
  */
 void pup_error_free(struct PupError *error);
+
+/**
+ * Resolves the change request JSON (docs/c-abi.md; role names, aliases and IDs included: a bad
+ * value fails here, before anything is sent), reads the policy once and plans the change
+ * against it. Nothing is written. Blocking; `ctx` may be NULL.
+ *
+ * On success `*out_plan` holds the plan: read its Plan JSON (as `pup_policy_plan`
+ * returns) with [`pup_plan_json`], apply it with [`pup_policy_plan_apply`], free it with
+ * [`pup_plan_free`]. On failure `*out_error` (when not NULL) holds the details; free with
+ * `pup_error_free`.
+ *
+ * # Safety
+ * `client` is a live client handle; `(change_json, change_len)` is NULL with length 0 or points
+ * to `change_len` readable bytes; `ctx` is NULL or a live context; `out_plan` is writable;
+ * `out_error` is NULL or writable.
+ */
+PupStatus pup_policy_plan_begin(const struct PupClient *client,
+                                const uint8_t *change_json,
+                                size_t change_len,
+                                const struct PupCallContext *ctx,
+                                struct PupPlan **out_plan,
+                                struct PupError **out_error);
+
+/**
+ * Lends the plan's Plan JSON (`before`, `after`, `changes`, `patchBody`, `hasChanges`,
+ * `description`, `warnings`; docs/c-abi.md). Borrowed: valid until `plan` is freed.
+ * `PUP_STATUS_NULL_ARGUMENT` (nothing written) when any pointer is NULL.
+ *
+ * # Safety
+ * `plan` is NULL or a live plan handle; `out_ptr`/`out_len` are NULL or writable.
+ */
+PupStatus pup_plan_json(const struct PupPlan *plan,
+                        const uint8_t **out_ptr,
+                        size_t *out_len);
+
+/**
+ * Writes a plan made by [`pup_policy_plan_begin`] with the same `client`: the minimal PATCH of
+ * its plan (nothing when it changes nothing), without reading the policy again, unless `flags`
+ * holds [`PUP_APPLY_REREAD`]. Returns the Apply JSON, as `pup_policy_apply` does
+ * (`requests` counts the plan's read too). Changes take up to 24 hours to take effect across
+ * Microsoft 365. Blocking; `ctx` may be NULL.
+ *
+ * A plan is applied at most once: a second call (also after a failed first one) is
+ * `PUP_STATUS_INVALID_ARGUMENT`; begin a new plan to try again. Another client than the one that
+ * made the plan, or an unknown flag, is `PUP_STATUS_INVALID_ARGUMENT` too, and nothing is sent.
+ * The plan stays the caller's to free.
+ *
+ * Ownership of outputs as for `pup_policy_get`.
+ *
+ * # Safety
+ * `client` is a live client handle; `plan` is a live plan handle; `ctx` is NULL or a live
+ * context; `out_result` is writable; `out_error` is NULL or writable.
+ */
+PupStatus pup_policy_plan_apply(const struct PupClient *client,
+                                const struct PupPlan *plan,
+                                uint32_t flags,
+                                const struct PupCallContext *ctx,
+                                struct PupResult **out_result,
+                                struct PupError **out_error);
+
+/**
+ * Frees a plan. NULL is accepted and ignored.
+ *
+ * # Safety
+ * `plan` is NULL or a plan handle not yet freed, used by no call any more; it must not be used
+ * afterwards.
+ */
+void pup_plan_free(struct PupPlan *plan);
 
 /**
  * Reads the tenant's policy and returns it as a policy document (docs/c-abi.md, "Policy

@@ -180,7 +180,8 @@ static atomic_int event_bad_utf8_len;
 
 static void on_event(void *user_data, uint32_t level, const uint8_t *msg, size_t len) {
     atomic_int *counter = user_data;
-    if (level > 4 || msg == NULL || len == 0) atomic_fetch_add(&event_bad_utf8_len, 1);
+    if (level > PUP_EVENT_LEVEL_INFORMATION || msg == NULL || len == 0)
+        atomic_fetch_add(&event_bad_utf8_len, 1);
     atomic_fetch_add(counter, 1);
 }
 
@@ -413,6 +414,128 @@ static void check_policy_round_trip(PupClient *client) {
     pup_result_free(result);
     pup_call_context_free(ctx);
     pup_error_free(error);
+}
+
+/* Graph requests the emulator logged since the log was last cleared, with this method. */
+static int graph_requests(const char *method) {
+    char *body = NULL;
+    if (http("GET", "/_emulator/requests", NULL, &body) != 200) {
+        free(body);
+        return -1;
+    }
+    char needle[64];
+    snprintf(needle, sizeof needle, "\"route\":\"graph\",\"method\":\"%s\"", method);
+    int count = 0;
+    for (const char *at = strstr(body, needle); at; at = strstr(at + 1, needle)) count++;
+    free(body);
+    return count;
+}
+
+/* A confirmed change through a plan handle: one GET and one PATCH, or a re-read on request. */
+static void check_plan_handles(PupClient *client, const char *token) {
+    PupResult *result = NULL;
+    PupError *error = NULL;
+    PupPlan *plan = NULL;
+    check(PUP_EVENT_LEVEL_VERBOSE == 0 && PUP_EVENT_LEVEL_DEBUG == 1 &&
+              PUP_EVENT_LEVEL_WARNING == 2 && PUP_EVENT_LEVEL_PROGRESS == 3 &&
+              PUP_EVENT_LEVEL_INFORMATION == 4,
+          "PupEventLevel values are the documented ones");
+
+    PupStatus st = pup_policy_reset(client, NULL, 0, NULL, &result, &error);
+    check(st == PUP_STATUS_OK, "plan handles: start from the default");
+    pup_result_free(result);
+    result = NULL;
+    http("DELETE", "/_emulator/requests", NULL, NULL);
+
+    const char *change = "{\"source\":\"cloud\",\"allowedRoles\":[\"People Administrator\"]}";
+    st = pup_policy_plan_begin(client, u8(change), strlen(change), NULL, &plan, &error);
+    check(st == PUP_STATUS_OK && plan != NULL, "pup_policy_plan_begin -> plan");
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    st = pup_plan_json(plan, &p, &n);
+    char *j = st == PUP_STATUS_OK ? copy_str(p, n) : copy_str(u8(""), 0);
+    check(strstr(j, "\"hasChanges\":true") != NULL && strstr(j, "\"patchBody\"") != NULL,
+          "pup_plan_json -> the Plan JSON with hasChanges true");
+    free(j);
+    check(graph_requests("GET") == 1 && graph_requests("PATCH") == 0,
+          "beginning a plan sends one GET and no write");
+
+    PupCallContext *ctx = pup_call_context_new(on_event, &event_count);
+    st = pup_policy_plan_apply(client, plan, 0, ctx, &result, &error);
+    j = st == PUP_STATUS_OK ? result_text(result) : copy_str(u8(""), 0);
+    check(st == PUP_STATUS_OK && strstr(j, "\"applied\":true") != NULL &&
+              strstr(j, "\"requests\":2") != NULL,
+          "pup_policy_plan_apply -> applied, requests 2");
+    free(j);
+    pup_result_free(result);
+    result = NULL;
+    check(graph_requests("GET") == 1 && graph_requests("PATCH") == 1,
+          "a confirmed change costs one GET and one PATCH");
+
+    st = pup_policy_plan_apply(client, plan, 0, NULL, &result, &error);
+    check(st == PUP_STATUS_INVALID_ARGUMENT && error_message_contains(error, "already applied") &&
+              result == NULL,
+          "a plan is applied once: the second apply -> INVALID_ARGUMENT");
+    pup_error_free(error);
+    error = NULL;
+    pup_plan_free(plan);
+    plan = NULL;
+
+    /* With PUP_APPLY_REREAD the policy is read again before the write. */
+    http("DELETE", "/_emulator/requests", NULL, NULL);
+    const char *back = "{\"source\":\"onPremises\",\"allowedRoles\":[]}";
+    st = pup_policy_plan_begin(client, u8(back), strlen(back), ctx, &plan, &error);
+    check(st == PUP_STATUS_OK, "pup_policy_plan_begin (second change) -> plan");
+    st = pup_policy_plan_apply(client, plan, PUP_APPLY_REREAD, ctx, &result, &error);
+    check(st == PUP_STATUS_OK && graph_requests("GET") == 2 && graph_requests("PATCH") == 1,
+          "PUP_APPLY_REREAD -> the policy is read again, then one PATCH");
+    pup_result_free(result);
+    result = NULL;
+    pup_plan_free(plan);
+    plan = NULL;
+
+    /* Refusals: nothing is sent. */
+    http("DELETE", "/_emulator/requests", NULL, NULL);
+    st = pup_policy_plan_begin(client, u8(change), strlen(change), NULL, &plan, &error);
+    check(st == PUP_STATUS_OK, "pup_policy_plan_begin (third change) -> plan");
+    PupClient *other = make_client(token, 0);
+    st = pup_policy_plan_apply(other, plan, 0, NULL, &result, &error);
+    check(st == PUP_STATUS_INVALID_ARGUMENT && error_message_contains(error, "another client"),
+          "a plan applied with another client -> INVALID_ARGUMENT");
+    pup_error_free(error);
+    error = NULL;
+    st = pup_policy_plan_apply(client, plan, 0x80, NULL, &result, &error);
+    check(st == PUP_STATUS_INVALID_ARGUMENT && error_message_contains(error, "flags"),
+          "an unknown flag -> INVALID_ARGUMENT naming flags");
+    pup_error_free(error);
+    error = NULL;
+    check(graph_requests("PATCH") == 0, "refused applies send nothing");
+    pup_plan_free(plan);
+    plan = NULL;
+    pup_client_free(other);
+
+    const char *bad = "{\"allowedRoles\":[\"Peple Administrator\"]}";
+    http("DELETE", "/_emulator/requests", NULL, NULL);
+    st = pup_policy_plan_begin(client, u8(bad), strlen(bad), NULL, &plan, &error);
+    check(st == PUP_STATUS_INVALID_ARGUMENT && plan == NULL &&
+              error_message_contains(error, "People Administrator") &&
+              graph_requests("GET") == 0,
+          "an unknown role -> INVALID_ARGUMENT naming the closest role, before any request");
+    pup_error_free(error);
+    error = NULL;
+
+    check(pup_policy_plan_begin(client, u8(change), strlen(change), NULL, NULL, &error) ==
+              PUP_STATUS_NULL_ARGUMENT,
+          "pup_policy_plan_begin(out_plan NULL) -> NULL_ARGUMENT");
+    pup_error_free(error);
+    error = NULL;
+    check(pup_policy_plan_apply(client, NULL, 0, NULL, &result, &error) == PUP_STATUS_NULL_ARGUMENT,
+          "pup_policy_plan_apply(plan NULL) -> NULL_ARGUMENT");
+    pup_error_free(error);
+    check(pup_plan_json(NULL, &p, &n) == PUP_STATUS_NULL_ARGUMENT,
+          "pup_plan_json(NULL) -> NULL_ARGUMENT");
+    pup_plan_free(NULL);
+    pup_call_context_free(ctx);
 }
 
 static void check_policy_inputs(PupClient *client) {
@@ -818,6 +941,7 @@ int main(int argc, char **argv) {
     check(client != NULL, "pup_client_new with the emulator config -> client");
     if (client) {
         check_policy_round_trip(client);
+        check_plan_handles(client, token);
         check_policy_inputs(client);
         check_cancel(client);
         check_limits(client);

@@ -209,6 +209,27 @@ Describe 'Native library and ABI' {
         foreach ($name in $fromHeader.Keys) { $managed[$name] | Should -Be $fromHeader[$name] -Because $name }
     }
 
+    It 'declares the header''s <Header> enum as <Managed>, value for value' -ForEach @(
+        @{ Header = 'PupStatus'; Prefix = 'PUP_STATUS_'; Managed = 'PhotoUpdatePolicy.PhotoPolicyStatus' }
+        @{ Header = 'PupEventLevel'; Prefix = 'PUP_EVENT_LEVEL_'; Managed = 'PhotoUpdatePolicy.Native.PupEventLevel' }
+    ) {
+        $text = Get-Content -LiteralPath $script:HeaderPath -Raw
+        $body = [regex]::Match($text, "(?s)enum $Header\b[^{]*\{(.*?)\};").Groups[1].Value
+        $body = [regex]::Replace($body, '/\*.*?\*/', '', 'Singleline')
+        $declared = [ordered]@{}
+        foreach ($m in [regex]::Matches($body, "\b$Prefix(\w+)\s*=\s*(\d+)")) {
+            # PUP_STATUS_SERVICE_UNAVAILABLE -> ServiceUnavailable; UTF8 stays Utf8.
+            $name = -join ($m.Groups[1].Value.ToLowerInvariant() -split '_' | ForEach-Object { $_.Substring(0, 1).ToUpperInvariant() + $_.Substring(1) })
+            $declared[$name] = [uint32]$m.Groups[2].Value
+        }
+        $declared.Count | Should -BeGreaterThan 3 -Because "the header declares enum $Header"
+        $type = $script:Assembly.GetType($Managed, $true)
+        $managed = [ordered]@{}
+        foreach ($name in [Enum]::GetNames($type)) { $managed[$name] = [uint32][Enum]::Parse($type, $name) }
+        ($managed.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ', ' |
+            Should -Be (($declared.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ', ')
+    }
+
     It 'parses a plausible number of functions from the header' {
         $script:Header.Count | Should -BeGreaterOrEqual 26
         $script:Imports.Count | Should -BeGreaterOrEqual 26

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using PhotoUpdatePolicy.Internal;
@@ -73,8 +72,6 @@ namespace PhotoUpdatePolicy.Commands
         protected override void ProcessRecord()
         {
             PolicyChangeRequest change = BuildChange();
-            ValidateRoles(change);
-
             using NativeClient? client = TryCreateClient();
             if (client == null)
             {
@@ -131,10 +128,38 @@ namespace PhotoUpdatePolicy.Commands
                     WriteVerbose($"Previous photo update policy of {tenant}: {PolicyText.Describe(result.PreviousPolicy)}");
                 }
             }
+            catch (PhotoPolicyException ex) when (IsRoleError(ex, change))
+            {
+                // A role the core refused while resolving the change, before anything was sent.
+                var record = ex.ToErrorRecord(ex.Target, "PhotoUpdatePolicy.InvalidRole");
+                if (string.IsNullOrEmpty(ex.RecommendedAction))
+                {
+                    record.ErrorDetails.RecommendedAction = "Use a role name from Get-PhotoUpdatePolicyRole (Tab completes them), or a role template ID with -AllowUnknownRoleId.";
+                }
+
+                ThrowTerminatingError(record);
+            }
             catch (PhotoPolicyException ex)
             {
                 WriteNativeError(ex, TenantId);
             }
+        }
+
+        /// <summary>
+        /// Whether <paramref name="error"/> is about one of the role values given: an invalid value
+        /// whose target is that value (as given, or quoted and shortened as the core shows a long one).
+        /// </summary>
+        private static bool IsRoleError(PhotoPolicyException error, PolicyChangeRequest change)
+        {
+            if ((error.Status != PhotoPolicyStatus.InvalidArgument && error.Status != PhotoPolicyStatus.InvalidUtf8) || error.Target == null)
+            {
+                return false;
+            }
+
+            string shown = error.Target.Trim('\'', '\u2026');
+            return change.RoleValues().Any(role =>
+                string.Equals(role, error.Target, StringComparison.Ordinal)
+                || (shown.Length > 0 && error.Target.StartsWith("'", StringComparison.Ordinal) && role.StartsWith(shown, StringComparison.Ordinal)));
         }
 
         /// <summary>The change request, from the bound parameters only.</summary>
@@ -166,39 +191,6 @@ namespace PhotoUpdatePolicy.Commands
             }
 
             return change;
-        }
-
-        /// <summary>
-        /// Checks role names and IDs offline before anything is sent, so a typo fails fast with the
-        /// core's message (valid names, closest match) and ErrorId PhotoUpdatePolicy.InvalidRole.
-        /// Removals may name IDs outside the catalog (a role someone else added), so only their form
-        /// is checked.
-        /// </summary>
-        private void ValidateRoles(PolicyChangeRequest change)
-        {
-            var toAdd = new List<string>();
-            toAdd.AddRange(change.AllowedRoles ?? Array.Empty<string>());
-            toAdd.AddRange(change.AddAllowedRoles ?? Array.Empty<string>());
-            Resolve(toAdd, change.AllowUnknownRoleIds);
-            Resolve(change.RemoveAllowedRoles?.ToList() ?? new List<string>(), allowUnknown: true);
-        }
-
-        private void Resolve(List<string> roles, bool allowUnknown)
-        {
-            try
-            {
-                RoleCatalog.Validate(roles, allowUnknown);
-            }
-            catch (PhotoPolicyException ex) when (ex.Status == PhotoPolicyStatus.InvalidArgument || ex.Status == PhotoPolicyStatus.InvalidUtf8)
-            {
-                var record = ex.ToErrorRecord(ex.Target ?? (object)string.Join(", ", roles), "PhotoUpdatePolicy.InvalidRole");
-                if (string.IsNullOrEmpty(ex.RecommendedAction))
-                {
-                    record.ErrorDetails.RecommendedAction = "Use a role name from Get-PhotoUpdatePolicyRole (Tab completes them), or a role template ID with -AllowUnknownRoleId.";
-                }
-
-                ThrowTerminatingError(record);
-            }
         }
     }
 }

@@ -44,6 +44,10 @@ namespace PhotoUpdatePolicy.Internal
                     // Write-Host, whatever $InformationPreference says, and still capturable.
                     cmdlet.WriteInformation(new HostInformationMessage { Message = message }, new[] { "PSHOST", "PhotoUpdatePolicy" });
                     break;
+                case PupEventLevel.OpenBrowser:
+                    // The URL of an interactive sign-in (no secret in it), shown for the user to open.
+                    cmdlet.WriteInformation(new HostInformationMessage { Message = "To sign in, open this page in a browser: " + message }, new[] { "PSHOST", "PhotoUpdatePolicy" });
+                    break;
                 default:
                     cmdlet.WriteVerbose(message);
                     break;

@@ -49,6 +49,9 @@ namespace PhotoUpdatePolicy.Internal
         /// </summary>
         internal delegate uint NativeCall<TState>(TState state, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error);
 
+        /// <summary>A blocking native call that hands back a plan handle instead of a result.</summary>
+        internal delegate uint PlanCall<TState>(TState state, CallContextHandle ctx, out PlanHandle plan, out ErrorHandle error);
+
         /// <summary>Whether the pipeline asked to stop.</summary>
         internal bool IsStopping => stopping.IsCancellationRequested;
 
@@ -104,6 +107,45 @@ namespace PhotoUpdatePolicy.Internal
                 }
             });
 
+            ThrowIfFailed(error);
+            return json ?? throw new InvalidOperationException("The native library returned success without a result.");
+        }
+
+        /// <summary>
+        /// Runs <paramref name="call"/> as <see cref="Invoke{TState}"/> does and returns the plan
+        /// handle it made (the caller disposes it).
+        /// </summary>
+        internal PlanHandle InvokePlan<TState>(TState state, PlanCall<TState> call)
+        {
+            PlanHandle? plan = null;
+            PhotoPolicyException? error = null;
+            RunNative(ctx =>
+            {
+                uint status = call(state, ctx, out PlanHandle made, out ErrorHandle failure);
+                using (failure)
+                {
+                    if (status == 0)
+                    {
+                        plan = made;
+                    }
+                    else
+                    {
+                        made.Dispose();
+                        error = NativeResults.ToException(status, failure);
+                    }
+                }
+            });
+
+            ThrowIfFailed(error);
+            return plan ?? throw new InvalidOperationException("The native library returned success without a plan.");
+        }
+
+        /// <summary>Like <see cref="Invoke{TState}"/>, then parses the JSON into the neutral tree.</summary>
+        internal object? InvokeJson<TState>(TState state, NativeCall<TState> call) => JsonCodec.Instance.Parse(Invoke(state, call));
+
+        /// <summary>Throws a call's error: Ctrl+C as PipelineStoppedException, anything else as it is.</summary>
+        private void ThrowIfFailed(PhotoPolicyException? error)
+        {
             if (error != null)
             {
                 if (error.Status == PhotoPolicyStatus.Cancelled && IsStopping)
@@ -113,12 +155,7 @@ namespace PhotoUpdatePolicy.Internal
 
                 throw error;
             }
-
-            return json ?? throw new InvalidOperationException("The native library returned success without a result.");
         }
-
-        /// <summary>Like <see cref="Invoke{TState}"/>, then parses the JSON into the neutral tree.</summary>
-        internal object? InvokeJson<TState>(TState state, NativeCall<TState> call) => JsonCodec.Instance.Parse(Invoke(state, call));
 
         /// <summary>Cancels the native call in flight, if any (any thread).</summary>
         private void CancelCurrent()

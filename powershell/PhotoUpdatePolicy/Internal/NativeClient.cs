@@ -28,7 +28,8 @@ namespace PhotoUpdatePolicy.Internal
             (ClientHandle c, CallContextHandle ctx, out ResultHandle r, out ErrorHandle e) => NativeMethods.pup_client_connect(c, ctx, out r, out e);
 
         private static readonly NativeCallRunner.NativeCall<ClientBytes> PlanCall = PlanNative;
-        private static readonly NativeCallRunner.NativeCall<ClientBytes> ApplyCall = ApplyNative;
+        private static readonly NativeCallRunner.PlanCall<ClientBytes> BeginCall = BeginNative;
+        private static readonly NativeCallRunner.NativeCall<PlanApply> ApplyCall = ApplyNative;
         private static readonly NativeCallRunner.NativeCall<ClientBytes> ResetCall = ResetNative;
         private static readonly NativeCallRunner.NativeCall<ClientBytes> ExportCall = ExportNative;
 
@@ -110,24 +111,28 @@ namespace PhotoUpdatePolicy.Internal
         }
 
         /// <summary>
-        /// Reads the policy and works out <paramref name="change"/> against it; nothing is written.
-        /// A bad change request (role, combination) fails before anything is sent.
+        /// Resolves <paramref name="change"/> (role names and IDs included: a bad value fails here,
+        /// before anything is sent), reads the policy once and works out the change against it;
+        /// nothing is written. The plan holds the native plan that <see cref="ApplyChange"/> writes.
         /// </summary>
-        internal PolicyPlan PlanChange(PolicyChangeRequest change) => Plan(Utf8.Encode(change.ToJson()));
+        internal PolicyPlan PlanChange(PolicyChangeRequest change) =>
+            PolicyPlan.FromHandle(runner.InvokePlan(new ClientBytes(Handle, Utf8.Encode(change.ToJson())), BeginCall));
 
         /// <summary>Reads the policy and works out what a reset to the default changes; nothing is written.</summary>
-        internal PolicyPlan PlanReset() => Plan(DefaultChange);
+        internal PolicyPlan PlanReset() =>
+            PolicyPlan.FromJson(runner.InvokeJson(new ClientBytes(Handle, DefaultChange), PlanCall));
 
         /// <summary>
-        /// Applies a change <paramref name="plan"/> and returns the policy after it, with what it
-        /// was and what changed. <paramref name="readAgain"/>: the user answered a confirmation
-        /// prompt, so the policy is read again and the change worked out anew before writing.
+        /// Writes a change <paramref name="plan"/> (once) and returns the policy after it, with what
+        /// it was and what changed: the PATCH alone, since the plan was made from the policy just
+        /// read. <paramref name="readAgain"/>: the user answered a confirmation prompt, so the policy
+        /// is read again and the change worked out anew before writing.
         /// </summary>
         internal PolicySetResult ApplyChange(PolicyPlan plan, bool readAgain)
         {
-            _ = readAgain;
+            PlanHandle handle = plan.Handle ?? throw new InvalidOperationException("Only a change plan can be applied.");
             Dictionary<string, object?> applied = JsonTree.AsObject(
-                runner.InvokeJson(new ClientBytes(Handle, plan.Request), ApplyCall),
+                runner.InvokeJson(new PlanApply(Handle, handle, readAgain ? NativeMethods.ApplyReread : 0), ApplyCall),
                 "an apply result");
             Policy previous = Policy.FromJson(applied["previous"]);
             Policy current = Policy.FromJson(applied["current"]);
@@ -235,11 +240,6 @@ namespace PhotoUpdatePolicy.Internal
             return client ?? throw new InvalidOperationException("The native library returned success without a client.");
         }
 
-        private PolicyPlan Plan(byte[] request) =>
-            PolicyPlan.FromJson(
-                runner.InvokeJson(new ClientBytes(Handle, request), PlanCall),
-                request);
-
         private static unsafe uint PlanNative(ClientBytes s, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)
         {
             fixed (byte* p = s.Bytes)
@@ -248,13 +248,16 @@ namespace PhotoUpdatePolicy.Internal
             }
         }
 
-        private static unsafe uint ApplyNative(ClientBytes s, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)
+        private static unsafe uint BeginNative(ClientBytes s, CallContextHandle ctx, out PlanHandle plan, out ErrorHandle error)
         {
             fixed (byte* p = s.Bytes)
             {
-                return NativeMethods.pup_policy_apply(s.Client, p, (UIntPtr)s.Bytes.Length, ctx, out result, out error);
+                return NativeMethods.pup_policy_plan_begin(s.Client, p, (UIntPtr)s.Bytes.Length, ctx, out plan, out error);
             }
         }
+
+        private static uint ApplyNative(PlanApply s, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error) =>
+            NativeMethods.pup_policy_plan_apply(s.Client, s.Plan, s.Flags, ctx, out result, out error);
 
         private static unsafe uint ResetNative(ClientBytes s, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)
         {
@@ -280,6 +283,23 @@ namespace PhotoUpdatePolicy.Internal
             null => "Unknown",
             _ => wire,
         };
+    }
+
+    /// <summary>The state of <c>pup_policy_plan_apply</c>: the client, its plan and the flags.</summary>
+    internal readonly struct PlanApply
+    {
+        internal PlanApply(ClientHandle client, PlanHandle plan, uint flags)
+        {
+            Client = client;
+            Plan = plan;
+            Flags = flags;
+        }
+
+        internal ClientHandle Client { get; }
+
+        internal PlanHandle Plan { get; }
+
+        internal uint Flags { get; }
     }
 
     /// <summary>A client and a UTF-8 JSON argument: the state of most native calls.</summary>

@@ -2,18 +2,20 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using PhotoUpdatePolicy.Json;
+using PhotoUpdatePolicy.Native;
 
 namespace PhotoUpdatePolicy.Internal
 {
     /// <summary>
     /// A change worked out against the policy as read, before anything is written: what it is now,
     /// what it becomes, each property that changes, and the words -WhatIf and -Confirm show.
-    /// Made by <see cref="NativeClient.PlanChange"/> or <see cref="NativeClient.PlanReset"/>; a
-    /// change plan is then applied with <see cref="NativeClient.ApplyChange"/>. Dispose it after.
+    /// Made by <see cref="NativeClient.PlanChange"/> (holding the native plan, which
+    /// <see cref="NativeClient.ApplyChange"/> writes without reading the policy again) or
+    /// <see cref="NativeClient.PlanReset"/>. Dispose it after.
     /// </summary>
     internal sealed class PolicyPlan : IDisposable
     {
-        private PolicyPlan(Policy before, Policy after, PolicyChange[] changes, bool hasChanges, string description, string[] warnings, byte[] request)
+        private PolicyPlan(Policy before, Policy after, PolicyChange[] changes, bool hasChanges, string description, string[] warnings, PlanHandle? handle)
         {
             Before = before;
             After = after;
@@ -21,7 +23,7 @@ namespace PhotoUpdatePolicy.Internal
             HasChanges = hasChanges;
             Description = description;
             Warnings = warnings;
-            Request = request;
+            Handle = handle;
         }
 
         /// <summary>The policy as read.</summary>
@@ -42,16 +44,34 @@ namespace PhotoUpdatePolicy.Internal
         /// <summary>Deprecated roles, IDs outside the catalog, removals of roles that are not there.</summary>
         internal string[] Warnings { get; }
 
-        /// <summary>The change request (UTF-8 JSON) the plan was made for.</summary>
-        internal byte[] Request { get; }
+        /// <summary>The native plan (<c>PupPlan*</c>) a change plan holds; null for a reset plan.</summary>
+        internal PlanHandle? Handle { get; }
 
-        /// <summary>Nothing native to free yet; kept disposable so callers scope it.</summary>
-        public void Dispose()
+        /// <summary>Frees the native plan.</summary>
+        public void Dispose() => Handle?.Dispose();
+
+        /// <summary>Reads the Plan JSON of a native plan; the plan takes over <paramref name="handle"/>.</summary>
+        internal static PolicyPlan FromHandle(PlanHandle handle)
         {
+            try
+            {
+                uint rc = NativeMethods.pup_plan_json(handle, out IntPtr ptr, out UIntPtr len);
+                if (rc != 0)
+                {
+                    throw new InvalidOperationException($"pup_plan_json failed with status {(PhotoPolicyStatus)rc}.");
+                }
+
+                return FromJson(JsonCodec.Instance.Parse(Utf8.Decode(ptr, len) ?? string.Empty), handle);
+            }
+            catch
+            {
+                handle.Dispose();
+                throw;
+            }
         }
 
         /// <summary>Reads the Plan JSON of the C ABI.</summary>
-        internal static PolicyPlan FromJson(object? json, byte[] request)
+        internal static PolicyPlan FromJson(object? json, PlanHandle? handle = null)
         {
             Dictionary<string, object?> plan = JsonTree.AsObject(json, "a plan");
             Policy before = Policy.FromJson(plan["before"]);
@@ -63,7 +83,7 @@ namespace PhotoUpdatePolicy.Internal
                 JsonTree.Bool(plan, "hasChanges"),
                 JsonTree.String(plan, "description") ?? string.Empty,
                 JsonTree.List(plan, "warnings").Select(JsonTree.Scalar).Where(w => w != null).Select(w => w!).ToArray(),
-                request);
+                handle);
         }
     }
 }

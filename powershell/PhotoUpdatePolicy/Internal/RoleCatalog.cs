@@ -59,18 +59,6 @@ namespace PhotoUpdatePolicy.Internal
         internal static string? ResolveId(string role) =>
             Resolve(new[] { role }, allowUnknown: false).Select(r => JsonTree.String(r, "id")).FirstOrDefault();
 
-        /// <summary>
-        /// Checks role values with the core's rules (as <see cref="ResolveId"/>); with
-        /// <paramref name="allowUnknown"/>, well-formed template IDs outside the catalog pass.
-        /// </summary>
-        internal static void Validate(IList<string> roles, bool allowUnknown)
-        {
-            if (roles.Count > 0)
-            {
-                Resolve(roles, allowUnknown);
-            }
-        }
-
         private static List<Dictionary<string, object?>> Resolve(IList<string> roles, bool allowUnknown)
         {
             var request = new Dictionary<string, object?>(StringComparer.Ordinal)

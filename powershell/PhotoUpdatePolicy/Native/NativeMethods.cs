@@ -25,6 +25,9 @@ namespace PhotoUpdatePolicy.Native
         /// <summary>The C ABI version this module was written against (<c>PUP_ABI_VERSION</c>).</summary>
         internal const uint ExpectedAbiVersion = 1;
 
+        /// <summary><c>PUP_APPLY_REREAD</c>: read the policy again and plan anew before writing.</summary>
+        internal const uint ApplyReread = 1;
+
         private const CallingConvention Cdecl = CallingConvention.Cdecl;
 
         [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
@@ -75,6 +78,25 @@ namespace PhotoUpdatePolicy.Native
         internal static extern uint pup_policy_reset(
             ClientHandle client, byte* optionsJson, UIntPtr optionsLen, CallContextHandle ctx,
             out ResultHandle outResult, out ErrorHandle outError);
+
+        /// <summary>Resolves the change, reads the policy once and plans against it: a plan handle.</summary>
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_policy_plan_begin(
+            ClientHandle client, byte* changeJson, UIntPtr changeLen, CallContextHandle ctx,
+            out PlanHandle outPlan, out ErrorHandle outError);
+
+        /// <summary>Lends the plan's Plan JSON (valid until the plan is freed).</summary>
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_plan_json(PlanHandle plan, out IntPtr outPtr, out UIntPtr outLen);
+
+        /// <summary>Writes a plan (once), without reading the policy again unless <c>PUP_APPLY_REREAD</c>.</summary>
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_policy_plan_apply(
+            ClientHandle client, PlanHandle plan, uint flags, CallContextHandle ctx,
+            out ResultHandle outResult, out ErrorHandle outError);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern void pup_plan_free(IntPtr plan);
 
         /// <summary>Signs in now and returns the ConnectionInfo JSON (never the token).</summary>
         [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]

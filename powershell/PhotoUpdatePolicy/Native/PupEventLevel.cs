@@ -20,5 +20,8 @@ namespace PhotoUpdatePolicy.Native
 
         /// <summary>Something the user must act on now (e.g. a device code sign-in's instructions).</summary>
         Information = 4,
+
+        /// <summary>A URL to open in the system browser (an interactive sign-in), or to show when none can open.</summary>
+        OpenBrowser = 5,
     }
 }

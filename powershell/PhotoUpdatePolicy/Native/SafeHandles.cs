@@ -63,6 +63,20 @@ namespace PhotoUpdatePolicy.Native
         }
     }
 
+    /// <summary>Owns a <c>PupPlan*</c> (a change planned against the policy as read).</summary>
+    internal sealed class PlanHandle : SafeHandle
+    {
+        public PlanHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle()
+        {
+            NativeMethods.pup_plan_free(handle);
+            return true;
+        }
+    }
+
     /// <summary>Owns a <c>PupError*</c>.</summary>
     internal sealed class ErrorHandle : SafeHandle
     {

@@ -1,0 +1,202 @@
+//! `PupPlan`: a change planned against the policy as read, held while the caller asks a person
+//! to confirm it, then applied without reading the policy again. A confirmed change thus costs
+//! one GET and one PATCH, in two calls:
+//!
+//! ```c
+//! PupPlan *plan;
+//! pup_policy_plan_begin(client, change, len, ctx, &plan, &err);   /* GET, plan */
+//! /* show pup_plan_json(plan); ask */
+//! pup_policy_plan_apply(client, plan, 0, ctx, &result, &err);     /* PATCH */
+//! pup_plan_free(plan);
+//! ```
+//!
+//! When the answer took long (a person read a prompt), pass [`PUP_APPLY_REREAD`]: the policy is
+//! read again and the same change planned anew before writing, as `pup_policy_apply` does.
+
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use photo_policy_core::client::PlannedChange;
+use photo_policy_core::plan::ChangeRequest;
+
+use crate::client::{call_context, client_ref, complete, run, PupClient};
+use crate::context::{CallScope, PupCallContext};
+use crate::error::{Failure, PupError};
+use crate::panic::{call, guard};
+use crate::result::{deliver_result, PupResult};
+use crate::status::PupStatus;
+use crate::strings::{out_arg, str_arg, write_borrowed};
+
+/// Flag of [`pup_policy_plan_apply`]: read the policy again and plan the same change anew before
+/// writing (for a plan that waited for a person's answer: the policy may have changed meanwhile).
+pub const PUP_APPLY_REREAD: u32 = 1;
+
+/// Every flag [`pup_policy_plan_apply`] knows.
+const KNOWN_APPLY_FLAGS: u32 = PUP_APPLY_REREAD;
+
+/// A change planned against the policy as read. Created by [`pup_policy_plan_begin`], read with
+/// [`pup_plan_json`], applied at most once with [`pup_policy_plan_apply`], freed with
+/// [`pup_plan_free`]. Immutable apart from being marked applied, so it may be read from any
+/// thread.
+pub struct PupPlan {
+    /// The client that made it (compared, never dereferenced): a plan is applied with it only.
+    client: usize,
+    planned: PlannedChange,
+    /// The Plan JSON, built once so `pup_plan_json` can lend it.
+    json: String,
+    applied: AtomicBool,
+}
+
+/// Resolves the change request JSON (docs/c-abi.md; role names, aliases and IDs included: a bad
+/// value fails here, before anything is sent), reads the policy once and plans the change
+/// against it. Nothing is written. Blocking; `ctx` may be NULL.
+///
+/// On success `*out_plan` holds the plan: read its Plan JSON (as `pup_policy_plan`
+/// returns) with [`pup_plan_json`], apply it with [`pup_policy_plan_apply`], free it with
+/// [`pup_plan_free`]. On failure `*out_error` (when not NULL) holds the details; free with
+/// `pup_error_free`.
+///
+/// # Safety
+/// `client` is a live client handle; `(change_json, change_len)` is NULL with length 0 or points
+/// to `change_len` readable bytes; `ctx` is NULL or a live context; `out_plan` is writable;
+/// `out_error` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pup_policy_plan_begin(
+    client: *const PupClient,
+    change_json: *const u8,
+    change_len: usize,
+    ctx: *const PupCallContext,
+    out_plan: *mut *mut PupPlan,
+    out_error: *mut *mut PupError,
+) -> PupStatus {
+    call(out_error, || {
+        // SAFETY: caller's contract.
+        let policy_client = unsafe { client_ref(client) }?;
+        // SAFETY: caller's contract.
+        let text = unsafe { str_arg("change_json", change_json, change_len) }?;
+        out_arg("out_plan", out_plan)?;
+        let change = ChangeRequest::from_json(text)?;
+        // SAFETY: caller's contract.
+        let scope = unsafe { CallScope::new(ctx) };
+        let context = call_context(&scope);
+        let planned = complete(&scope, false, policy_client.begin_change(&change, &context))?;
+        // No event reaches the caller's callback after this point.
+        drop(scope);
+        let json = PupResult::from_serialize(planned.plan())?.into_json();
+        let plan = PupPlan {
+            client: client as usize,
+            planned,
+            json,
+            applied: AtomicBool::new(false),
+        };
+        // SAFETY: checked non-NULL above; writable per contract.
+        unsafe { *out_plan = Box::into_raw(Box::new(plan)) };
+        Ok(())
+    })
+}
+
+/// Lends the plan's Plan JSON (`before`, `after`, `changes`, `patchBody`, `hasChanges`,
+/// `description`, `warnings`; docs/c-abi.md). Borrowed: valid until `plan` is freed.
+/// `PUP_STATUS_NULL_ARGUMENT` (nothing written) when any pointer is NULL.
+///
+/// # Safety
+/// `plan` is NULL or a live plan handle; `out_ptr`/`out_len` are NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pup_plan_json(
+    plan: *const PupPlan,
+    out_ptr: *mut *const u8,
+    out_len: *mut usize,
+) -> PupStatus {
+    guard(ptr::null_mut(), || {
+        // SAFETY: caller's contract.
+        match unsafe { plan.as_ref() } {
+            // SAFETY: out pointers checked inside; the text lives as long as the handle.
+            Some(p) => unsafe { write_borrowed(Some(&p.json), out_ptr, out_len) },
+            None => PupStatus::NullArgument,
+        }
+    })
+}
+
+/// Writes a plan made by [`pup_policy_plan_begin`] with the same `client`: the minimal PATCH of
+/// its plan (nothing when it changes nothing), without reading the policy again, unless `flags`
+/// holds [`PUP_APPLY_REREAD`]. Returns the Apply JSON, as `pup_policy_apply` does
+/// (`requests` counts the plan's read too). Changes take up to 24 hours to take effect across
+/// Microsoft 365. Blocking; `ctx` may be NULL.
+///
+/// A plan is applied at most once: a second call (also after a failed first one) is
+/// `PUP_STATUS_INVALID_ARGUMENT`; begin a new plan to try again. Another client than the one that
+/// made the plan, or an unknown flag, is `PUP_STATUS_INVALID_ARGUMENT` too, and nothing is sent.
+/// The plan stays the caller's to free.
+///
+/// Ownership of outputs as for `pup_policy_get`.
+///
+/// # Safety
+/// `client` is a live client handle; `plan` is a live plan handle; `ctx` is NULL or a live
+/// context; `out_result` is writable; `out_error` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pup_policy_plan_apply(
+    client: *const PupClient,
+    plan: *const PupPlan,
+    flags: u32,
+    ctx: *const PupCallContext,
+    out_result: *mut *mut PupResult,
+    out_error: *mut *mut PupError,
+) -> PupStatus {
+    call(out_error, || {
+        // SAFETY: caller's contract.
+        let policy_client = unsafe { client_ref(client) }?;
+        // SAFETY: caller's contract.
+        let plan =
+            unsafe { plan.as_ref() }.ok_or_else(|| Box::new(PupError::null_argument("plan")))?;
+        out_arg("out_result", out_result)?;
+        if flags & !KNOWN_APPLY_FLAGS != 0 {
+            return Err(invalid(format!(
+                "The argument 'flags' is {flags:#x}; the known flags are PUP_APPLY_REREAD (1)."
+            )));
+        }
+        if plan.client != client as usize {
+            return Err(invalid(
+                "The plan was made with another client: apply it with the client that began it."
+                    .to_string(),
+            ));
+        }
+        if plan.applied.swap(true, Ordering::AcqRel) {
+            return Err(invalid(
+                "The plan was already applied: begin a new plan to change the policy again."
+                    .to_string(),
+            ));
+        }
+        let reread = flags & PUP_APPLY_REREAD != 0;
+        // SAFETY: caller's contract.
+        let scope = unsafe { CallScope::new(ctx) };
+        let context = call_context(&scope);
+        let result = run(
+            &scope,
+            true,
+            policy_client.apply_planned(&plan.planned, reread, &context),
+        )?;
+        drop(scope);
+        // SAFETY: checked non-NULL above.
+        unsafe { deliver_result(out_result, result) };
+        Ok(())
+    })
+}
+
+/// Frees a plan. NULL is accepted and ignored.
+///
+/// # Safety
+/// `plan` is NULL or a plan handle not yet freed, used by no call any more; it must not be used
+/// afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn pup_plan_free(plan: *mut PupPlan) {
+    guard(ptr::null_mut(), || {
+        if !plan.is_null() {
+            // SAFETY: came from Box::into_raw in `pup_policy_plan_begin` (caller's contract).
+            drop(unsafe { Box::from_raw(plan) });
+        }
+    })
+}
+
+fn invalid(message: String) -> Failure {
+    Box::new(PupError::new(PupStatus::InvalidArgument, message))
+}
