@@ -46,6 +46,10 @@ public sealed class ManagedIdentityPeerTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, resp.StatusCode);
     }
 
+    /// <summary>A property by name in any casing, as the service's own key casing varies.</summary>
+    private static JsonElement Property(JsonElement obj, string name) =>
+        obj.EnumerateObject().Single(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)).Value;
+
     private async Task<HttpResponseMessage> Graph(HttpMethod method, AccessToken token, string? json = null)
     {
         var req = new HttpRequestMessage(method, _emulator.Url + "/beta/admin/people/photoUpdateSettings");
@@ -69,7 +73,8 @@ public sealed class ManagedIdentityPeerTests : IDisposable
         using var read = await Graph(HttpMethod.Get, token);
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         using var doc = JsonDocument.Parse(await read.Content.ReadAsStringAsync());
-        Assert.Equal("onPremises", doc.RootElement.GetProperty("source").GetString());
+        // The service names the source `Source` (its backend's casing) or `source`: read either.
+        Assert.Equal("onPremises", Property(doc.RootElement, "source").GetString());
         Assert.Equal("024906de-61e5-49c8-8572-40335f1e0e10", doc.RootElement.GetProperty("allowedRoles")[0].GetString());
 
         using var write = await Graph(HttpMethod.Patch, token, """{"source":"cloud"}""");
