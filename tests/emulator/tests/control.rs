@@ -212,7 +212,10 @@ fn binary_prints_its_url_and_applies_profiles() {
     let started = std::time::Instant::now();
     let mut child = Command::new(bin)
         .args(["--port", "0", "--profile", "patch=204"])
-        .env("GRAPH_EMULATOR_PROFILE", "delete=refused,includeId=true")
+        .env(
+            "GRAPH_EMULATOR_PROFILE",
+            "preset=learn,delete=refused,includeId=true",
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -247,6 +250,9 @@ fn binary_prints_its_url_and_applies_profiles() {
     assert_eq!(prof["patch"], "204");
     assert_eq!(prof["delete"], "refused");
     assert_eq!(prof["includeId"], true);
+    // The preset gave the earlier reading; the settings after it refined it.
+    assert_eq!(prof["sourceKey"], "source");
+    assert_eq!(prof["refusal"], "generic");
     assert!(
         startup < std::time::Duration::from_secs(1),
         "started in {startup:?}"
