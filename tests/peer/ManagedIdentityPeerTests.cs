@@ -14,6 +14,7 @@ namespace PeerTests;
 /// Azure Automation), then HttpClient reads and changes the policy with them. Environment
 /// variables are process-wide, so the tests of this class run one after another.
 /// </summary>
+[Collection("process environment")]
 public sealed class ManagedIdentityPeerTests : IDisposable
 {
     private const string Tenant = "peer-tenant";
