@@ -141,6 +141,40 @@ pub unsafe extern "C" fn pup_client_new(
     })
 }
 
+/// Creates a client for another tenant with `client`'s application credentials (client secret,
+/// certificate or federated credential) and a token cache of its own: one app connection serves
+/// every tenant of a fleet run. A client whose sign-in belongs to one tenant (a user's browser or
+/// device code sign-in, a managed identity, an access token) fails with `InvalidArgument`, the
+/// message saying why and what to pass instead. `tenant` is a tenant ID or verified domain. No
+/// network traffic happens here. `client` stays valid and unchanged.
+///
+/// On success writes `*out_client` (free with [`pup_client_free`]); on failure writes
+/// `*out_error` when `out_error` is not NULL (free with `pup_error_free`).
+///
+/// # Safety
+/// `client` is a live client handle; `(tenant, tenant_len)` points to `tenant_len` readable bytes;
+/// `out_client` is writable; `out_error` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pup_client_for_tenant(
+    client: *const PupClient,
+    tenant: *const u8,
+    tenant_len: usize,
+    out_client: *mut *mut PupClient,
+    out_error: *mut *mut PupError,
+) -> PupStatus {
+    call(out_error, || {
+        // SAFETY: caller's contract.
+        let source = unsafe { client_ref(client) }?;
+        // SAFETY: caller's contract for the pair.
+        let tenant = unsafe { str_arg("tenant", tenant, tenant_len) }?;
+        out_arg("out_client", out_client)?;
+        let inner = source.for_tenant(tenant)?;
+        // SAFETY: checked non-NULL above; writable per contract.
+        unsafe { *out_client = Box::into_raw(Box::new(PupClient { inner })) };
+        Ok(())
+    })
+}
+
 /// Frees a client and zeroes its secret and cached token. NULL is accepted. No call may be using
 /// it any more.
 ///

@@ -78,6 +78,25 @@ impl PolicyClient {
         })
     }
 
+    /// A client for `tenant` with this client's application credentials (client secret,
+    /// certificate, federated credential) and its own token cache: one app connection serves
+    /// every tenant of a fleet run, the app consented in each. A sign-in that belongs to one
+    /// tenant (a user, a managed identity, a given token) is refused with an `InvalidArgument`
+    /// error saying why and what to pass instead. Nothing is sent here.
+    pub fn for_tenant(&self, tenant: &str) -> Result<Self> {
+        let tenant = crate::auth::context::validate_tenant(tenant)?;
+        let Some(tokens) = self.tokens.for_tenant(&tenant) else {
+            return Err(one_tenant_only(
+                &self.tokens.sign_in_identity().auth_mode,
+                self.config.tenant_id.as_deref(),
+                &tenant,
+            ));
+        };
+        let mut config = self.config.clone();
+        config.tenant_id = Some(tenant);
+        Self::with_token_source(config, tokens?)
+    }
+
     /// Like [`PolicyClient::new`] with a ready token source (tests, custom sign-in).
     pub fn with_token_source(config: ClientConfig, tokens: Arc<dyn TokenSource>) -> Result<Self> {
         let graph = GraphClient::new(&config)?;
@@ -456,6 +475,32 @@ fn refused(e: &Error) -> bool {
     e.kind() == ErrorKind::Service
         && e.service()
             .is_some_and(|s| matches!(s.http_status, 400 | 405))
+}
+
+/// Why a connection cannot act in another tenant, and what to pass instead.
+fn one_tenant_only(auth_mode: &str, connected: Option<&str>, tenant: &str) -> Error {
+    let connected = connected
+        .map(|t| format!("tenant '{t}'"))
+        .unwrap_or_else(|| "its own tenant".to_string());
+    let why = match auth_mode {
+        "browser" | "deviceCode" => format!(
+            "the connection is a user's sign-in to {connected}, and a user's token is valid in that tenant only"
+        ),
+        "managedIdentity" => format!(
+            "the connection is a managed identity, which exists in {connected} only"
+        ),
+        _ => format!("the connection uses an access token, which is valid in {connected} only"),
+    };
+    Error::invalid_argument(format!(
+        "Tenant '{tenant}' cannot be reached with this connection: {why}. Nothing was sent."
+    ))
+    .with_target(tenant.to_string())
+    .with_recommended_action(
+        "For several tenants, connect with an application consented in each (Connect-PhotoUpdatePolicy \
+         -TenantId <home tenant> -ClientId <app id> with -CertificateThumbprint, -ClientSecret or \
+         -FederatedToken), or pass each tenant's own access token (pipeline objects with TenantId \
+         and AccessToken), or connect to that tenant first.",
+    )
 }
 
 #[cfg(test)]

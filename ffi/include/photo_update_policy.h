@@ -277,6 +277,27 @@ PupStatus pup_client_new(const uint8_t *config_json,
                          struct PupError **out_error);
 
 /**
+ * Creates a client for another tenant with `client`'s application credentials (client secret,
+ * certificate or federated credential) and a token cache of its own: one app connection serves
+ * every tenant of a fleet run. A client whose sign-in belongs to one tenant (a user's browser or
+ * device code sign-in, a managed identity, an access token) fails with `InvalidArgument`, the
+ * message saying why and what to pass instead. `tenant` is a tenant ID or verified domain. No
+ * network traffic happens here. `client` stays valid and unchanged.
+ *
+ * On success writes `*out_client` (free with [`pup_client_free`]); on failure writes
+ * `*out_error` when `out_error` is not NULL (free with `pup_error_free`).
+ *
+ * # Safety
+ * `client` is a live client handle; `(tenant, tenant_len)` points to `tenant_len` readable bytes;
+ * `out_client` is writable; `out_error` is NULL or writable.
+ */
+PupStatus pup_client_for_tenant(const struct PupClient *client,
+                                const uint8_t *tenant,
+                                size_t tenant_len,
+                                struct PupClient **out_client,
+                                struct PupError **out_error);
+
+/**
  * Frees a client and zeroes its secret and cached token. NULL is accepted. No call may be using
  * it any more.
  *

@@ -283,6 +283,20 @@ impl TokenSource for CertificateSource {
             .get_or_fetch_boxed(&call.cancel, move || self.fetch(call))
     }
 
+    fn for_tenant(&self, tenant: &str) -> Option<Result<std::sync::Arc<dyn TokenSource>>> {
+        Some(self.ctx.for_tenant(tenant).map(|ctx| {
+            std::sync::Arc::new(Self {
+                tenant: ctx.tenant.clone().unwrap_or_default(),
+                ctx,
+                client_id: self.client_id.clone(),
+                cert: self.cert.clone(),
+                key: self.key.clone(),
+                legacy_rs256: self.legacy_rs256,
+                cache: TokenCache::default(),
+            }) as std::sync::Arc<dyn TokenSource>
+        }))
+    }
+
     fn sign_in_identity(&self) -> SignInIdentity {
         SignInIdentity {
             auth_mode: "certificate".into(),

@@ -70,6 +70,15 @@ impl SignInContext {
         })
     }
 
+    /// This context for another tenant (checked like a configured one): the same authority,
+    /// cloud, HTTP client, timeouts and retries.
+    pub fn for_tenant(&self, tenant: &str) -> Result<Self> {
+        Ok(Self {
+            tenant: Some(validate_tenant(tenant)?),
+            ..self.clone()
+        })
+    }
+
     /// The tenant, or an `InvalidArgument` error saying that `mode` needs one.
     pub fn require_tenant(&self, mode: &str) -> Result<&str> {
         self.tenant.as_deref().ok_or_else(|| {

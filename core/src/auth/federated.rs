@@ -136,15 +136,6 @@ impl FederatedSource {
         self
     }
 
-    /// The same app in another tenant (a fleet run): same external token, own token cache.
-    pub fn for_tenant(&self, ctx: SignInContext) -> Result<Self> {
-        let token = match &self.token {
-            ExternalToken::Text(t) => ExternalToken::Text(t.clone()),
-            ExternalToken::File(p) => ExternalToken::File(p.clone()),
-        };
-        Self::new(ctx, &self.client_id, token)
-    }
-
     async fn fetch(&self, call: &CallContext) -> Result<AccessToken> {
         let assertion = self.token.read()?;
         let url = self.ctx.token_url(&self.tenant);
@@ -174,6 +165,19 @@ impl TokenSource for FederatedSource {
     fn token<'a>(&'a self, call: &'a CallContext) -> TokenFuture<'a> {
         self.cache
             .get_or_fetch_boxed(&call.cancel, move || self.fetch(call))
+    }
+
+    fn for_tenant(&self, tenant: &str) -> Option<Result<std::sync::Arc<dyn TokenSource>>> {
+        let token = match &self.token {
+            ExternalToken::Text(t) => ExternalToken::Text(t.clone()),
+            ExternalToken::File(p) => ExternalToken::File(p.clone()),
+        };
+        Some(
+            self.ctx
+                .for_tenant(tenant)
+                .and_then(|ctx| Self::new(ctx, &self.client_id, token))
+                .map(|s| std::sync::Arc::new(s) as std::sync::Arc<dyn TokenSource>),
+        )
     }
 
     fn sign_in_identity(&self) -> SignInIdentity {

@@ -56,4 +56,13 @@ pub trait TokenSource: Send + Sync {
     fn sign_in_identity(&self) -> SignInIdentity {
         SignInIdentity::default()
     }
+
+    /// The same credentials signing in to another tenant, with a token cache of its own: what a
+    /// fleet run with one application connection uses for each tenant (a multi-tenant app
+    /// consented in each). `None` for sign-ins that belong to one tenant: a signed-in user, a
+    /// managed identity, a given access token.
+    fn for_tenant(&self, tenant: &str) -> Option<Result<std::sync::Arc<dyn TokenSource>>> {
+        let _ = tenant;
+        None
+    }
 }

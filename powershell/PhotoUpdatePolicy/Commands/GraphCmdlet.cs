@@ -83,30 +83,55 @@ namespace PhotoUpdatePolicy.Commands
                 return null;
             }
 
-            string? problem = null;
-            if (!string.IsNullOrWhiteSpace(TenantId) && !session.IsTenant(TenantId!))
-            {
-                problem = $"The session is connected to tenant '{session.Info.TenantId ?? session.ConfiguredTenant}', not '{TenantId!.Trim()}'";
-            }
-            else if (Environment != null && !string.Equals(Environment, session.Info.Cloud, StringComparison.OrdinalIgnoreCase))
-            {
-                problem = $"The session is connected to the {session.Info.Cloud} cloud, not {Environment}";
-            }
-
-            if (problem != null)
+            if (Environment != null && !string.Equals(Environment, session.Info.Cloud, StringComparison.OrdinalIgnoreCase))
             {
                 client.Dispose();
+                string problem = $"The session is connected to the {session.Info.Cloud} cloud, not {Environment}: nothing was sent.";
                 var record = new ErrorRecord(
-                    new InvalidOperationException(problem + ": nothing was sent."),
+                    new InvalidOperationException(problem),
                     "PhotoUpdatePolicy.ConnectionMismatch",
                     ErrorCategory.InvalidArgument,
                     TenantId);
-                record.ErrorDetails = new ErrorDetails(problem + ": nothing was sent.")
+                record.ErrorDetails = new ErrorDetails(problem)
                 {
-                    RecommendedAction = "Connect to that tenant with Connect-PhotoUpdatePolicy, or pass sign-in parameters for it to this command.",
+                    RecommendedAction = "Connect to that cloud with Connect-PhotoUpdatePolicy -Environment, or pass sign-in parameters for it to this command.",
                 };
                 WriteError(record);
                 return null;
+            }
+
+            if (!string.IsNullOrWhiteSpace(TenantId) && !session.IsTenant(TenantId!))
+            {
+                // Another tenant: an application connection signs in there with the same app (its
+                // own token cache); a user's, a managed identity's or a token's connection cannot,
+                // and the native error says why and what to pass.
+                try
+                {
+                    return new NativeClient(session.BorrowForTenant(TenantId!), Native);
+                }
+                catch (PhotoPolicyException ex)
+                {
+                    var record = ex.ToErrorRecord(TenantId);
+                    WriteError(new ErrorRecord(record.Exception, "PhotoUpdatePolicy.ConnectionMismatch", record.CategoryInfo.Category, TenantId)
+                    {
+                        ErrorDetails = record.ErrorDetails,
+                    });
+                    return null;
+                }
+                catch (ObjectDisposedException)
+                {
+                    ThrowUsageError(
+                        "PhotoUpdatePolicy.NotConnected",
+                        "Not connected: the connection was closed while this command started. Run Connect-PhotoUpdatePolicy again.",
+                        ErrorCategory.AuthenticationError,
+                        null,
+                        null);
+                    return null;
+                }
+                finally
+                {
+                    client.Dispose();
+                }
             }
 
             return client;

@@ -190,6 +190,33 @@ namespace PhotoUpdatePolicy.Internal
         /// Creates a native client (on the calling thread: no network happens here). The secret
         /// buffer is zeroed once the library has copied it (the library keeps its own zeroizing copy).
         /// </summary>
+        /// <summary>
+        /// A new native client for <paramref name="tenant"/> with the application credentials of
+        /// <paramref name="client"/> (no network happens here); the caller owns it. Throws a
+        /// <see cref="PhotoPolicyException"/> when the client's sign-in belongs to one tenant.
+        /// </summary>
+        internal static ClientHandle CreateForTenant(ClientHandle client, string tenant)
+        {
+            byte[] text = Utf8.Encode(tenant);
+            unsafe
+            {
+                fixed (byte* t = text)
+                {
+                    uint status = NativeMethods.pup_client_for_tenant(client, t, (UIntPtr)text.Length, out ClientHandle h, out ErrorHandle e);
+                    using (e)
+                    {
+                        if (status == 0)
+                        {
+                            return h;
+                        }
+
+                        h.Dispose();
+                        throw NativeResults.ToException(status, e);
+                    }
+                }
+            }
+        }
+
         private static ClientHandle CreateHandle(NativeCallRunner runner, string configJson, byte[]? secret)
         {
             byte[] config = Utf8.Encode(configJson);

@@ -15,6 +15,12 @@ namespace PhotoUpdatePolicy.Internal
         private static readonly object Gate = new object();
         private static SessionConnection? current;
 
+        /// <summary>Clients for other tenants made with this connection's app credentials, by tenant (case-insensitive).</summary>
+        private readonly System.Collections.Generic.Dictionary<string, ClientHandle> tenantClients =
+            new System.Collections.Generic.Dictionary<string, ClientHandle>(StringComparer.OrdinalIgnoreCase);
+
+        private bool disposed;
+
         /// <summary>
         /// The connection for <paramref name="client"/>, a client made for it (not borrowed): the
         /// connection takes over its native client, and frees it on <see cref="Dispose"/>.
@@ -92,8 +98,50 @@ namespace PhotoUpdatePolicy.Internal
                 || string.Equals(t, ConfiguredTenant?.Trim(), StringComparison.OrdinalIgnoreCase);
         }
 
-        /// <summary>Frees the native client (its secret and cached token are zeroed) once no call uses it.</summary>
-        public void Dispose() => Client.Dispose();
+        /// <summary>
+        /// A borrowed handle to this connection's client for another <paramref name="tenant"/>
+        /// (dispose it after the call): made once with the connection's application credentials
+        /// and kept with the connection, so each tenant of a fleet keeps its own cached token.
+        /// Throws <see cref="PhotoPolicyException"/> when the connection's sign-in belongs to one
+        /// tenant (a user, a managed identity, an access token), and
+        /// <see cref="ObjectDisposedException"/> after Disconnect.
+        /// </summary>
+        internal ClientHandle BorrowForTenant(string tenant)
+        {
+            string key = tenant.Trim();
+            lock (tenantClients)
+            {
+                if (disposed)
+                {
+                    throw new ObjectDisposedException(nameof(SessionConnection));
+                }
+
+                if (!tenantClients.TryGetValue(key, out ClientHandle? owned))
+                {
+                    owned = NativeClient.CreateForTenant(Client, key);
+                    tenantClients[key] = owned;
+                }
+
+                return ClientHandle.Borrow(owned);
+            }
+        }
+
+        /// <summary>Frees the native clients (their secrets and cached tokens are zeroed) once no call uses them.</summary>
+        public void Dispose()
+        {
+            lock (tenantClients)
+            {
+                disposed = true;
+                foreach (ClientHandle c in tenantClients.Values)
+                {
+                    c.Dispose();
+                }
+
+                tenantClients.Clear();
+            }
+
+            Client.Dispose();
+        }
     }
 
     /// <summary>Remove-Module PhotoUpdatePolicy forgets the session's connection, like Disconnect-PhotoUpdatePolicy.</summary>

@@ -56,6 +56,12 @@ namespace PhotoUpdatePolicy.Native
             byte* secret, UIntPtr secretLen,
             out ClientHandle outClient, out ErrorHandle outError);
 
+        /// <summary>A client for another tenant with <paramref name="client"/>'s application credentials (a fleet run with one app connection).</summary>
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_client_for_tenant(
+            ClientHandle client, byte* tenant, UIntPtr tenantLen,
+            out ClientHandle outClient, out ErrorHandle outError);
+
         [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
         internal static extern void pup_client_free(IntPtr client);
 
