@@ -189,3 +189,82 @@ fn connect_checks_its_pointers() {
     let status = unsafe { pup_client_connect(ptr::null(), ptr::null(), &mut r, ptr::null_mut()) };
     assert_eq!(status, PupStatus::NullArgument);
 }
+
+/// `pup_client_for_tenant`: the app's client secret signs in to another tenant (its own token),
+/// an access token's client is refused saying why, and pointers are checked.
+#[test]
+fn client_for_tenant_serves_another_tenant_with_the_same_app() {
+    const OTHER: &str = "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918";
+    let emu = Emulator::start_blocking(Profile::default());
+    for tenant in [TENANT, OTHER] {
+        emu.register_app(App::with_secret(
+            tenant,
+            CLIENT_ID,
+            SECRET,
+            &[WRITE_PERMISSION],
+        ));
+    }
+    let home = client(
+        &emu,
+        json!({"mode": "clientSecret", "clientId": CLIENT_ID}),
+        SECRET,
+    );
+    let (mut c, mut e) = (ptr::null_mut(), ptr::null_mut());
+    let status =
+        unsafe { pup_client_for_tenant(home.0, OTHER.as_ptr(), OTHER.len(), &mut c, &mut e) };
+    assert_eq!(status, PupStatus::Ok);
+    assert!(e.is_null());
+    let other = Client(c);
+    let (status, info) = call(pup_client_connect, &other);
+    assert_eq!(status, PupStatus::Ok, "{info}");
+    assert_eq!(info["tenantId"], OTHER);
+    assert_eq!(info["clientId"], CLIENT_ID);
+    let paths: Vec<String> = emu.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, [format!("/{OTHER}/oauth2/v2.0/token")]);
+
+    // A token's client belongs to its tenant: refused, nothing sent.
+    let token = emu.mint_token(TokenSpec::app(TENANT, &[READ_PERMISSION]));
+    let by_token = client(&emu, json!({"mode": "accessToken"}), &token);
+    emu.clear_requests();
+    let (mut c, mut e) = (ptr::null_mut(), ptr::null_mut());
+    let status =
+        unsafe { pup_client_for_tenant(by_token.0, OTHER.as_ptr(), OTHER.len(), &mut c, &mut e) };
+    assert_eq!(status, PupStatus::InvalidArgument);
+    assert!(c.is_null());
+    let (mut p, mut n) = (ptr::null(), 0);
+    unsafe { pup_error_message(e, &mut p, &mut n) };
+    let message = borrowed(p, n);
+    assert!(
+        message.contains(OTHER) && message.contains("access token"),
+        "{message}"
+    );
+    unsafe { pup_error_free(e) };
+    assert!(emu.requests().is_empty());
+
+    // A tenant that is not a GUID or a domain, and NULL pointers.
+    let bad = "../x";
+    let (mut c, mut e) = (ptr::null_mut(), ptr::null_mut());
+    let status = unsafe { pup_client_for_tenant(home.0, bad.as_ptr(), bad.len(), &mut c, &mut e) };
+    assert_eq!(status, PupStatus::InvalidArgument);
+    unsafe { pup_error_free(e) };
+    let status = unsafe {
+        pup_client_for_tenant(
+            ptr::null(),
+            OTHER.as_ptr(),
+            OTHER.len(),
+            &mut c,
+            ptr::null_mut(),
+        )
+    };
+    assert_eq!(status, PupStatus::NullArgument);
+    let status = unsafe {
+        pup_client_for_tenant(
+            home.0,
+            OTHER.as_ptr(),
+            OTHER.len(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+        )
+    };
+    assert_eq!(status, PupStatus::NullArgument);
+}

@@ -383,8 +383,9 @@ Describe 'Every Graph cmdlet takes the sign-in parameters itself' {
         $err.Exception.Message | Should -Match '-ClientId'
     }
 
-    It 'a tenant other than the connected one: ConnectionMismatch, nothing sent' {
-        Connect-PhotoUpdatePolicy -TenantId $script:Tenant -ClientId $script:AppId -ClientSecret $script:Secret @Ep
+    It 'a tenant other than the connected one: a token''s connection says ConnectionMismatch, nothing sent; an app''s signs in there' {
+        $token = New-EmulatorToken -Emulator $script:Emulator -TenantId $script:Tenant
+        Connect-PhotoUpdatePolicy -AccessToken $token @Ep
         Clear-EmulatorRequest -Emulator $script:Emulator
         $other = [guid]::NewGuid().ToString()
         $err = Get-ErrorRecord { Get-PhotoUpdatePolicy -TenantId $other }
@@ -394,6 +395,10 @@ Describe 'Every Graph cmdlet takes the sign-in parameters itself' {
         # The connected tenant by ID works, and piping Get into Set keeps the connection.
         Get-PhotoUpdatePolicy -TenantId $script:Tenant | Set-PhotoUpdatePolicy -Source Cloud -Confirm:$false
         (Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Tenant).source | Should -Be 'cloud'
+        # An app connection reaches another tenant the app is registered in, with the same app.
+        Register-EmulatorApp -Emulator $script:Emulator -TenantId $other -Secret 'one-off-secret'
+        Connect-PhotoUpdatePolicy -TenantId $script:Tenant -ClientId $script:AppId -ClientSecret $script:Secret @Ep
+        (Get-PhotoUpdatePolicy -TenantId $other).TenantId | Should -Be $other
     }
 
     It 'Disconnect frees the connection; disconnecting twice is not an error' {

@@ -87,3 +87,44 @@ function Wait-EmulatorUserCode {
     }
     throw "No device code was requested within $TimeoutSeconds s."
 }
+
+# A stand-in for the system browser: $env:BROWSER names a script that opens (GETs) the URL the
+# module hands it, as a browser would, and notes it in a file. Returns the script's path.
+function New-FakeBrowser {
+    param([string] $Folder)
+    $log = Join-Path $Folder 'browser-urls.txt'
+    $path = Join-Path $Folder 'fake-browser.sh'
+    Set-Content -LiteralPath $path -Value "#!/bin/sh`necho `"`$1`" >> '$log'`ncurl -s -o /dev/null `"`$1`"`n" -NoNewline
+    & chmod +x $path
+    [pscustomobject]@{ Path = $path; Log = $log }
+}
+
+# The person at the browser, in a runspace of its own: approves (or declines) each pending
+# authorization request in the emulator and follows the redirect to the module's loopback port.
+function Start-BrowserUser {
+    param($Emulator, [hashtable] $Approval = @{}, [switch] $Decline)
+    $ps = [powershell]::Create()
+    $null = $ps.AddScript({
+            param($Url, $Approval, $Decline)
+            while ($true) {
+                try {
+                    foreach ($pending in @((Invoke-RestMethod "$Url/_emulator/authorize").pending)) {
+                        if (-not $pending) { continue }
+                        $body = @{} + $Approval
+                        $body.state = $pending.state
+                        $path = if ($Decline) { '/_emulator/authorize/decline' } else { '/_emulator/authorize/approve' }
+                        if ($Decline) { $body = @{ state = $pending.state } }
+                        $answer = Invoke-RestMethod -Method Post "$Url$path" -ContentType application/json -Body ($body | ConvertTo-Json)
+                        Invoke-WebRequest -Uri $answer.redirectUrl -UseBasicParsing | Out-Null
+                    }
+                } catch { }
+                Start-Sleep -Milliseconds 100
+            }
+        }).AddArgument($Emulator.Url).AddArgument($Approval).AddArgument([bool]$Decline)
+    [pscustomobject]@{ PowerShell = $ps; Handle = $ps.BeginInvoke() }
+}
+
+function Stop-BrowserUser {
+    param($User)
+    if ($User) { $User.PowerShell.Stop(); $User.PowerShell.Dispose() }
+}

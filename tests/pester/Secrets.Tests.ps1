@@ -5,7 +5,8 @@
 # self-made token, and no JWT at all (tokens and client assertions are JWTs) may appear.
 BeforeDiscovery {
     $script:ModeNames = @('access token (SecureString)', 'access token (string)', 'client secret', 'client secret credential',
-        'managed identity (App Service)', 'managed identity (VM IMDS)', 'managed identity (Arc)', 'device code')
+        'managed identity (App Service)', 'managed identity (VM IMDS)', 'managed identity (Arc)', 'device code',
+        'federated token', 'federated token file', 'environment variables (client secret)')
     if ($PSVersionTable.PSEdition -eq 'Core') {
         # The test certificate is made with .NET 5+ APIs.
         $script:ModeNames += @('certificate (PEM file)', 'certificate (PFX file)', 'certificate (X509Certificate2)')
@@ -46,7 +47,21 @@ BeforeAll {
         'managed identity (Arc)'         = @{ Identity = $true }
         'device code'                    = @{ DeviceCode = $true; TenantId = $script:Tenant }
     }
+    # Workload identity: an app that trusts an external issuer, and that issuer's token.
+    $script:FedAppId = '9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f'
+    Invoke-EmulatorApi -Emulator $script:Emulator -Method Post -Path '/_emulator/apps' -Body @{ tenantId = $script:Tenant; clientId = $script:FedAppId
+        roles = @('PeopleSettings.ReadWrite.All'); federatedCredentials = @(@{ issuer = 'https://token.actions.githubusercontent.com'; subject = 'repo:contoso/p:ref:refs/heads/main' }) } | Out-Null
+    $script:ExternalToken = (Invoke-EmulatorApi -Emulator $script:Emulator -Method Post -Path '/_emulator/federated/tokens' -Body @{
+            issuer = 'https://token.actions.githubusercontent.com'; subject = 'repo:contoso/p:ref:refs/heads/main'; expiresInSeconds = 3600 }).token
+    $script:ExternalTokenFile = Join-Path $script:Work 'federated-token'
+    Set-Content -LiteralPath $script:ExternalTokenFile -Value $script:ExternalToken -NoNewline
+    $script:Secrets.Add($script:ExternalToken)
+    $script:Modes['federated token'] = @{ TenantId = $script:Tenant; ClientId = $script:FedAppId; FederatedToken = $script:ExternalToken }
+    $script:Modes['federated token file'] = @{ TenantId = $script:Tenant; ClientId = $script:FedAppId; FederatedTokenFile = $script:ExternalTokenFile }
+    $script:Modes['environment variables (client secret)'] = @{ EnvironmentVariable = $true }
+
     $script:ModeEnvironment = @{
+        'environment variables (client secret)' = @{ AZURE_TENANT_ID = $script:Tenant; AZURE_CLIENT_ID = $script:AppId; AZURE_CLIENT_SECRET = $script:ClientSecretText }
         'managed identity (App Service)' = @{ IDENTITY_ENDPOINT = "$($script:Emulator.Url)/msi/token"; IDENTITY_HEADER = $script:IdentityHeaderText }
         'managed identity (VM IMDS)'     = @{ PHOTOPOLICY_IMDS_ENDPOINT = "$($script:Emulator.Url)/metadata/identity/oauth2/token" }
         'managed identity (Arc)'         = @{ IDENTITY_ENDPOINT = "$($script:Emulator.Url)/arc/metadata/identity/oauth2/token"; IMDS_ENDPOINT = 'http://localhost:40342'; PHOTOPOLICY_ARC_TOKEN_DIR = $script:ArcDir }
@@ -179,6 +194,38 @@ Describe 'No secret, token or client assertion appears anywhere' {
         Assert-NoSecret -Text $text -Mode $mode
         # The sign-in requests are shown (status and timing), the secrets are not.
         ($text -join "`n") | Should -Match '→ 200'
+    }
+
+    It 'a browser sign-in and its refreshes: no code, verifier, refresh token or token anywhere' {
+        $browser = New-FakeBrowser -Folder $script:Work
+        # Tokens of 2 minutes: every later call renews the session with the refresh token.
+        $user = Start-BrowserUser -Emulator $script:Emulator -Approval @{ tenantId = $script:Tenant; wids = @($script:Roles.People); expiresInSeconds = 120 }
+        $Error.Clear()
+        $DebugPreference = 'Continue'
+        try {
+            $output = Invoke-WithEnvironment @{ BROWSER = $browser.Path } {
+                & {
+                    Connect-PhotoUpdatePolicy @Ep -PassThru -Verbose -Debug
+                    Get-PhotoUpdatePolicyConnection -Verbose -Debug
+                    Get-PhotoUpdatePolicy -Verbose -Debug
+                    Set-PhotoUpdatePolicy -Source Cloud -PassThru -Confirm:$false -Verbose
+                    Get-PhotoUpdatePolicy -Verbose -Debug
+                } *>&1
+            }
+        }
+        finally {
+            $DebugPreference = 'SilentlyContinue'
+            Stop-BrowserUser $user
+        }
+        $output = @($output)
+        @($output | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }) | Should -BeNullOrEmpty
+        $refreshes = @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object { $_.body -match 'grant_type=refresh_token' })
+        $refreshes.Count | Should -BeGreaterOrEqual 2
+        $text = @(ConvertTo-AllText $output) + @(ConvertTo-AllText @($Error))
+        Assert-NoSecret -Text $text -Mode 'browser'
+        # The emulator's codes start 0.AXoA, its refresh tokens 1.AXoA: neither may show.
+        ($text -join "`n") | Should -Not -Match '[01]\.AXoA'
+        ($text -join "`n") | Should -Not -Match 'code_verifier=|refresh_token='
     }
 
     It 'failed sign-ins: wrong secret, refused token, wrong PFX password, expired token' {

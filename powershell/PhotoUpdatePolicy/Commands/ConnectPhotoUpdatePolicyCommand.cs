@@ -7,7 +7,8 @@ namespace PhotoUpdatePolicy.Commands
     /// <para type="synopsis">Signs in to Microsoft Graph for the photo update policy cmdlets of this session.</para>
     /// <para type="description">Signs in at once (bad credentials fail here) and keeps one native client
     /// for the session: every PhotoUpdatePolicy cmdlet given no sign-in parameters of its own uses it,
-    /// sharing its cached token (refreshed before it expires) and warm connections.</para>
+    /// sharing its cached token (refreshed before it expires) and warm connections. With no sign-in
+    /// parameters it signs a person in in the system browser, as Connect-MgGraph does.</para>
     /// </summary>
     [Cmdlet(VerbsCommunications.Connect, "PhotoUpdatePolicy")]
     [OutputType(typeof(Connection))]
@@ -20,17 +21,19 @@ namespace PhotoUpdatePolicy.Commands
         /// <summary>Signs in, then replaces the session's connection.</summary>
         protected override void EndProcessing()
         {
-            SignInParameters parameters = CollectSignIn();
-            if (!parameters.HasCredentials)
+            SignInParameters parameters;
+            try
             {
-                ThrowUsageError(
-                    "PhotoUpdatePolicy.IncompleteSignIn",
-                    "Connect-PhotoUpdatePolicy needs a way to sign in: -AccessToken, -ClientId with -ClientSecret or a certificate (-CertificateThumbprint, -Certificate, -CertificatePath), -ClientSecretCredential, -Identity or -DeviceCode.",
-                    ErrorCategory.InvalidArgument,
-                    null,
-                    "Example: Connect-PhotoUpdatePolicy -TenantId contoso.onmicrosoft.com -ClientId <app id> -CertificateThumbprint <thumbprint>.");
+                parameters = CollectSignIn();
+            }
+            catch (SignInParameterException ex)
+            {
+                ThrowUsageError(ex.ErrorId, ex.Message, ErrorCategory.InvalidArgument, null, ex.RecommendedAction);
                 return;
             }
+
+            // No way to sign in named: the interactive browser sign-in, as Connect-MgGraph.
+            parameters.BrowserByDefault = true;
 
             NativeClient client;
             try

@@ -46,7 +46,17 @@ namespace PhotoUpdatePolicy.Commands
         /// </summary>
         internal NativeClient? TryCreateClient()
         {
-            SignInParameters signIn = CollectSignIn();
+            SignInParameters signIn;
+            try
+            {
+                signIn = CollectSignIn();
+            }
+            catch (SignInParameterException ex)
+            {
+                ThrowUsageError(ex.ErrorId, ex.Message, ErrorCategory.InvalidArgument, null, ex.RecommendedAction);
+                return null;
+            }
+
             if (!signIn.HasCredentials)
             {
                 return SessionClient();

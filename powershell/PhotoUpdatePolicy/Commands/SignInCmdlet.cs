@@ -91,7 +91,51 @@ namespace PhotoUpdatePolicy.Commands
 
         /// <summary>Signs a person in with the device code flow (shows a code and a page to open).</summary>
         [Parameter]
+        [Alias("UseDeviceCode", "UseDeviceAuthentication")]
         public SwitchParameter DeviceCode { get; set; }
+
+        /// <summary>
+        /// The subject of a certificate with its private key in CurrentUser\My, else LocalMachine\My
+        /// ("CN=…" or the common name); the newest one valid now is used (as Connect-MgGraph).
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CertificateSubjectName { get; set; }
+
+        /// <summary>
+        /// Signs in as Azure.Identity's EnvironmentCredential does: AZURE_TENANT_ID, AZURE_CLIENT_ID and
+        /// AZURE_CLIENT_SECRET, else AZURE_CLIENT_CERTIFICATE_PATH (and _PASSWORD), else
+        /// AZURE_FEDERATED_TOKEN_FILE; AZURE_AUTHORITY_HOST for the sign-in authority.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter EnvironmentVariable { get; set; }
+
+        /// <summary>
+        /// A token from another identity provider (GitHub Actions OIDC, Azure Pipelines, Kubernetes) that a
+        /// federated credential on the app (-ClientId) trusts: signs in without any secret.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNull]
+        public object? FederatedToken { get; set; }
+
+        /// <summary>A file holding a federated token (e.g. a Kubernetes projected token): read again at each sign-in.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? FederatedTokenFile { get; set; }
+
+        /// <summary>
+        /// Reuses the current Connect-MgGraph session (Microsoft.Graph.Authentication): its token, taken
+        /// from one Invoke-MgGraphRequest. The token is not renewed: connect again when it expires (60-90 min).
+        /// </summary>
+        [Parameter]
+        public SwitchParameter MgGraph { get; set; }
+
+        /// <summary>
+        /// Reuses the current Connect-AzAccount session (Az.Accounts): a Graph token from
+        /// Get-AzAccessToken. The token is not renewed: connect again when it expires (60-90 min).
+        /// </summary>
+        [Parameter]
+        public SwitchParameter AzContext { get; set; }
 
         /// <summary>Tenant ID or verified domain. With a token, defaults to the token's tenant.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -186,6 +230,10 @@ namespace PhotoUpdatePolicy.Commands
                 ManagedIdentityObjectId = ManagedIdentityObjectId,
                 ManagedIdentityResourceId = ManagedIdentityResourceId,
                 DeviceCode = DeviceCode.IsPresent,
+                CertificateSubjectName = CertificateSubjectName,
+                EnvironmentVariable = EnvironmentVariable.IsPresent,
+                FederatedToken = FederatedToken,
+                FederatedTokenFile = FederatedTokenFile == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(FederatedTokenFile),
                 TenantId = TenantId,
                 Environment = Environment,
                 GraphEndpoint = GraphEndpoint,
@@ -193,6 +241,12 @@ namespace PhotoUpdatePolicy.Commands
                 AllowInsecureLoopback = MyInvocation.BoundParameters.ContainsKey(nameof(AllowInsecureLoopback)) ? AllowInsecureLoopback.IsPresent : (bool?)null,
             };
             RedactBoundSecret(nameof(AccessToken));
+            RedactBoundSecret(nameof(FederatedToken));
+            if (MgGraph || AzContext)
+            {
+                ExistingSessions.Apply(this, parameters, MgGraph ? "-MgGraph" : "-AzContext", AzContext && MgGraph);
+            }
+
             return parameters;
         }
     }

@@ -91,6 +91,60 @@ namespace PhotoUpdatePolicy.Internal
         }
 
         /// <summary>
+        /// -CertificateSubjectName, as Connect-MgGraph reads it: the certificates of CurrentUser\My,
+        /// then LocalMachine\My, whose subject is <paramref name="subject"/> (the distinguished name,
+        /// e.g. "CN=PhotoPolicy automation", or only the common name), valid now and with a private
+        /// key; the newest (latest NotBefore) of the first store that has one.
+        /// </summary>
+        internal static X509Certificate2 FromStoreBySubject(string subject)
+        {
+            string wanted = subject.Trim();
+            string wantedCn = wanted.StartsWith("CN=", StringComparison.OrdinalIgnoreCase) ? wanted.Substring(3).Trim() : wanted;
+            DateTime now = DateTime.Now;
+            int seen = 0;
+            foreach (StoreLocation location in new[] { StoreLocation.CurrentUser, StoreLocation.LocalMachine })
+            {
+                try
+                {
+                    using var store = new X509Store(StoreName.My, location);
+                    store.Open(OpenFlags.ReadOnly | OpenFlags.OpenExistingOnly);
+                    X509Certificate2? best = null;
+                    foreach (X509Certificate2 c in store.Certificates)
+                    {
+                        bool named = string.Equals(c.Subject, wanted, StringComparison.OrdinalIgnoreCase)
+                            || string.Equals(c.GetNameInfo(X509NameType.SimpleName, false), wantedCn, StringComparison.OrdinalIgnoreCase);
+                        if (!named)
+                        {
+                            continue;
+                        }
+
+                        seen++;
+                        if (c.HasPrivateKey && c.NotBefore <= now && now <= c.NotAfter && (best == null || c.NotBefore > best.NotBefore))
+                        {
+                            best = c;
+                        }
+                    }
+
+                    if (best != null)
+                    {
+                        return best;
+                    }
+                }
+                catch (CryptographicException)
+                {
+                    // This store does not exist on this machine (e.g. LocalMachine\My on Linux).
+                }
+            }
+
+            throw new SignInParameterException(
+                "PhotoUpdatePolicy.CertificateNotFound",
+                seen == 0
+                    ? $"-CertificateSubjectName '{wanted}': no certificate with this subject in the CurrentUser\\My or LocalMachine\\My certificate store."
+                    : $"-CertificateSubjectName '{wanted}': {seen} certificate(s) have this subject, but none is valid now with its private key.",
+                "Import the certificate with its private key (e.g. Import-PfxCertificate -CertStoreLocation Cert:\\CurrentUser\\My), or pass -CertificateThumbprint, -CertificatePath or -Certificate.");
+        }
+
+        /// <summary>
         /// Reads a PEM file (certificate and unencrypted private key: passed straight to the core) or a
         /// PFX file (opened with <paramref name="password"/>, then exported like an X509Certificate2).
         /// </summary>

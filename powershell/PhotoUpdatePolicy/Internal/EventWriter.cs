@@ -45,13 +45,21 @@ namespace PhotoUpdatePolicy.Internal
                     cmdlet.WriteInformation(new HostInformationMessage { Message = message }, new[] { "PSHOST", "PhotoUpdatePolicy" });
                     break;
                 case PupEventLevel.OpenBrowser:
-                    // The URL of an interactive sign-in (no secret in it), shown for the user to open.
-                    cmdlet.WriteInformation(new HostInformationMessage { Message = "To sign in, open this page in a browser: " + message }, new[] { "PSHOST", "PhotoUpdatePolicy" });
+                    OpenBrowser(message);
                     break;
                 default:
                     cmdlet.WriteVerbose(message);
                     break;
             }
+        }
+
+        /// <summary>The browser sign-in: opens the authorize URL, or shows it when no browser opens.</summary>
+        private void OpenBrowser(string url)
+        {
+            string text = SystemBrowser.TryOpen(url)
+                ? "Sign in in the browser window that opened (PowerShell waits up to 5 minutes; Ctrl+C cancels). If no window appeared, open: " + url
+                : "No browser could be opened here. To sign in, open this page in a browser on this computer (it returns to a local port): " + url;
+            cmdlet.WriteInformation(new HostInformationMessage { Message = text }, new[] { "PSHOST", "PhotoUpdatePolicy" });
         }
 
         private void WriteProgress(string json)

@@ -57,6 +57,8 @@ namespace PhotoUpdatePolicy.Internal
         /// </summary>
         internal static NativeClient Open(NativeCallRunner runner, SignInParameters signIn, CallLimits limits, bool reuse)
         {
+            // Asked before Build, which fills in what -EnvironmentVariable's variables say.
+            bool interactive = signIn.DeviceCode || signIn.Mode() == "browser";
             (Dictionary<string, object?> config, byte[]? secret) = signIn.Build();
             try
             {
@@ -65,8 +67,8 @@ namespace PhotoUpdatePolicy.Internal
 
                 // A device code sign-in waits minutes for the user: it keeps the worker path, which
                 // shows its instructions while the call waits, whatever thread raises them.
-                runner.Inline = !signIn.DeviceCode;
-                ClientHandle handle = reuse && !signIn.DeviceCode
+                runner.Inline = !interactive;
+                ClientHandle handle = reuse && !interactive
                     ? ClientCache.GetOrCreate(configJson, secret, () => CreateHandle(runner, configJson, secret))
                     : CreateHandle(runner, configJson, secret);
                 return new NativeClient(handle, runner);
@@ -91,7 +93,7 @@ namespace PhotoUpdatePolicy.Internal
                 return null;
             }
 
-            runner.Inline = session.Info.AuthMode != "DeviceCode";
+            runner.Inline = session.Info.AuthMode != "DeviceCode" && session.Info.AuthMode != "Browser";
             runner.UseCallLimits(limits);
             return new NativeClient(handle, runner);
         }

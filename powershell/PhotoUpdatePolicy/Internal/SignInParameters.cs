@@ -56,6 +56,24 @@ namespace PhotoUpdatePolicy.Internal
 
         internal bool DeviceCode { get; set; }
 
+        /// <summary>-CertificateSubjectName: a certificate found by subject in CurrentUser\My, then LocalMachine\My.</summary>
+        internal string? CertificateSubjectName { get; set; }
+
+        /// <summary>-EnvironmentVariable: the Azure.Identity variables (AZURE_TENANT_ID, AZURE_CLIENT_ID, …) say how to sign in.</summary>
+        internal bool EnvironmentVariable { get; set; }
+
+        /// <summary>-FederatedToken: another identity provider's token (string or SecureString) as the client assertion.</summary>
+        internal object? FederatedToken { get; set; }
+
+        /// <summary>-FederatedTokenFile, already resolved to a file system path: read again at each sign-in.</summary>
+        internal string? FederatedTokenFile { get; set; }
+
+        /// <summary>
+        /// Whether no way to sign in means the interactive browser sign-in (Connect-PhotoUpdatePolicy,
+        /// as Connect-MgGraph), rather than an incomplete set of parameters (the other cmdlets).
+        /// </summary>
+        internal bool BrowserByDefault { get; set; }
+
         internal string? TenantId { get; set; }
 
         internal string? Environment { get; set; }
@@ -72,7 +90,7 @@ namespace PhotoUpdatePolicy.Internal
             AccessToken != null || ClientId != null || ClientSecret != null || ClientSecretCredential != null
             || CertificateThumbprint != null || Certificate != null || CertificatePath != null || CertificatePassword != null
             || Identity || ManagedIdentityClientId != null || ManagedIdentityObjectId != null || ManagedIdentityResourceId != null
-            || DeviceCode;
+            || DeviceCode || CertificateSubjectName != null || EnvironmentVariable || FederatedToken != null || FederatedTokenFile != null;
 
         /// <summary>The Graph endpoint in effect (parameter, else environment variable), or null.</summary>
         internal string? EffectiveGraphEndpoint => Endpoint(GraphEndpoint, GraphEndpointVariable);
@@ -87,6 +105,12 @@ namespace PhotoUpdatePolicy.Internal
         internal (Dictionary<string, object?> Config, byte[]? Secret) Build()
         {
             string mode = Mode();
+            byte[]? environmentSecret = null;
+            if (mode == "environment")
+            {
+                (mode, environmentSecret) = FromEnvironmentVariables();
+            }
+
             var config = new Dictionary<string, object?>(StringComparer.Ordinal);
             if (Environment != null)
             {
@@ -120,6 +144,9 @@ namespace PhotoUpdatePolicy.Internal
             {
                 case "accessToken":
                     return (config, TokenBytes(AccessToken!));
+                case "clientSecret" when environmentSecret != null:
+                    auth["clientId"] = ClientId!.Trim();
+                    return (config, environmentSecret);
                 case "clientSecret":
                     RequireTenant("a client secret");
                     if (ClientSecretCredential != null)
@@ -138,6 +165,16 @@ namespace PhotoUpdatePolicy.Internal
                     return (config, key);
                 case "managedIdentity":
                     return (config, ManagedIdentity(auth));
+                case "federated":
+                    RequireTenant("a federated credential");
+                    auth["clientId"] = ClientId!.Trim();
+                    if (FederatedTokenFile != null)
+                    {
+                        auth["tokenFile"] = FederatedTokenFile;
+                        return (config, null);
+                    }
+
+                    return (config, SecretBytes(FederatedToken!, "-FederatedToken"));
                 default:
                     if (ClientId != null)
                     {
@@ -148,7 +185,11 @@ namespace PhotoUpdatePolicy.Internal
             }
         }
 
-        /// <summary>The auth mode the parameters name, checking that they go together.</summary>
+        /// <summary>
+        /// The auth mode the parameters name (<c>environment</c> when the Azure.Identity variables
+        /// decide), checking that they go together. Errors name what to pass, never PowerShell's
+        /// "parameter set cannot be resolved".
+        /// </summary>
         internal string Mode()
         {
             var modes = new List<string>();
@@ -162,9 +203,10 @@ namespace PhotoUpdatePolicy.Internal
                 modes.Add(ClientSecret != null ? "-ClientSecret" : "-ClientSecretCredential");
             }
 
-            if (CertificateThumbprint != null || Certificate != null || CertificatePath != null)
+            string[] certificateNames = CertificateParameters();
+            if (certificateNames.Length > 0)
             {
-                modes.Add(CertificateThumbprint != null ? "-CertificateThumbprint" : Certificate != null ? "-Certificate" : "-CertificatePath");
+                modes.Add(certificateNames[0]);
             }
 
             if (Identity)
@@ -177,6 +219,16 @@ namespace PhotoUpdatePolicy.Internal
                 modes.Add("-DeviceCode");
             }
 
+            if (FederatedToken != null || FederatedTokenFile != null)
+            {
+                modes.Add(FederatedToken != null ? "-FederatedToken" : "-FederatedTokenFile");
+            }
+
+            if (EnvironmentVariable)
+            {
+                modes.Add("-EnvironmentVariable");
+            }
+
             if (modes.Count > 1 || (ClientSecret != null && ClientSecretCredential != null))
             {
                 if (ClientSecret != null && ClientSecretCredential != null)
@@ -187,13 +239,17 @@ namespace PhotoUpdatePolicy.Internal
                 throw Usage(
                     "PhotoUpdatePolicy.ConflictingSignIn",
                     $"{string.Join(" and ", modes)} name different ways to sign in; use one of them.",
-                    "Use one of -AccessToken, -ClientSecret/-ClientSecretCredential, -CertificateThumbprint/-Certificate/-CertificatePath, -Identity or -DeviceCode.");
+                    "Use one of -AccessToken (or -MgGraph, -AzContext), -ClientSecret/-ClientSecretCredential, -CertificateThumbprint/-CertificateSubjectName/-Certificate/-CertificatePath, -FederatedToken/-FederatedTokenFile, -Identity, -DeviceCode or -EnvironmentVariable; with none, Connect-PhotoUpdatePolicy signs in in the browser.");
             }
 
-            int certificates = (CertificateThumbprint != null ? 1 : 0) + (Certificate != null ? 1 : 0) + (CertificatePath != null ? 1 : 0);
-            if (certificates > 1)
+            if (certificateNames.Length > 1)
             {
-                throw Usage("PhotoUpdatePolicy.ConflictingSignIn", "Use only one of -CertificateThumbprint, -Certificate and -CertificatePath.");
+                throw Usage("PhotoUpdatePolicy.ConflictingSignIn", $"{string.Join(" and ", certificateNames)} each name a certificate: use only one of -CertificateThumbprint, -CertificateSubjectName, -Certificate and -CertificatePath.");
+            }
+
+            if (FederatedToken != null && FederatedTokenFile != null)
+            {
+                throw Usage("PhotoUpdatePolicy.ConflictingSignIn", "Use -FederatedToken or -FederatedTokenFile, not both: the token, or the file that holds it.");
             }
 
             if (CertificatePassword != null && CertificatePath == null)
@@ -212,10 +268,15 @@ namespace PhotoUpdatePolicy.Internal
 
             if (modes.Count == 0)
             {
+                if (BrowserByDefault)
+                {
+                    return "browser";
+                }
+
                 throw Usage(
                     "PhotoUpdatePolicy.IncompleteSignIn",
-                    $"-ClientId '{ClientId}' alone does not sign in: add -ClientSecret, -ClientSecretCredential, -CertificateThumbprint, -Certificate, -CertificatePath or -DeviceCode.",
-                    "Example: -ClientId <app id> -TenantId <tenant> -CertificatePath ./app.pfx.");
+                    $"-ClientId '{ClientId}' alone does not sign in: add -ClientSecret, -ClientSecretCredential, -CertificateThumbprint, -CertificateSubjectName, -Certificate, -CertificatePath, -FederatedToken or -DeviceCode.",
+                    "Example: -ClientId <app id> -TenantId <tenant> -CertificatePath ./app.pfx; or run Connect-PhotoUpdatePolicy -ClientId <public client> to sign in in the browser.");
             }
 
             switch (modes[0])
@@ -250,11 +311,17 @@ namespace PhotoUpdatePolicy.Internal
 
                     return "clientSecret";
                 case "-Identity":
+                    // Connect-MgGraph's spelling of a user-assigned identity: -Identity -ClientId <id>.
                     if (ClientId != null)
                     {
-                        throw Usage(
-                            "PhotoUpdatePolicy.ConflictingSignIn",
-                            "-ClientId does not go with -Identity; a user-assigned managed identity is named with -ManagedIdentityClientId.");
+                        if (ManagedIdentityClientId != null && !string.Equals(ClientId.Trim(), ManagedIdentityClientId.Trim(), StringComparison.OrdinalIgnoreCase))
+                        {
+                            throw Usage(
+                                "PhotoUpdatePolicy.ConflictingSignIn",
+                                $"-ClientId '{ClientId}' and -ManagedIdentityClientId '{ManagedIdentityClientId}' name different user-assigned identities; with -Identity, pass one of them.");
+                        }
+
+                        ManagedIdentityClientId = ClientId.Trim();
                     }
 
                     int ids = (ManagedIdentityClientId != null ? 1 : 0) + (ManagedIdentityObjectId != null ? 1 : 0) + (ManagedIdentityResourceId != null ? 1 : 0);
@@ -262,12 +329,25 @@ namespace PhotoUpdatePolicy.Internal
                     {
                         throw Usage(
                             "PhotoUpdatePolicy.ConflictingSignIn",
-                            "Name a user-assigned managed identity one way only: -ManagedIdentityClientId, -ManagedIdentityObjectId or -ManagedIdentityResourceId.");
+                            "Name a user-assigned managed identity one way only: -ClientId (or -ManagedIdentityClientId), -ManagedIdentityObjectId or -ManagedIdentityResourceId.");
                     }
 
                     return "managedIdentity";
                 case "-DeviceCode":
                     return "deviceCode";
+                case "-FederatedToken":
+                case "-FederatedTokenFile":
+                    if (string.IsNullOrWhiteSpace(ClientId))
+                    {
+                        throw Usage(
+                            "PhotoUpdatePolicy.IncompleteSignIn",
+                            $"{modes[0]} needs -ClientId (the application whose federated credential trusts the token's issuer and subject) and -TenantId.",
+                            "Example: -TenantId <tenant> -ClientId <app id> -FederatedToken $oidcToken.");
+                    }
+
+                    return "federated";
+                case "-EnvironmentVariable":
+                    return "environment";
                 default:
                     if (string.IsNullOrWhiteSpace(ClientId))
                     {
@@ -276,6 +356,104 @@ namespace PhotoUpdatePolicy.Internal
 
                     return "certificate";
             }
+        }
+
+        /// <summary>The certificate parameters given, in the order they are named in messages.</summary>
+        private string[] CertificateParameters()
+        {
+            var names = new List<string>();
+            if (CertificateThumbprint != null)
+            {
+                names.Add("-CertificateThumbprint");
+            }
+
+            if (CertificateSubjectName != null)
+            {
+                names.Add("-CertificateSubjectName");
+            }
+
+            if (Certificate != null)
+            {
+                names.Add("-Certificate");
+            }
+
+            if (CertificatePath != null)
+            {
+                names.Add("-CertificatePath");
+            }
+
+            return names.ToArray();
+        }
+
+        /// <summary>
+        /// -EnvironmentVariable: reads the variables Azure.Identity's EnvironmentCredential and
+        /// WorkloadIdentityCredential read, in their order (a client secret, else a certificate,
+        /// else a federated token file), and fills in what the parameters did not say. The values
+        /// are read here, as PowerShell sees them ($env:X set in the session included). Returns the
+        /// mode and, for a client secret, its bytes.
+        /// </summary>
+        private (string Mode, byte[]? Secret) FromEnvironmentVariables()
+        {
+            string? tenant = Variable("AZURE_TENANT_ID");
+            string? client = Variable("AZURE_CLIENT_ID");
+            if (string.IsNullOrWhiteSpace(TenantId) && tenant == null)
+            {
+                throw Usage(
+                    "PhotoUpdatePolicy.IncompleteSignIn",
+                    "-EnvironmentVariable needs AZURE_TENANT_ID (the tenant ID) in the environment, or -TenantId.",
+                    "Set AZURE_TENANT_ID, AZURE_CLIENT_ID and one of AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE.");
+            }
+
+            if (string.IsNullOrWhiteSpace(ClientId) && client == null)
+            {
+                throw Usage(
+                    "PhotoUpdatePolicy.IncompleteSignIn",
+                    "-EnvironmentVariable needs AZURE_CLIENT_ID (the application ID) in the environment, or -ClientId.",
+                    "Set AZURE_CLIENT_ID and one of AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE.");
+            }
+
+            TenantId = string.IsNullOrWhiteSpace(TenantId) ? tenant : TenantId;
+            ClientId = string.IsNullOrWhiteSpace(ClientId) ? client : ClientId;
+            if (AuthorityEndpoint == null && Variable("AZURE_AUTHORITY_HOST") is string host)
+            {
+                AuthorityEndpoint = new Uri(host, UriKind.Absolute);
+            }
+
+            string? secret = System.Environment.GetEnvironmentVariable("AZURE_CLIENT_SECRET");
+            if (!string.IsNullOrWhiteSpace(secret))
+            {
+                return ("clientSecret", Utf8.SecretToUtf8(secret!.Trim()));
+            }
+
+            if (Variable("AZURE_CLIENT_CERTIFICATE_PATH") is string certificatePath)
+            {
+                CertificatePath = certificatePath;
+                string? password = System.Environment.GetEnvironmentVariable("AZURE_CLIENT_CERTIFICATE_PASSWORD");
+                if (!string.IsNullOrEmpty(password))
+                {
+                    var secure = new SecureString();
+                    foreach (char c in password!)
+                    {
+                        secure.AppendChar(c);
+                    }
+
+                    secure.MakeReadOnly();
+                    CertificatePassword = secure;
+                }
+
+                return ("certificate", null);
+            }
+
+            if (Variable("AZURE_FEDERATED_TOKEN_FILE") is string tokenFile)
+            {
+                FederatedTokenFile = tokenFile;
+                return ("federated", null);
+            }
+
+            throw Usage(
+                "PhotoUpdatePolicy.IncompleteSignIn",
+                "-EnvironmentVariable found no credential: set AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH (with AZURE_CLIENT_CERTIFICATE_PASSWORD for a protected PFX) or AZURE_FEDERATED_TOKEN_FILE.",
+                "These are the variables of Azure.Identity's EnvironmentCredential and WorkloadIdentityCredential; on AKS workload identity the webhook sets them.");
         }
 
         private void RequireTenant(string what)
@@ -299,6 +477,12 @@ namespace PhotoUpdatePolicy.Internal
             if (CertificatePath != null)
             {
                 return CertificateKeys.FromFile(CertificatePath, CertificatePassword);
+            }
+
+            if (CertificateSubjectName != null)
+            {
+                using X509Certificate2 bySubject = CertificateKeys.FromStoreBySubject(CertificateSubjectName);
+                return CertificateKeys.FromCertificate(bySubject, "-CertificateSubjectName");
             }
 
             using X509Certificate2 fromStore = CertificateKeys.FromStore(CertificateThumbprint!);
@@ -371,7 +555,30 @@ namespace PhotoUpdatePolicy.Internal
             return endpoint?.TrimEnd('/');
         }
 
-        /// <summary>The token as UTF-8 bytes (zeroed by the caller after use).</summary>
+        /// <summary>A token given as a string or a SecureString, as UTF-8 bytes (zeroed by the caller after use).</summary>
+        private static byte[] SecretBytes(object token, string parameter)
+        {
+            object value = token is PSObject pso ? pso.BaseObject : token;
+            switch (value)
+            {
+                case SecureString secure:
+                    return Utf8.SecretToUtf8(secure);
+                case string text when !string.IsNullOrWhiteSpace(text):
+                    return Utf8.SecretToUtf8(text.Trim());
+            }
+
+            throw new SignInParameterException(
+                "PhotoUpdatePolicy.InvalidFederatedToken",
+                $"{parameter} must be a string or a SecureString holding the identity provider's token (a JWT); got {(value is string ? "an empty string" : "a " + value.GetType().FullName)}.");
+        }
+
+        /// <summary>
+        /// The token as UTF-8 bytes (zeroed by the caller after use), from whatever holds one: a
+        /// SecureString, a string (a leading "Bearer " is dropped by the library), a PSCredential (the
+        /// password), an AuthenticationHeaderValue, an HttpRequestMessage or HttpResponseMessage
+        /// carrying one (Invoke-MgGraphRequest -OutputType HttpResponseMessage), or an object whose
+        /// Token property holds one (Get-AzAccessToken).
+        /// </summary>
         private static byte[] TokenBytes(object token)
         {
             object value = token is PSObject pso ? pso.BaseObject : token;
@@ -383,6 +590,12 @@ namespace PhotoUpdatePolicy.Internal
                     return Utf8.SecretToUtf8(text.Trim());
                 case PSCredential credential:
                     return Utf8.SecretToUtf8(credential.Password);
+                case System.Net.Http.Headers.AuthenticationHeaderValue header:
+                    return HeaderBytes(header, "the AuthenticationHeaderValue");
+                case System.Net.Http.HttpResponseMessage response:
+                    return HeaderBytes(response.RequestMessage?.Headers.Authorization, "the HttpResponseMessage's RequestMessage");
+                case System.Net.Http.HttpRequestMessage request:
+                    return HeaderBytes(request.Headers.Authorization, "the HttpRequestMessage");
             }
 
             // Get-AzAccessToken and similar return an object whose Token property holds the token.
@@ -398,7 +611,20 @@ namespace PhotoUpdatePolicy.Internal
 
             throw new SignInParameterException(
                 "PhotoUpdatePolicy.InvalidAccessToken",
-                $"-AccessToken must be a SecureString or a string holding a Microsoft Graph access token; got {(value is string ? "an empty string" : "a " + value.GetType().FullName)}.");
+                $"-AccessToken must be a SecureString, a string, a PSCredential, an AuthenticationHeaderValue, an HttpResponseMessage or HttpRequestMessage carrying one, or Get-AzAccessToken's output, holding a Microsoft Graph access token; got {(value is string ? "an empty string" : "a " + value.GetType().FullName)}.");
+        }
+
+        private static byte[] HeaderBytes(System.Net.Http.Headers.AuthenticationHeaderValue? header, string what)
+        {
+            if (header == null || !string.Equals(header.Scheme, "Bearer", StringComparison.OrdinalIgnoreCase) || string.IsNullOrWhiteSpace(header.Parameter))
+            {
+                throw new SignInParameterException(
+                    "PhotoUpdatePolicy.InvalidAccessToken",
+                    $"-AccessToken: {what} carries no 'Authorization: Bearer <token>' header{(header == null ? string.Empty : $" (its scheme is '{header.Scheme}')")}.",
+                    "Pass the output of Invoke-MgGraphRequest -OutputType HttpResponseMessage, or use -MgGraph.");
+            }
+
+            return Utf8.SecretToUtf8(header.Parameter!.Trim());
         }
 
         private static SignInParameterException Usage(string errorId, string message, string? action = null) =>

@@ -49,7 +49,7 @@ namespace PhotoUpdatePolicy
         /// <summary>The national cloud: Global, USGov, USGovDoD or China.</summary>
         public string Cloud { get; }
 
-        /// <summary>How the session signed in: AccessToken, ClientSecret, Certificate, ManagedIdentity or DeviceCode.</summary>
+        /// <summary>How the session signed in: Browser, DeviceCode, AccessToken, ClientSecret, Certificate, Federated or ManagedIdentity.</summary>
         public string AuthMode { get; }
 
         /// <summary>The application (client) ID that signed in, when known.</summary>
@@ -100,6 +100,8 @@ namespace PhotoUpdatePolicy
             "certificate" => "Certificate",
             "managedIdentity" => "ManagedIdentity",
             "deviceCode" => "DeviceCode",
+            "browser" => "Browser",
+            "federated" => "Federated",
             "accessToken" => "AccessToken",
             null => "AccessToken",
             _ => mode,
