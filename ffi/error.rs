@@ -31,6 +31,7 @@ pub struct PupError {
     people_admin_error_code: Option<String>,
     validation_errors: Vec<FieldError>,
     retry_after_ms: i64,
+    outcome: Option<&'static str>,
     /// Every field as one JSON document, built once so `pup_error_json` can lend it.
     json: String,
 }
@@ -98,6 +99,7 @@ impl PupError {
             people_admin_error_code: self.people_admin_error_code,
             validation_errors: self.validation_errors,
             retry_after_ms: self.retry_after_ms,
+            outcome: self.outcome,
         }
     }
 
@@ -116,6 +118,7 @@ impl PupError {
             "date": p.date,
             "aadsts": p.aadsts,
             "retryAfterMs": if p.retry_after_ms < 0 { None } else { Some(p.retry_after_ms) },
+            "outcome": p.outcome,
             "peopleAdminRequestId": p.people_admin_request_id,
             "peopleAdminErrorCode": p.people_admin_error_code,
             "validationErrors": p
@@ -142,6 +145,7 @@ impl PupError {
             people_admin_error_code: p.people_admin_error_code,
             validation_errors: p.validation_errors,
             retry_after_ms: p.retry_after_ms,
+            outcome: p.outcome,
             json,
         }
     }
@@ -165,6 +169,7 @@ struct PupErrorParts {
     people_admin_error_code: Option<String>,
     validation_errors: Vec<FieldError>,
     retry_after_ms: i64,
+    outcome: Option<&'static str>,
 }
 
 impl Default for PupErrorParts {
@@ -186,6 +191,7 @@ impl Default for PupErrorParts {
             people_admin_error_code: None,
             validation_errors: Vec::new(),
             retry_after_ms: -1,
+            outcome: None,
         }
     }
 }
@@ -223,6 +229,7 @@ impl From<Error> for PupError {
             people_admin_error_code: service.people_admin_error_code,
             validation_errors: service.validation_errors,
             retry_after_ms,
+            outcome: e.outcome().map(|o| o.name()),
         })
     }
 }

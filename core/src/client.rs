@@ -14,7 +14,7 @@ use crate::auth::{self, AccessToken, TokenSource};
 use crate::backup;
 pub use crate::call_context::CallContext;
 use crate::config::ClientConfig;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, WriteOutcome};
 use crate::events;
 use crate::graph::{GraphClient, GraphResponse, Method, RequestCounter};
 use crate::model::{Policy, PolicyView};
@@ -22,6 +22,7 @@ use crate::plan::{
     self, ApplyOutcome, ChangeRequest, Plan, ResetMethod, ResetOptions, ResetOutcome,
     ResolvedChange,
 };
+use crate::write_lock;
 
 /// Tells the user once per write: the service needs time.
 const PROPAGATION_NOTICE: &str =
@@ -145,13 +146,30 @@ impl PolicyClient {
         Ok(self.begin_change(change, ctx).await?.plan)
     }
 
-    /// Reads the policy, plans `change`, and sends the minimal PATCH when something changes.
-    /// With nothing to change, exactly one GET is sent. A 204 answer is read back with a GET.
+    /// Reads the policy, plans `change`, and sends the PATCH when something changes. With nothing
+    /// to change, exactly one GET is sent. A 204 answer is read back with a GET.
+    ///
+    /// Nothing lost, nothing mislabelled:
+    /// - writes to one tenant take turns within the process ([`write_lock`]), from the read to
+    ///   the read-back;
+    /// - a relative role change (`addAllowedRoles`, `removeAllowedRoles`) is read back; if another
+    ///   writer slipped in between, it is planned again on what was read and re-applied once,
+    ///   and reported as [`WriteOutcome::Unknown`] if it still does not hold;
+    /// - a PATCH whose answer was lost (timeout, dropped connection, unreadable answer, 503/504
+    ///   after retries) may have been applied: the policy is read back and the result says what
+    ///   is true ([`WriteOutcome`]); a success answer whose policy reads as before is
+    ///   [`WriteOutcome::NotApplied`].
     pub async fn apply(&self, change: &ChangeRequest, ctx: &CallContext) -> Result<ApplyOutcome> {
         let change = plan::resolve_change(change)?;
         // Pre-flight before the first request: a caller who may not write learns it before
         // anything is sent (not after a read and a refused PATCH).
-        self.token_for(auth::Access::Write, ctx).await?;
+        let token = self.token_for(auth::Access::Write, ctx).await?;
+        let tenant = auth::tenant::acting_tenant(&self.config, &token, ctx).await?;
+        let _turn = tokio::select! {
+            biased;
+            _ = ctx.cancel.cancelled() => return Err(Error::cancelled()),
+            t = write_lock::turn(self.graph.policy_url().as_str(), tenant.as_deref()) => t,
+        };
         let counter = RequestCounter::new(0);
         let planned = self.plan_against_read(change, ctx, &counter).await?;
         self.write_planned(&planned, ctx, &counter).await
@@ -182,7 +200,15 @@ impl PolicyClient {
         ctx: &CallContext,
     ) -> Result<ApplyOutcome> {
         // Pre-flight before the write (see `apply`).
-        self.token_for(auth::Access::Write, ctx).await?;
+        let token = self.token_for(auth::Access::Write, ctx).await?;
+        // Take the tenant's turn before writing (see `apply`); the plan's own read happened
+        // before the caller's confirmation, so a relative change relies on its read-back here.
+        let tenant = auth::tenant::acting_tenant(&self.config, &token, ctx).await?;
+        let _turn = tokio::select! {
+            biased;
+            _ = ctx.cancel.cancelled() => return Err(Error::cancelled()),
+            t = write_lock::turn(self.graph.policy_url().as_str(), tenant.as_deref()) => t,
+        };
         // The outcome counts every request of the change, the plan's read included.
         let counter = RequestCounter::new(planned.reads);
         if reread {
@@ -227,6 +253,7 @@ impl PolicyClient {
                 current: plan.before.clone(),
                 plan,
                 applied: false,
+                outcome: None,
                 requests: counter.load(Ordering::Relaxed),
                 backup_path: None,
             });
@@ -234,20 +261,184 @@ impl PolicyClient {
         // Nothing lost: the previous state is on disk before anything is sent, or nothing is.
         let backup_path = save_backup(planned.change.backup_path(), &plan.before, ctx)?;
         events::verbose(&ctx.events, format!("Applying: {}", plan.description));
-        let resp = self.send(Method::Patch, Some(&body), ctx, counter).await?;
-        let after = match self.policy_from(resp)? {
-            Some(p) => p,
-            None => self.read(ctx, counter).await?.0,
-        };
+        let mut after = self
+            .write(&plan, &body, &planned.change, ctx, counter)
+            .await?;
+        if planned.change.modifies_roles() {
+            after = self
+                .confirm_relative(after, &planned.change, tenant.clone(), ctx, counter)
+                .await?;
+        }
         events::warning(&ctx.events, PROPAGATION_NOTICE);
         Ok(ApplyOutcome {
             previous: plan.before.clone(),
             current: PolicyView::new(&after, tenant, self.config.cloud),
             plan,
             applied: true,
+            outcome: Some(WriteOutcome::Applied),
             requests: counter.load(Ordering::Relaxed),
             backup_path,
         })
+    }
+
+    /// Sends the PATCH of `plan` and returns the policy after it, or an error saying what the
+    /// tenant holds now ([`Error::outcome`]).
+    async fn write(
+        &self,
+        plan: &Plan,
+        body: &Value,
+        change: &ResolvedChange,
+        ctx: &CallContext,
+        counter: &RequestCounter,
+    ) -> Result<Policy> {
+        let lost = match self.send(Method::Patch, Some(body), ctx, counter).await {
+            Ok(resp) => match self.policy_from(resp) {
+                Ok(Some(after)) => return self.not_unchanged(after, plan, change),
+                Ok(None) => {
+                    let after = self.read(ctx, counter).await.map_err(|e| {
+                        e.with_note(
+                            "The PATCH was accepted (no body), but reading the policy back failed.",
+                        )
+                        .with_outcome(WriteOutcome::Applied)
+                    })?;
+                    return self.not_unchanged(after.0, plan, change);
+                }
+                // A success whose body cannot be read: what happened is read back below.
+                Err(e) => e,
+            },
+            Err(e) if may_have_applied(&e) => e,
+            Err(e) if e.kind() == ErrorKind::Cancelled => return Err(e),
+            Err(e) => return Err(e.with_outcome(WriteOutcome::NotApplied)),
+        };
+        events::verbose(
+            &ctx.events,
+            format!(
+                "The answer to the PATCH was lost ({}); reading the policy back to see what is true.",
+                lost.message()
+            ),
+        );
+        let back = match self.read(ctx, counter).await {
+            Ok((p, _)) => p,
+            Err(read) => {
+                return Err(lost
+                    .with_note(&format!(
+                        "The change may or may not have been applied: reading the policy back \
+                         failed too ({}). Outcome: Unknown.",
+                        read.message()
+                    ))
+                    .with_outcome(WriteOutcome::Unknown)
+                    .with_recommended_action(
+                        "Check the policy with Get-PhotoUpdatePolicy before trying again.",
+                    ))
+            }
+        };
+        if holds(&back, change) {
+            events::verbose(
+                &ctx.events,
+                "Reading the policy back shows the change applied.",
+            );
+            return Ok(back);
+        }
+        let view = PolicyView::new(&back, plan.before.tenant_id.clone(), self.config.cloud);
+        if same_policy(&view, &plan.before) {
+            return Err(lost
+                .with_note(
+                    "Reading the policy back shows it unchanged: the change was not applied. \
+                     Outcome: NotApplied.",
+                )
+                .with_outcome(WriteOutcome::NotApplied));
+        }
+        Err(lost
+            .with_note(&format!(
+                "Reading the policy back shows {}: neither as before nor as asked (another writer?). \
+                 Outcome: Unknown.",
+                view.summary()
+            ))
+            .with_outcome(WriteOutcome::Unknown)
+            .with_recommended_action("Check the policy with Get-PhotoUpdatePolicy before trying again."))
+    }
+
+    /// A success answer whose policy still reads exactly as before did not apply the change.
+    fn not_unchanged(&self, after: Policy, plan: &Plan, change: &ResolvedChange) -> Result<Policy> {
+        let view = PolicyView::new(&after, plan.before.tenant_id.clone(), self.config.cloud);
+        if !holds(&after, change) && same_policy(&view, &plan.before) {
+            return Err(Error::new(
+                ErrorKind::Service,
+                format!(
+                    "Microsoft Graph answered the PATCH with success, but the policy still reads \
+                     {}: the change was not applied. Outcome: NotApplied.",
+                    view.summary()
+                ),
+            )
+            .with_outcome(WriteOutcome::NotApplied)
+            .with_recommended_action(
+                "Try again later; read the policy with Get-PhotoUpdatePolicy.",
+            ));
+        }
+        Ok(after)
+    }
+
+    /// Reads back after a relative role change; when another writer slipped in between, plans
+    /// the change again on what was read and applies it once more.
+    async fn confirm_relative(
+        &self,
+        after: Policy,
+        change: &ResolvedChange,
+        tenant: Option<String>,
+        ctx: &CallContext,
+        counter: &RequestCounter,
+    ) -> Result<Policy> {
+        let back = match self.read(ctx, counter).await {
+            Ok((p, _)) => p,
+            Err(e) => {
+                events::warning(
+                    &ctx.events,
+                    format!(
+                        "The change was applied, but reading it back failed ({}); the result shows \
+                         the service's answer to the PATCH.",
+                        e.message()
+                    ),
+                );
+                return Ok(after);
+            }
+        };
+        if holds(&back, change) {
+            return Ok(back);
+        }
+        let again = plan::plan_resolved(&back, change, tenant, self.config.cloud)?;
+        let Some(body) = again.patch_body.clone() else {
+            return Ok(back);
+        };
+        events::warning(
+            &ctx.events,
+            format!(
+                "Another writer changed the policy while this change was applied (it reads {}); \
+                 applying the change again on top of it.",
+                again.before.summary()
+            ),
+        );
+        self.write(&again, &body, change, ctx, counter).await?;
+        let (last, _) = self.read(ctx, counter).await.map_err(|e| {
+            e.with_note("The change was applied twice, but reading it back failed.")
+                .with_outcome(WriteOutcome::Unknown)
+        })?;
+        if holds(&last, change) {
+            return Ok(last);
+        }
+        let view = PolicyView::new(&last, again.before.tenant_id.clone(), self.config.cloud);
+        Err(Error::new(
+            ErrorKind::Service,
+            format!(
+                "Other writers keep changing the policy: after applying the change twice it reads \
+                 {}. Outcome: Unknown.",
+                view.summary()
+            ),
+        )
+        .with_outcome(WriteOutcome::Unknown)
+        .with_recommended_action(
+            "Find the other writer (another script, admin or process); then check the policy with \
+             Get-PhotoUpdatePolicy and apply the change again.",
+        ))
     }
 
     /// Brings the policy back to the defaults (source not set, no role restriction) and proves it
@@ -447,6 +638,39 @@ fn save_backup(
         format!("Saved the policy before the change to {file}."),
     );
     Ok(Some(file))
+}
+
+/// Whether `policy` already holds what `change` asks for (planning it again changes nothing).
+fn holds(policy: &Policy, change: &ResolvedChange) -> bool {
+    plan::plan_resolved(policy, change, None, Default::default()).is_ok_and(|p| !p.has_changes)
+}
+
+/// Same source and the same set of allowed roles.
+fn same_policy(a: &PolicyView, b: &PolicyView) -> bool {
+    let roles = |v: &PolicyView| {
+        let mut ids: Vec<String> = v
+            .allowed_roles
+            .iter()
+            .map(|r| r.id.to_ascii_lowercase())
+            .collect();
+        ids.sort();
+        ids
+    };
+    a.source.as_deref().map(str::to_ascii_lowercase)
+        == b.source.as_deref().map(str::to_ascii_lowercase)
+        && roles(a) == roles(b)
+}
+
+/// Errors after which a PATCH may have reached the service and been applied: its answer was lost
+/// or unreadable, or a gateway gave up waiting for it.
+fn may_have_applied(e: &Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::Timeout
+            | ErrorKind::Network
+            | ErrorKind::InvalidResponse
+            | ErrorKind::ServiceUnavailable
+    )
 }
 
 /// The reset was refused both ways: say so, keeping the DELETE answer's details.

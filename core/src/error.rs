@@ -99,6 +99,31 @@ impl ServiceErrorDetails {
     }
 }
 
+/// What a write did to the tenant, as far as the module could establish by reading the policy
+/// back. Carried by apply results and by the error of a write that failed or was uncertain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum WriteOutcome {
+    /// The tenant now holds the change (read back, or the service's answer to the write).
+    Applied,
+    /// The tenant does not hold the change: the write was refused, or it was lost and the
+    /// read-back shows the policy as it was.
+    NotApplied,
+    /// Neither could be established (the write's answer was lost and so was the read-back, or
+    /// another writer changed the policy meanwhile): check the policy before trying again.
+    Unknown,
+}
+
+impl WriteOutcome {
+    /// `Applied`, `NotApplied`, `Unknown` (the JSON and PowerShell spelling).
+    pub fn name(self) -> &'static str {
+        match self {
+            WriteOutcome::Applied => "Applied",
+            WriteOutcome::NotApplied => "NotApplied",
+            WriteOutcome::Unknown => "Unknown",
+        }
+    }
+}
+
 /// An error from any core operation. See the module docs.
 #[derive(Debug, Clone)]
 pub struct Error {
@@ -109,6 +134,7 @@ pub struct Error {
     service: Option<Box<ServiceErrorDetails>>,
     retry_after: Option<Duration>,
     target: Option<String>,
+    outcome: Option<WriteOutcome>,
 }
 
 impl Error {
@@ -121,6 +147,7 @@ impl Error {
             service: None,
             retry_after: None,
             target: None,
+            outcome: None,
         }
     }
 
@@ -161,6 +188,24 @@ impl Error {
     pub fn with_target(mut self, target: impl Into<String>) -> Self {
         self.target = Some(target.into());
         self
+    }
+
+    /// Adds a sentence to the message (kind, details and target kept).
+    pub fn with_note(mut self, note: &str) -> Self {
+        self.message = clean_message(format!("{} {note}", self.message.trim_end()));
+        self
+    }
+
+    /// Says what a failed write did to the tenant (see [`WriteOutcome`]).
+    pub fn with_outcome(mut self, outcome: WriteOutcome) -> Self {
+        self.outcome = Some(outcome);
+        self
+    }
+
+    /// What a failed write did to the tenant; `None` for errors of reads and of calls that
+    /// never reached a write.
+    pub fn outcome(&self) -> Option<WriteOutcome> {
+        self.outcome
     }
 
     /// What kind of failure this is.

@@ -146,6 +146,9 @@ pub struct TenantResult {
     pub current: Option<PolicyView>,
     /// Apply: the backup written before the change.
     pub backup_path: Option<String>,
+    /// Apply: what the write did (`Applied`, `NotApplied`, `Unknown`), as read back; `None`
+    /// when nothing was written or the tenant failed before a write.
+    pub outcome: Option<crate::error::WriteOutcome>,
     /// HTTP requests sent for this tenant, retries included (0 when unknown).
     pub requests: u32,
     /// Time spent on this tenant, milliseconds.
@@ -295,6 +298,7 @@ async fn run_one(
         previous: None,
         current: None,
         backup_path: None,
+        outcome: None,
         requests: 0,
         elapsed_ms: 0,
         error: None,
@@ -339,8 +343,12 @@ async fn run_one(
                     result.current = Some(outcome.current);
                     result.backup_path = outcome.backup_path;
                     result.requests = outcome.requests;
+                    result.outcome = outcome.outcome;
                 }
-                Err(e) => result.error = Some(e),
+                Err(e) => {
+                    result.outcome = e.outcome();
+                    result.error = Some(e);
+                }
             }
         }
     }

@@ -20,6 +20,7 @@
 //! - [`graph`]: Graph requests and retries; `graph::errors` maps Graph's error answers.
 //! - [`json_input`]: checks on JSON from outside (one object, no key given twice).
 //! - [`limits`]: per-call overrides of a client's timeouts and retry policy.
+//! - [`write_lock`]: writes to one tenant take turns within the process.
 //! - [`client`]: the policy operations (get, plan, apply, reset) callers use.
 //! - [`access`]: who may change photos under the policy, which apps will break, and the impact
 //!   of a change (Get-/Test-PhotoUpdateAccess).
@@ -48,5 +49,6 @@ pub mod plan;
 pub mod retry;
 pub mod roles;
 pub mod runtime;
+pub mod write_lock;
 
 pub use error::{Error, ErrorKind, Result};

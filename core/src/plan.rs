@@ -136,6 +136,9 @@ pub struct ApplyOutcome {
     pub plan: Plan,
     /// Whether a write was sent (false when nothing had to change).
     pub applied: bool,
+    /// What the write did, as read back: `Applied` (a failed or uncertain write is an error
+    /// carrying its outcome instead); `None` when nothing had to change.
+    pub outcome: Option<crate::error::WriteOutcome>,
     /// The policy before.
     pub previous: PolicyView,
     /// The policy after, as the service reports it.
@@ -217,6 +220,12 @@ enum RoleChange {
 }
 
 impl ResolvedChange {
+    /// Whether the change edits the current role list (`addAllowedRoles`/`removeAllowedRoles`):
+    /// its result depends on what was read, so another writer in between can undo it.
+    pub fn modifies_roles(&self) -> bool {
+        matches!(self.roles, RoleChange::Modify { .. })
+    }
+
     /// Where the policy before the change is saved first ([`ChangeRequest::backup_path`]).
     pub fn backup_path(&self) -> Option<&str> {
         self.backup_path.as_deref()

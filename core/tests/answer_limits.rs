@@ -170,3 +170,20 @@ fn an_answer_with_a_key_given_twice_is_refused() {
     );
     assert_eq!(requests.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_success_answer_that_shows_nothing_changed_is_not_applied() {
+    // Every request (the GET and the PATCH) answers the same unchanged policy.
+    let (port, requests) = serve(Answer::Text(r#"{"source":"cloud","allowedRoles":[]}"#));
+    let change =
+        photo_policy_core::plan::ChangeRequest::from_json(r#"{"source":"onPremises"}"#).unwrap();
+    let err = block_on(client(port).apply(&change, &CallContext::new())).unwrap_err();
+    assert_eq!(
+        err.outcome(),
+        Some(photo_policy_core::error::WriteOutcome::NotApplied),
+        "{}",
+        err.message()
+    );
+    assert!(err.message().contains("not applied"), "{}", err.message());
+    assert_eq!(requests.load(Ordering::SeqCst), 2, "GET, PATCH");
+}

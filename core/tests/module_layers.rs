@@ -34,7 +34,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("wire", &["auth", "graph"]),
-    ("operations", &["client", "export", "fleet", "access"]),
+    (
+        "operations",
+        &["write_lock", "client", "export", "fleet", "access"],
+    ),
 ];
 
 type Module = Vec<String>;

@@ -295,8 +295,9 @@ fn a_planned_change_read_again_is_planned_anew() {
     env.emu
         .set_policy(TENANT, json!({"source": "cloud", "allowedRoles": [UA]}));
     let out = block_on(env.client.apply_planned(&planned, true, &ctx)).unwrap();
-    assert_eq!(env.methods(), ["GET", "GET", "PATCH"]);
-    assert_eq!(out.requests, 3);
+    // Plan, read again, write, and the read-back that verifies a relative role change.
+    assert_eq!(env.methods(), ["GET", "GET", "PATCH", "GET"]);
+    assert_eq!(out.requests, 4);
     // The addition is applied to what the policy is now, not to what it was when planned.
     assert_eq!(env.emu.policy(TENANT)["allowedRoles"], json!([UA, GA]));
     assert_eq!(out.plan.before.allowed_roles.len(), 1);

@@ -197,3 +197,46 @@ Describe 'Tenant identity' {
         foreach ($e in $errs) { $e.Exception.Message | Should -Match $a.TenantId }
     }
 }
+
+Describe 'Write outcomes' {
+    BeforeEach {
+        Clear-EmulatorFault -Emulator $script:Emulator
+        $script:Conn = New-TestConnection -Emulator $script:Emulator
+        Set-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Conn.TenantId -Policy @{ source = 'cloud'; allowedRoles = @() }
+    }
+
+    AfterEach {
+        Clear-EmulatorFault -Emulator $script:Emulator
+    }
+
+    It 'a PATCH applied whose answer was lost is reported Applied after reading back' {
+        Add-EmulatorFault -Emulator $script:Emulator -Kind resetAfterApply -Method PATCH
+        $result = Set-PhotoUpdatePolicy @script:Conn -Source OnPremises -MaxRetries 0 -PassThru -Confirm:$false -WarningAction SilentlyContinue
+        $result.Outcome | Should -Be 'Applied'
+        $result.Source | Should -Be 'OnPremises'
+        (Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Conn.TenantId).source | Should -Be 'onPremises'
+    }
+
+    It 'a PATCH that never arrived is an error with Outcome NotApplied' {
+        Add-EmulatorFault -Emulator $script:Emulator -Kind connectionReset -Method PATCH
+        $err = Get-ErrorRecord { Set-PhotoUpdatePolicy @script:Conn -Source OnPremises -MaxRetries 0 -Confirm:$false }
+        $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.*'
+        $err.Exception.Outcome | Should -Be 'NotApplied'
+        $err.Exception.Message | Should -Match 'Outcome: NotApplied'
+        (Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Conn.TenantId).source | Should -Be 'cloud'
+    }
+
+    It 'concurrent -AddAllowedRole in 3 runspaces of one process: no role is lost (5 rounds)' {
+        foreach ($round in 1..5) {
+            Set-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Conn.TenantId -Policy @{ source = 'cloud'; allowedRoles = @() }
+            $outcomes = @('Global Administrator', 'User Administrator', 'People Administrator') | ForEach-Object -ThrottleLimit 3 -Parallel {
+                Import-Module $using:Manifest
+                $c = $using:Conn
+                (Set-PhotoUpdatePolicy @c -AddAllowedRole $_ -PassThru -Confirm:$false -WarningAction SilentlyContinue).Outcome
+            }
+            @($outcomes) | Should -Be @('Applied', 'Applied', 'Applied')
+            $stored = @((Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Conn.TenantId).allowedRoles)
+            ($stored | Sort-Object) | Should -Be (@($script:Roles.Global, $script:Roles.User, $script:Roles.People) | Sort-Object) -Because "round $round"
+        }
+    }
+}

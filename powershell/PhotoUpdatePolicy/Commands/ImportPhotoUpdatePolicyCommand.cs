@@ -122,7 +122,7 @@ namespace PhotoUpdatePolicy.Commands
                             WriteVerbose($"Saved the policy of tenant '{tenant}' before the change to {backupFile}.");
                         }
 
-                        results.Add(new PolicyImportResult(entry.TenantId, status, entry.Differences, entry.Previous, entry.Current, backupFile, entry.Description, error));
+                        results.Add(new PolicyImportResult(entry.TenantId, status, entry.Differences, entry.Previous, entry.Current, backupFile, entry.Description, error, entry.Outcome));
                     }
                 }
 

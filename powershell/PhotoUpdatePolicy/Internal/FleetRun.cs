@@ -35,6 +35,7 @@ namespace PhotoUpdatePolicy.Internal
             Current = json.TryGetValue("current", out object? c) && c != null ? Policy.FromJson(c) : null;
             Previous = json.TryGetValue("previous", out object? p) && p != null ? Policy.FromJson(p) : null;
             BackupPath = JsonTree.String(json, "backupPath");
+            Outcome = JsonTree.String(json, "outcome");
             Description = JsonTree.String(json, "description");
             var differences = new List<PolicyDifference>();
             foreach (object? d in JsonTree.List(json, "differences"))
@@ -75,6 +76,9 @@ namespace PhotoUpdatePolicy.Internal
 
         /// <summary>The backup written before the change, when one was asked for.</summary>
         internal string? BackupPath { get; }
+
+        /// <summary>Apply: <c>Applied</c>, <c>NotApplied</c>, <c>Unknown</c>; null when nothing was written.</summary>
+        internal string? Outcome { get; }
 
         /// <summary>The change in words (apply only).</summary>
         internal string? Description { get; }

@@ -143,7 +143,7 @@ namespace PhotoUpdatePolicy.Internal
                 ? PolicyChange.FromJson(JsonTree.List(appliedPlan, "changes"), previous, current)
                 : plan.Changes;
             string? description = appliedPlan != null ? JsonTree.String(appliedPlan, "description") : plan.Description;
-            return new PolicySetResult(current, previous, changes, description, JsonTree.Bool(applied, "applied"));
+            return new PolicySetResult(current, previous, changes, description, JsonTree.Bool(applied, "applied"), JsonTree.String(applied, "outcome"));
         }
 
         /// <summary>

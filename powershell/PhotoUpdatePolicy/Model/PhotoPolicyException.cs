@@ -90,6 +90,13 @@ namespace PhotoUpdatePolicy
         /// <summary>The first AADSTS code of a sign-in error.</summary>
         public string? Aadsts { get; }
 
+        /// <summary>
+        /// For a failed write: what it did to the tenant as read back, <c>Applied</c>,
+        /// <c>NotApplied</c> or <c>Unknown</c> (then check the policy before trying again); null for
+        /// failures that never reached a write.
+        /// </summary>
+        public string? Outcome { get; internal set; }
+
         /// <summary>The library's message without the appended support details.</summary>
         public string BaseMessage { get; }
 
@@ -170,7 +177,7 @@ namespace PhotoUpdatePolicy
             string? message = JsonTree.String(e, "message");
             long? retry = JsonTree.Long(e, "retryAfterMs");
             long? http = JsonTree.Long(e, "httpStatus");
-            return new PhotoPolicyException(
+            var exception = new PhotoPolicyException(
                 st,
                 string.IsNullOrEmpty(message) ? $"The operation failed with status {st}." : message!,
                 http.HasValue && http.Value != 0 ? (int?)http.Value : null,
@@ -185,6 +192,8 @@ namespace PhotoUpdatePolicy
                 JsonTree.String(e, "kind"),
                 JsonTree.String(e, "aadsts"),
                 JsonTree.String(e, "peopleAdminRequestId"));
+            exception.Outcome = JsonTree.String(e, "outcome");
+            return exception;
         }
 
         // The support details go into the message itself so they survive $Error, logs and transcripts.

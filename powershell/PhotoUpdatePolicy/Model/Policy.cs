@@ -107,13 +107,14 @@ namespace PhotoUpdatePolicy
     public sealed class PolicySetResult : Policy
     {
         /// <summary>Creates a result.</summary>
-        public PolicySetResult(Policy current, Policy previous, PolicyChange[] changes, string? description, bool applied)
+        public PolicySetResult(Policy current, Policy previous, PolicyChange[] changes, string? description, bool applied, string? outcome = null)
             : base(current)
         {
             PreviousPolicy = previous;
             Changes = changes;
             Description = description;
             Applied = applied;
+            Outcome = outcome;
         }
 
         /// <summary>The policy before the change.</summary>
@@ -127,6 +128,13 @@ namespace PhotoUpdatePolicy
 
         /// <summary>Whether a write was sent.</summary>
         public bool Applied { get; }
+
+        /// <summary>
+        /// What the write did, as read back: <c>Applied</c>; null when nothing had to change. A write
+        /// that was refused or whose answer was lost is an error whose exception carries
+        /// <c>NotApplied</c> or <c>Unknown</c> instead.
+        /// </summary>
+        public string? Outcome { get; }
     }
 
     /// <summary>The policy after <c>Reset-PhotoUpdatePolicy -PassThru</c>.</summary>

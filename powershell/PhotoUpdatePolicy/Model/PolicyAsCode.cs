@@ -105,8 +105,9 @@ namespace PhotoUpdatePolicy
     /// <summary>What Import-PhotoUpdatePolicy did to one tenant.</summary>
     public sealed class PolicyImportResult
     {
-        internal PolicyImportResult(string? tenantId, string status, PolicyDifference[] differences, Policy? previous, Policy? current, string? backupPath, string? description, ErrorRecord? error)
+        internal PolicyImportResult(string? tenantId, string status, PolicyDifference[] differences, Policy? previous, Policy? current, string? backupPath, string? description, ErrorRecord? error, string? outcome = null)
         {
+            Outcome = outcome;
             TenantId = tenantId;
             Status = status;
             Differences = differences;
@@ -143,6 +144,12 @@ namespace PhotoUpdatePolicy
 
         /// <summary>Why the tenant failed, when it did.</summary>
         public ErrorRecord? Error { get; }
+
+        /// <summary>
+        /// What the write did to the tenant, as read back: <c>Applied</c>, <c>NotApplied</c> or
+        /// <c>Unknown</c> (check the policy before trying again); null when nothing was written.
+        /// </summary>
+        public string? Outcome { get; }
 
         /// <summary>A one-line summary.</summary>
         public override string ToString() => $"{TenantId}: {Status}{(Description != null ? " (" + Description + ")" : string.Empty)}";

@@ -236,6 +236,16 @@ async fn observe(AxState(state): AxState<Arc<State>>, req: Request, next: Next) 
                 tokio::time::sleep(Duration::from_millis(f.latency_ms.unwrap_or(1000))).await;
                 next.run(req).await
             }
+            FaultKind::ResetAfterApply => {
+                // Logged as dropped (no status): the client never saw the answer.
+                let resp = next.run(req).await;
+                state.record(record);
+                if let Some(k) = kill {
+                    k.0.notify_one();
+                }
+                drop(resp);
+                return std::future::pending::<Response>().await;
+            }
             FaultKind::TruncatedJson => {
                 let resp = next.run(req).await;
                 let (mut parts, body) = resp.into_parts();

@@ -249,6 +249,9 @@ pub enum FaultKind {
     ConnectionReset,
     /// Answers normally but the body is cut in half (invalid JSON).
     TruncatedJson,
+    /// Handles the request (a PATCH changes the policy), then drops the connection without
+    /// sending the answer: the write happened, the client never hears of it.
+    ResetAfterApply,
     /// 200 `application/json` whose body is not JSON.
     MalformedJson,
     /// Answers normally but the body trickles out over `latencyMs` (default 2000).
