@@ -6,7 +6,7 @@ use std::ptr;
 use photo_policy_core::client::{CallContext, PolicyClient};
 use photo_policy_core::config::ClientConfig;
 use photo_policy_core::plan::{ChangeRequest, ResetOptions};
-use photo_policy_core::runtime::block_on;
+use photo_policy_core::runtime::try_block_on;
 use photo_policy_core::Error;
 use serde::Serialize;
 
@@ -60,7 +60,8 @@ pub(crate) fn complete<T, F>(
 where
     F: Future<Output = photo_policy_core::Result<T>>,
 {
-    match block_on(scope.cancel.run_until_cancelled(operation)) {
+    // A call from inside an event callback is refused with a status, never a panic.
+    match try_block_on(scope.cancel.run_until_cancelled(operation))? {
         Some(Ok(value)) => Ok(value),
         Some(Err(e)) => Err(e.into()),
         None => {

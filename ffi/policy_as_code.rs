@@ -5,7 +5,7 @@ use photo_policy_core::client::PolicyClient;
 use photo_policy_core::document::PolicyDocument;
 use photo_policy_core::export::{self, ExportOptions};
 use photo_policy_core::fleet::{self, FleetRequest};
-use photo_policy_core::runtime::block_on;
+use photo_policy_core::runtime::try_block_on;
 use serde_json::{json, Value};
 
 use crate::client::{call_context, client_ref, run, run_scoped, PupClient};
@@ -150,11 +150,11 @@ pub unsafe extern "C" fn pup_fleet_run(
         let may_write = request.operation == fleet::FleetOperation::Apply;
         // The report's per-tenant errors are core errors; run on the runtime, then shape them
         // like every other error of this ABI.
-        let outcome = block_on(
+        let outcome = try_block_on(
             scope
                 .cancel
                 .run_until_cancelled(fleet::run(&borrowed, &request, &context)),
-        );
+        )?;
         let report = match outcome {
             Some(Ok(report)) => report,
             Some(Err(e)) => return Err(Box::new(PupError::from(e))),

@@ -585,6 +585,58 @@ unsafe extern "C" fn collect(user_data: *mut c_void, level: u32, msg: *const u8,
     sink.lock().unwrap().push((level, borrowed(msg, len)));
 }
 
+/// What a callback that calls the library again saw: the inner call's status and message.
+struct Reentry {
+    client: *mut PupClient,
+    seen: Mutex<Vec<(PupStatus, String)>>,
+}
+
+unsafe extern "C" fn call_again(user_data: *mut c_void, _level: u32, _msg: *const u8, _len: usize) {
+    let reentry = unsafe { &*(user_data as *const Reentry) };
+    if !reentry.seen.lock().unwrap().is_empty() {
+        return;
+    }
+    let (mut result, mut error) = (ptr::null_mut(), ptr::null_mut());
+    let status = unsafe { pup_policy_get(reentry.client, ptr::null(), &mut result, &mut error) };
+    let mut message = String::new();
+    if !error.is_null() {
+        let (mut p, mut n) = (ptr::null(), 0usize);
+        unsafe { pup_error_message(error, &mut p, &mut n) };
+        message = borrowed(p, n);
+    }
+    unsafe {
+        pup_result_free(result);
+        pup_error_free(error);
+    }
+    reentry.seen.lock().unwrap().push((status, message));
+}
+
+#[test]
+fn a_call_from_inside_the_event_callback_is_a_status_not_a_panic() {
+    let fx = Fixture::new();
+    let client = fx.client();
+    let reentry = Reentry {
+        client: client.0,
+        seen: Mutex::new(Vec::new()),
+    };
+    let ctx = pup_call_context_new(Some(call_again), &reentry as *const _ as *mut c_void);
+    let o = apply(&client, r#"{"source":"cloud"}"#, ctx);
+    unsafe { pup_call_context_free(ctx) };
+    assert_eq!(
+        o.status,
+        PupStatus::Ok,
+        "the outer call is not disturbed: {o:?}"
+    );
+    let seen = reentry.seen.into_inner().unwrap();
+    assert_eq!(seen.len(), 1, "the callback ran and called again");
+    assert_eq!(seen[0].0, PupStatus::InvalidArgument, "{:?}", seen[0]);
+    assert!(
+        seen[0].1.contains("inside the event callback"),
+        "{}",
+        seen[0].1
+    );
+}
+
 #[test]
 fn events_reach_the_callback_without_secrets() {
     let fx = Fixture::new();

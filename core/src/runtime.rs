@@ -44,9 +44,25 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
 }
 
 /// Runs `f` to completion on [`runtime()`], blocking the calling thread. Meant for ffi callers on
-/// foreign threads; must not be called from inside the runtime (tokio panics on nested blocking).
+/// foreign threads; must not be called from inside the runtime (tokio panics on nested blocking;
+/// [`try_block_on`] refuses instead).
 pub fn block_on<F: Future>(f: F) -> F::Output {
     runtime().block_on(f)
+}
+
+/// [`block_on`], or an [`ErrorKind::InvalidArgument`](crate::error::ErrorKind) error when the
+/// calling thread is already inside a runtime: an event callback that calls the library again
+/// runs inside the call that raised the event, and blocking there would deadlock (tokio panics
+/// to say so). The caller gets a status and a message instead of a panic on stderr.
+pub fn try_block_on<F: Future>(f: F) -> Result<F::Output> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(Error::invalid_argument(
+            "A PhotoUpdatePolicy call was made from inside the event callback of another call \
+             (or from async code running on a runtime); it would block the call that raised the \
+             event. Make the call after the first one returns, or from another thread.",
+        ));
+    }
+    Ok(runtime().block_on(f))
 }
 
 /// HTTP clients by connect timeout (milliseconds). reqwest fixes the connect timeout per client,
