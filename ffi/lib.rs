@@ -17,10 +17,12 @@
 //! - [`plan`]: `PupPlan`, a change planned once and applied after the caller's confirmation.
 //! - [`roles`]: offline role catalog and resolution.
 //! - [`policy_as_code`]: export, document checks and fleet runs.
+//! - [`access`]: who may change photos, which apps will break, the impact of a change.
 //! - [`connection`]: sign in now and describe the connection (`pup_client_connect`).
 
 use std::ptr;
 
+pub mod access;
 pub mod client;
 pub mod connection;
 pub mod context;
@@ -34,6 +36,7 @@ pub mod roles;
 pub mod status;
 pub mod strings;
 
+pub use access::*;
 pub use client::*;
 pub use connection::*;
 pub use context::*;

@@ -185,7 +185,7 @@ pub unsafe extern "C" fn pup_fleet_run(
 }
 
 /// The JSON form `pup_error_json` lends, as a value (one error shape across the ABI).
-fn error_json(error: PupError) -> Result<Value, Failure> {
+pub(crate) fn error_json(error: PupError) -> Result<Value, Failure> {
     let mut ptr: *const u8 = std::ptr::null();
     let mut len = 0usize;
     // SAFETY: `error` is a live local; the out pointers are locals.

@@ -257,6 +257,64 @@ PupStatus pup_library_version(const uint8_t **out_ptr,
                               size_t *out_len);
 
 /**
+ * Resolves each tenant's photo policy into principals: `clients[0..client_count]` (one handle per
+ * tenant, borrowed for the call). Request (NULL,0 for the defaults):
+ * `{"expandGroups":false,"allowedRoles":null|[names or IDs],"concurrency":10}`. Result:
+ * `{"results":[{"index","tenantId","report":AccessReport|null,"elapsedMs","error":ErrorJson|null}]}`
+ * in `clients` order (AccessReport in docs/c-abi.md). A missing permission degrades its own part
+ * of a report (`warnings`, `missingPermissions`); any other failure of a tenant is in its entry
+ * and never stops the others. Cancelling `ctx` returns `PUP_STATUS_CANCELLED`. Blocking; reads
+ * only.
+ *
+ * # Safety
+ * `clients` points to `client_count` live client handles (none NULL) that stay valid for the
+ * call; the JSON pair is NULL with length 0 or points to `request_len` readable bytes; `ctx` is
+ * NULL or a live context; `out_result` is writable; `out_error` is NULL or writable.
+ */
+PupStatus pup_access_get(const struct PupClient *const *clients,
+                         size_t client_count,
+                         const uint8_t *request_json,
+                         size_t request_len,
+                         const struct PupCallContext *ctx,
+                         struct PupResult **out_result,
+                         struct PupError **out_error);
+
+/**
+ * Answers for one principal: can it change photos now, and if not why and what to do. Request:
+ * `{"userId":"<object ID or UPN>"}`, `{"servicePrincipalId":"<object ID or app ID>"}`, or
+ * NULL,0 / `{}` for the signed-in user or app (for a signed-in user the service's own answer,
+ * `GET /beta/me/photo/getAllowedOperations`, is included). Result: AccessCheck (docs/c-abi.md).
+ * Both IDs at once is `PUP_STATUS_INVALID_ARGUMENT` and nothing is sent. Blocking; reads only.
+ *
+ * # Safety
+ * `client` is a live client handle; the JSON pair is NULL with length 0 or points to
+ * `request_len` readable bytes; `ctx` is NULL or a live context; `out_result` is writable;
+ * `out_error` is NULL or writable.
+ */
+PupStatus pup_access_check(const struct PupClient *client,
+                           const uint8_t *request_json,
+                           size_t request_len,
+                           const struct PupCallContext *ctx,
+                           struct PupResult **out_result,
+                           struct PupError **out_error);
+
+/**
+ * Who gains and who loses the ability to change photos if a change request (the JSON of
+ * `pup_policy_plan`) were applied; nothing is written. Result: AccessImpact (docs/c-abi.md):
+ * `lines` are ready to show; `known` is false (and one line names RoleManagement.Read.Directory)
+ * when role assignments could not be read. Blocking; reads only.
+ *
+ * # Safety
+ * As for [`pup_access_check`], with `change_json` in place of `request_json`.
+ */
+PupStatus pup_access_impact(const struct PupClient *client,
+                            const uint8_t *change_json,
+                            size_t change_len,
+                            const struct PupCallContext *ctx,
+                            struct PupResult **out_result,
+                            struct PupError **out_error);
+
+/**
  * Creates a client from a JSON config (see docs/c-abi.md; every field optional, unknown fields
  * rejected) and the secret its auth mode needs (access token, client secret or private key;
  * may be NULL with length 0). The secret is copied into memory that is zeroed when the client is

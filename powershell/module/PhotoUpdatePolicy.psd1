@@ -31,6 +31,8 @@
         'Connect-PhotoUpdatePolicy'
         'Disconnect-PhotoUpdatePolicy'
         'Get-PhotoUpdatePolicyConnection'
+        'Get-PhotoUpdateAccess'
+        'Test-PhotoUpdateAccess'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

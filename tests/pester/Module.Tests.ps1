@@ -46,9 +46,9 @@ Describe 'Module manifest and import' {
     It 'exports exactly the cmdlets of the module, with the Cargo version' {
         $module = Get-Module PhotoUpdatePolicy
         @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be @(
-            'Connect-PhotoUpdatePolicy', 'Disconnect-PhotoUpdatePolicy', 'Export-PhotoUpdatePolicy', 'Get-PhotoUpdatePolicy',
-            'Get-PhotoUpdatePolicyConnection', 'Get-PhotoUpdatePolicyRole', 'Import-PhotoUpdatePolicy', 'Reset-PhotoUpdatePolicy',
-            'Set-PhotoUpdatePolicy', 'Test-PhotoUpdatePolicy')
+            'Connect-PhotoUpdatePolicy', 'Disconnect-PhotoUpdatePolicy', 'Export-PhotoUpdatePolicy', 'Get-PhotoUpdateAccess',
+            'Get-PhotoUpdatePolicy', 'Get-PhotoUpdatePolicyConnection', 'Get-PhotoUpdatePolicyRole', 'Import-PhotoUpdatePolicy',
+            'Reset-PhotoUpdatePolicy', 'Set-PhotoUpdatePolicy', 'Test-PhotoUpdateAccess', 'Test-PhotoUpdatePolicy')
         $cargo = Get-Content (Join-Path $script:RepoRoot 'Cargo.toml') -Raw
         $version = [regex]::Match($cargo, '(?ms)^\[workspace\.package\].*?^version\s*=\s*"([^"]+)"').Groups[1].Value
         $module.Version.ToString() | Should -Be $version

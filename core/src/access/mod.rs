@@ -38,7 +38,8 @@ use rules::{
     ResolveOptions,
 };
 
-/// What Get-PhotoUpdateAccess asks (`pup_access_get`): `{"expandGroups":false,"allowedRoles":null}`.
+/// What Get-PhotoUpdateAccess asks (`pup_access_get`):
+/// `{"expandGroups":false,"allowedRoles":null,"concurrency":10}`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccessRequest {
@@ -49,6 +50,9 @@ pub struct AccessRequest {
     /// before setting it; `[]` = no restriction. The tenant's policy is still read.
     #[serde(default)]
     pub allowed_roles: Option<Vec<String>>,
+    /// Tenants in flight at once when many are asked ([`get_many`]); default 10.
+    #[serde(default)]
+    pub concurrency: Option<usize>,
 }
 
 /// The answer of [`get`].
@@ -105,13 +109,16 @@ pub async fn get(
         request.expand_groups,
     )
     .await?;
-    let principals = rules::resolve(
+    let mut principals = rules::resolve(
         &policy_roles,
         &observed,
         ResolveOptions {
             expand_groups: request.expand_groups,
         },
     );
+    if !policy_roles.restricted() {
+        principals.insert(0, rules::all_users());
+    }
     let (warnings, missing) = reader.take_findings();
     Ok(report(
         tenant,

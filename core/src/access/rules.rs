@@ -49,6 +49,9 @@ pub enum PrincipalType {
     Group,
     /// A service principal: an app or a managed identity.
     ServicePrincipal,
+    /// Every user of the tenant (the entry that says, with no restriction, that everyone may
+    /// change their own photo).
+    AllUsers,
 }
 
 impl PrincipalType {
@@ -433,6 +436,31 @@ fn merge_names(into: &mut PrincipalRef, from: &PrincipalRef) {
     }
     if into.app_id.is_none() {
         into.app_id = from.app_id.clone();
+    }
+}
+
+/// The entry for every user of the tenant: with no restriction each may change their own photo.
+pub fn all_users() -> PrincipalAccess {
+    PrincipalAccess {
+        principal_type: PrincipalType::AllUsers,
+        id: "*".into(),
+        display_name: Some("All users".into()),
+        user_principal_name: None,
+        app_id: None,
+        can_change_others_photos: false,
+        can_change_own_photo: Some(true),
+        will_be_refused: false,
+        scope: AccessScope::Tenant,
+        scope_ids: Vec::new(),
+        via: Vec::new(),
+        holdings: Vec::new(),
+        app_permissions: Vec::new(),
+        reason: "No restriction (allowedRoles is empty): every user may change their own photo. \
+                 Changing other users' photos needs a role with the photo permission, listed \
+                 below."
+            .into(),
+        fix: None,
+        expected_error: None,
     }
 }
 

@@ -12,7 +12,7 @@ namespace PhotoUpdatePolicy.Internal
     /// <see cref="PhotoPolicyException"/>. Dispose it after the command's calls (a borrowed client
     /// is never freed by that).
     /// </summary>
-    internal sealed class NativeClient : IDisposable
+    internal sealed partial class NativeClient : IDisposable
     {
         private static readonly byte[] NoOptions = Array.Empty<byte>();
 

@@ -126,6 +126,22 @@ namespace PhotoUpdatePolicy.Native
             IntPtr* clients, UIntPtr clientCount, byte* requestJson, UIntPtr requestLen, CallContextHandle ctx,
             out ResultHandle outResult, out ErrorHandle outError);
 
+        /// <summary><paramref name="clients"/>: raw client handles, each AddRef'd by the caller for the call.</summary>
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_access_get(
+            IntPtr* clients, UIntPtr clientCount, byte* requestJson, UIntPtr requestLen, CallContextHandle ctx,
+            out ResultHandle outResult, out ErrorHandle outError);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_access_check(
+            ClientHandle client, byte* requestJson, UIntPtr requestLen, CallContextHandle ctx,
+            out ResultHandle outResult, out ErrorHandle outError);
+
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_access_impact(
+            ClientHandle client, byte* changeJson, UIntPtr changeLen, CallContextHandle ctx,
+            out ResultHandle outResult, out ErrorHandle outError);
+
         [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
         internal static extern uint pup_roles_catalog(out ResultHandle outResult, out ErrorHandle outError);
 

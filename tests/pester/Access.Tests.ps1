@@ -1,0 +1,167 @@
+# Who may change photos (Get-/Test-PhotoUpdateAccess) end to end against the emulator's seeded
+# directory: each kind of principal, missing permissions, many tenants, and what the prediction
+# says checked against what the emulator's photo write then does, for every principal.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestCommon.ps1')
+    $script:Emulator = Start-GraphEmulator -Path $script:EmulatorExe
+    $script:Endpoint = @{ GraphEndpoint = $script:Emulator.Url; AllowInsecureLoopback = $true }
+    $script:Fixture = Get-Content -Raw (Join-Path $script:RepoRoot 'tests/emulator/tests/fixtures/directory-photo-access.json') | ConvertFrom-Json
+    $script:Reads = @('PeopleSettings.Read.All', 'RoleManagement.Read.Directory', 'RoleEligibilitySchedule.Read.Directory',
+        'GroupMember.Read.All', 'Application.Read.All', 'User.Read.All')
+
+    function New-AccessTenant([object[]] $AllowedRoles, [string[]] $Roles = $script:Reads) {
+        $tenant = [guid]::NewGuid().ToString()
+        Set-EmulatorPolicy -Emulator $script:Emulator -TenantId $tenant -Policy @{ source = 'cloud'; allowedRoles = @($AllowedRoles) }
+        Invoke-EmulatorApi -Emulator $script:Emulator -Method Put -Path "/_emulator/tenants/$tenant/directory" -Body $script:Fixture | Out-Null
+        [pscustomobject]@{ TenantId = $tenant; AccessToken = New-EmulatorToken -Emulator $script:Emulator -TenantId $tenant -Roles $Roles }
+    }
+
+    # Writes a photo of $Target with a token minted for the principal; returns 'OK' or Graph's code.
+    function Invoke-PhotoWrite([string] $Tenant, [string] $ObjectId, [hashtable] $Grant, [string] $Target) {
+        $body = @{ tenantId = $Tenant; objectId = $ObjectId } + $Grant
+        $token = (Invoke-EmulatorApi -Emulator $script:Emulator -Method Post -Path '/_emulator/tokens' -Body $body).access_token
+        try {
+            Invoke-RestMethod -Method Put -Uri "$($script:Emulator.Url)/v1.0/users/$Target/photo/`$value" -Headers @{ Authorization = "Bearer $token" } -ContentType 'image/jpeg' -Body ([byte[]](0xFF, 0xD8, 0xFF)) | Out-Null
+            'OK'
+        } catch {
+            ($_.ErrorDetails.Message | ConvertFrom-Json).error.code
+        }
+    }
+}
+
+AfterAll {
+    if ($script:Emulator) { Stop-GraphEmulator -Emulator $script:Emulator }
+}
+
+Describe 'Get-PhotoUpdateAccess' {
+    BeforeEach { Reset-Emulator -Emulator $script:Emulator }
+
+    It 'names each kind of principal with CanChangeOthersPhotos, Via, Scope, Reason and Fix' {
+        $t = New-AccessTenant @($script:Roles.People, $script:Roles.Global)
+        $all = @(Get-PhotoUpdateAccess -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint)
+        $by = @{}; foreach ($p in $all) { $by[$p.DisplayName] = $p }
+
+        $by['Pat People'].CanChangeOthersPhotos | Should -BeTrue
+        $by['Pat People'].Via | Should -Be @('People Administrator (Active, direct, tenant)')
+        $by['Pat People'].TenantId | Should -Be $t.TenantId
+        $by['Uma Scoped'].CanChangeOthersPhotos | Should -BeFalse
+        $by['Uma Scoped'].Scope | Should -Be 'AdministrativeUnit'
+        $by['Uma Scoped'].Reason | Should -Match 'invalid_role'
+        $by['Eli Eligible'].Via[0] | Should -Match 'Eligible \(PIM\)'
+        $by['Eli Eligible'].Fix | Should -Match 'Activate'
+        $by['Photo Admins'].PrincipalType | Should -Be 'Group'
+        $by['Photo Admins'].CanChangeOthersPhotos | Should -BeTrue
+        $by.ContainsKey('Mona Member') | Should -BeFalse
+        $by['HR Photo Sync'].WillBeRefused | Should -BeTrue
+        $by['HR Photo Sync'].AppPermissions | Should -Be @('ProfilePhoto.ReadWrite.All')
+        $by['HR Photo Sync'].Fix | Should -Match 'Assign People Administrator'
+        $by['Group Member App'].Via[0] | Should -Match "through group 'Photo Admins'"
+        $by.ContainsKey('Reporting') | Should -BeFalse
+
+        $expanded = @(Get-PhotoUpdateAccess -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -ExpandGroups)
+        ($expanded | Where-Object DisplayName -eq 'Mona Member').CanChangeOthersPhotos | Should -BeTrue
+        # Only reads were sent, and the lists were paged to the end.
+        $requests = @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object route -eq 'graph')
+        @($requests | Where-Object method -ne 'GET').Count | Should -Be 0
+        @($requests | Where-Object { $_.query -match 'skiptoken' }).Count | Should -BeGreaterThan 0
+    }
+
+    It 'with no restriction says every user may change their own photo, and judges a policy before it is set' {
+        $t = New-AccessTenant @()
+        $all = @(Get-PhotoUpdateAccess -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -InformationVariable info)
+        $all[0].PrincipalType | Should -Be 'AllUsers'
+        $all[0].CanChangeOwnPhoto | Should -BeTrue
+        ($all | Where-Object DisplayName -eq 'Dora Writer').CanChangeOthersPhotos | Should -BeTrue
+        ($info | Where-Object { $_.Tags -contains 'Summary' }).MessageData | Should -Match '^No restriction: every user may change their own photo'
+
+        $what = @(Get-PhotoUpdateAccess -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -AllowedRoles 'People Administrator')
+        ($what | Where-Object DisplayName -eq 'Grace Global').CanChangeOthersPhotos | Should -BeFalse
+        (Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $t.TenantId).allowedRoles.Count | Should -Be 0
+    }
+
+    It 'degrades a part with a warning naming the missing permission, never the whole answer' {
+        $t = New-AccessTenant @($script:Roles.People) -Roles 'PeopleSettings.Read.All', 'RoleManagement.Read.Directory'
+        $all = @(Get-PhotoUpdateAccess -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -WarningVariable warn -WarningAction SilentlyContinue)
+        ($all | Where-Object DisplayName -eq 'Pat People').CanChangeOthersPhotos | Should -BeTrue
+        @($all | Where-Object PrincipalType -eq 'ServicePrincipal' | Where-Object WillBeRefused).Count | Should -Be 0
+        ($warn -join "`n") | Should -Match 'Application\.Read\.All'
+    }
+
+    It 'answers per tenant from the pipeline; a failed tenant is an error, the others answer' {
+        $a = New-AccessTenant @($script:Roles.People)
+        $b = New-AccessTenant @($script:Roles.Global)
+        $bad = [pscustomobject]@{ TenantId = [guid]::NewGuid().ToString(); AccessToken = New-EmulatorToken -Emulator $script:Emulator -TenantId 'x' -ExpiresInSeconds -60 }
+        Add-EmulatorFault -Emulator $script:Emulator -Kind throttle -Method GET -Count 3 -RetryAfterSeconds 0
+        $all = @($a, $bad, $b | Get-PhotoUpdateAccess @script:Endpoint -ThrottleLimit 2 -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $errs.Count | Should -Be 1
+        @($all | Where-Object TenantId -eq $a.TenantId | Where-Object WillBeRefused).DisplayName | Sort-Object | Should -Be @('HR Photo Sync', 'Scoped App')
+        ($all | Where-Object { $_.TenantId -eq $b.TenantId -and $_.DisplayName -eq 'Grace Global' }).CanChangeOthersPhotos | Should -BeTrue
+        ($all | Where-Object { $_.TenantId -eq $b.TenantId -and $_.DisplayName -eq 'Pat People' }).CanChangeOthersPhotos | Should -BeFalse
+    }
+
+    It 'predicts what the photo write then does, for every principal of the tenant' {
+        foreach ($allowed in @(@($script:Roles.People, $script:Roles.Global), @($script:Roles.User), @())) {
+            $t = New-AccessTenant $allowed
+            $predicted = @{}
+            foreach ($p in Get-PhotoUpdateAccess -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -ExpandGroups) { $predicted[$p.Id] = $p }
+            foreach ($u in $script:Fixture.users) {
+                $target = if ($u.displayName -eq 'Paul Plain') { 'grace@contoso.example' } else { 'paul@contoso.example' }
+                $actual = Invoke-PhotoWrite $t.TenantId $u.id @{ scp = 'ProfilePhoto.ReadWrite.All' } $target
+                $p = $predicted[$u.id]
+                $can = [bool]($p -and $p.CanChangeOthersPhotos)
+                ($actual -eq 'OK') | Should -Be $can -Because "$($u.displayName) under [$($allowed -join ',')]"
+                if ($p -and $p.ExpectedError) { $actual | Should -Be $p.ExpectedError -Because $u.displayName }
+            }
+            foreach ($sp in $script:Fixture.servicePrincipals) {
+                $perms = @($script:Fixture.appRoleAssignments | Where-Object principalId -eq $sp.id | ForEach-Object appRoleId)
+                $actual = Invoke-PhotoWrite $t.TenantId $sp.id @{ roles = $perms } 'paul@contoso.example'
+                $p = $predicted[$sp.id]
+                if ($p) {
+                    ($actual -eq 'OK') | Should -Be $p.CanChangeOthersPhotos -Because $sp.displayName
+                    ($actual -like 'ForbiddenBy*') | Should -Be $p.WillBeRefused -Because $sp.displayName
+                } else {
+                    $actual | Should -Be 'Authorization_RequestDenied' -Because "$($sp.displayName) holds no photo-writing permission"
+                }
+            }
+        }
+    }
+}
+
+Describe 'Test-PhotoUpdateAccess' {
+    BeforeEach { Reset-Emulator -Emulator $script:Emulator }
+
+    It 'answers for a user, an app and the signed-in user, with the service''s own answer' {
+        $t = New-AccessTenant @($script:Roles.People, $script:Roles.Global)
+        $uma = Test-PhotoUpdateAccess -UserId uma@contoso.example -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint
+        $uma.CanChangeOthersPhotos | Should -BeFalse
+        $uma.Summary | Should -Match 'invalid_role'
+        $uma.Fix | Should -Match 'tenant scope'
+
+        $app = Test-PhotoUpdateAccess -ServicePrincipalId 44444444-0000-4000-8000-000000000001 -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint
+        $app.WillBeRefused | Should -BeTrue
+        $app.DisplayName | Should -Be 'HR Photo Sync'
+        Test-PhotoUpdateAccess -UserId pat@contoso.example -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -Quiet | Should -BeTrue
+
+        # A Global Reader (reading the policy as a delegated user needs a directory role).
+        $body = @{ tenantId = $t.TenantId; objectId = '11111111-0000-4000-8000-000000000006'; scp = ($script:Reads -join ' '); wids = @('f2ef992c-3afb-46b9-b7cf-a126ee74c451') }
+        $paul = (Invoke-EmulatorApi -Emulator $script:Emulator -Method Post -Path '/_emulator/tokens' -Body $body).access_token
+        $me = Test-PhotoUpdateAccess -TenantId $t.TenantId -AccessToken $paul @script:Endpoint
+        $me.SignedIn | Should -BeTrue
+        $me.DisplayName | Should -Be 'Paul Plain'
+        $me.CanChangeOwnPhoto | Should -BeFalse
+        $me.ServiceAllowedOperations | Should -Be ''
+        $me.ServiceAgrees | Should -BeTrue
+        $me.Fix | Should -Match 'People Administrator'
+    }
+
+    It 'refuses an unknown user with a clear error, and a bad value before anything is sent' {
+        $t = New-AccessTenant @($script:Roles.People)
+        $e = Get-ErrorRecord { Test-PhotoUpdateAccess -UserId nobody@contoso.example -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -ErrorAction Stop }
+        $e.Exception.Message | Should -Match "nobody@contoso.example"
+        $e.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.NotFound*'
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        $e = Get-ErrorRecord { Test-PhotoUpdateAccess -UserId 'a/../b' -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -ErrorAction Stop }
+        $e.Exception.Message | Should -Match 'userId'
+        @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object route -eq 'graph').Count | Should -Be 0
+    }
+}
