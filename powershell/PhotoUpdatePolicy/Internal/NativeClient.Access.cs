@@ -35,10 +35,10 @@ namespace PhotoUpdatePolicy.Internal
                 "an access check"));
         }
 
-        /// <summary>Who gains and who loses the ability to change photos if <paramref name="plan"/> were applied; nothing is written.</summary>
-        internal PhotoAccessImpact AccessImpact(PolicyPlan plan) =>
+        /// <summary>Who gains and who loses the ability to change photos if <paramref name="change"/> were applied; nothing is written.</summary>
+        internal PhotoAccessImpact AccessImpact(PolicyChangeRequest change) =>
             new PhotoAccessImpact(JsonTree.AsObject(
-                runner.InvokeJson(new ClientBytes(Handle, plan.Request), ImpactCall),
+                runner.InvokeJson(new ClientBytes(Handle, Utf8.Encode(change.ToJson())), ImpactCall),
                 "an access impact"));
 
         private static unsafe uint CheckAccessNative(ClientBytes s, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)
