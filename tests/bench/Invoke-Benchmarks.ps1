@@ -19,6 +19,8 @@ Figures (docs/performance.md explains each):
   fleet    core/benches/fleet_bench.rs (1,000 tenants, 25 ms added latency) vs the ideal time.
   memory   working set before Import-Module, after 10,000 calls, and its slope over the last 5,000;
            the same loop with Invoke-RestMethod, and with Get-Date (no I/O: PowerShell's floor).
+  access   Get-PhotoUpdateAccess on a tenant with 5,000 role assignments over 50 pages at 25 ms
+           added latency, vs a raw Invoke-RestMethod paging loop over the same pages (Measure-Access.ps1).
   size     the module folder on disk (this platform's native library only).
 
 The Graph emulator runs as its own process (target/release/graph-emulator --port 0). Benchmarks are
@@ -55,6 +57,7 @@ $null = New-Item -ItemType Directory -Path $work
 
 $importRuns = if ($Quick) { 5 } else { 20 }
 $callCount = if ($Quick) { 200 } else { 1000 }
+$accessAssignments = if ($Quick) { 500 } else { 5000 }
 $memoryCalls = if ($Quick) { 2000 } else { 10000 }
 $memoryEvery = if ($Quick) { 200 } else { 500 }
 $TenantId = 'b8000000-0000-4000-8000-000000000008'
@@ -220,6 +223,12 @@ try {
             Remove-Item Env:PUP_BENCH_GRAPH_URL, Env:PUP_BENCH_CALLS -ErrorAction SilentlyContinue
         }
 
+        Write-Step "Access: Get-PhotoUpdateAccess over $accessAssignments role assignments, 50 pages, 25 ms latency vs a raw paging loop (fresh pwsh)"
+        $accessFile = Join-Path $work 'access.json'
+        Invoke-ChildScript 'Measure-Access.ps1' @('-ModuleFolder', $ModuleFolder, '-EmulatorUrl', $emulator.Url,
+            '-TenantId', 'b8000000-0000-4000-8000-000000000016', '-OutFile', $accessFile, '-Assignments', $accessAssignments)
+        $figures.access = Get-Content -LiteralPath $accessFile -Raw | ConvertFrom-Json
+
         Write-Step "Memory: $memoryCalls calls, a sample every $memoryEvery (fresh pwsh)"
         $memoryFile = Join-Path $work 'memory.json'
         Invoke-ChildScript 'Measure-Memory.ps1' @('-ModuleFolder', $ModuleFolder, '-EmulatorUrl', $emulator.Url,
@@ -274,6 +283,7 @@ $goals = [ordered]@{
     fleet       = [ordered]@{ goal = 'within 1.3x of ideal'; value = $(if ($fleetWarm) { [math]::Round($fleetWarm.ratio, 3) } else { $null }); pass = $(if ($fleetWarm) { $fleetWarm.ratio -le 1.3 } else { $null }) }
     memory      = [ordered]@{ goal = 'under 30 MB added, flat over the last half (|slope| <= 0.1 MB per 1,000 calls)'; value = $memAdded; pass = ($memAdded -lt 30) -and $memFlat }
     size        = [ordered]@{ goal = 'under 8 MB'; value = $figures.size.mb; pass = $figures.size.bytes -lt 8MB }
+    access      = [ordered]@{ goal = 'a few seconds (under 5 s, median)'; value = [math]::Round($figures.access.cmdlet.medianMs / 1000, 3); pass = $figures.access.cmdlet.medianMs -lt 5000 }
 }
 
 $doc = [ordered]@{ suite = 'PhotoUpdatePolicy benchmarks (issue #8)'; environment = $environment; goals = $goals; figures = $figures }
@@ -294,6 +304,8 @@ $md.Add("| import cost (median of $($i.runs) fresh processes) | $('{0:N0}' -f $i
 $md.Add("| warm Get-PhotoUpdatePolicy (median of $($c.calls); p90) | $(Format-Ms $c.cmdlet.medianMs) (p90 $(Format-Ms $c.cmdlet.p90Ms)) | Invoke-RestMethod $(Format-Ms $c.invokeRestMethod.medianMs) (p90 $(Format-Ms $c.invokeRestMethod.p90Ms)) | **$('{0:N2}' -f $speedup)x** faster | >= 2x | $(Format-Result $goals.warmGet.pass) |")
 $md.Add("| cmdlet over the raw Rust client (medians) | cmdlet $(Format-Ms $c.cmdlet.medianMs) | PolicyClient::get $(Format-Ms $r.policyClientGet.medianMs) (plain reqwest $(Format-Ms $r.plainReqwest.medianMs)) | **+$(Format-Ms $overRaw)** per call | < 0.3 ms | $(Format-Result $goals.overRaw.pass) |")
 $md.Add("| Set that changes nothing | $($c.setNoChange.requests) request ($($c.setNoChange.methods -join ', ')) | (a Set that changes something: $($c.setWithChange.requests): $($c.setWithChange.methods -join ', ')) | - | exactly 1 | $(Format-Result $goals.setNoChange.pass) |")
+$a = $figures.access
+$md.Add("| Get-PhotoUpdateAccess: $($a.assignments) role assignments over $($a.pages) pages, $($a.latencyMs) ms latency (median of $($a.runs)) | $('{0:N3}' -f ($a.cmdlet.medianMs / 1000)) s | raw Invoke-RestMethod paging loop over the same pages $('{0:N3}' -f ($a.rawPaging.medianMs / 1000)) s | **$('{0:N2}' -f ($a.cmdlet.medianMs / $a.rawPaging.medianMs))x** the pages alone (it also reads eligibilities, the other roles and the apps) | < 5 s | $(Format-Result $goals.access.pass) |")
 if ($fleetWarm) {
     $md.Add("| fleet: $($fleetWarm.tenants) tenants, $($fleetWarm.latencyMs) ms latency, concurrency $($fleetWarm.concurrency) (warm) | $('{0:N3}' -f $fleetWarm.measuredSeconds) s | ideal $('{0:N3}' -f $fleetWarm.idealSeconds) s | **$('{0:N2}' -f $fleetWarm.ratio)x** ideal | <= 1.3x | $(Format-Result $goals.fleet.pass) |")
 } else {
