@@ -18,7 +18,7 @@ Partner (GDAP) delegated sign-ins have been refused by this API: use the app.
 Permissions: Microsoft Graph PeopleSettings.ReadWrite.All (application) in every tenant.
 
 .EXAMPLE
-./Invoke-PhotoPolicyFleet.ps1 -TenantListPath ./customers.txt -ClientId $appId -CertificatePath ./app.pfx -CertificatePassword $pw -AllowedRoles 'Global Administrator','People Administrator' -WhatIf
+./Invoke-PhotoPolicyFleet.ps1 -TenantListPath ./customers.txt -ClientId $appId -CertificatePath ./app.pfx -CertificatePassword $pw -Source Cloud -AllowedRoles 'Global Administrator','People Administrator' -WhatIf
 #>
 [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium', DefaultParameterSetName = 'Thumbprint')]
 param(

@@ -39,7 +39,8 @@ Write-Host 'Current policy:'
 Get-PhotoUpdatePolicy @auth | Format-List Source, AllowedRoles, EveryoneCanChangePhoto
 
 # Set-PhotoUpdatePolicy plans the change first; -WhatIf and -Confirm flow through to it.
-$result = Set-PhotoUpdatePolicy @auth -AllowedRoles $roles -PassThru
+# Roles are accepted only with source Cloud: set both in one request.
+$result = Set-PhotoUpdatePolicy @auth -Source Cloud -AllowedRoles $roles -PassThru
 if ($result) {
     Write-Host 'New policy (takes up to 24 hours to apply across Microsoft 365):'
     $result | Format-List Source, AllowedRoles, EveryoneCanChangePhoto

@@ -61,7 +61,8 @@ pub unsafe extern "C" fn pup_policy_export(
 
 /// Checks a policy document offline (strict: schemaVersion, types, source, role names and IDs)
 /// and returns `{"document":{…normalised: roles as {"id","name"}…},"summary":"Source: …; Allowed
-/// roles: …"}`. A malformed document is `PUP_STATUS_INVALID_JSON`, a wrong value
+/// roles: …","warnings":["…"]}` (warnings: roles let through that the service refuses, deprecated
+/// roles, IDs outside the catalog). A malformed document is `PUP_STATUS_INVALID_JSON`, a wrong value
 /// `PUP_STATUS_INVALID_ARGUMENT`, each naming the field and the value. No network.
 ///
 /// # Safety
@@ -82,6 +83,7 @@ pub unsafe extern "C" fn pup_document_parse(
         let result = PupResult::from_serialize(&json!({
             "document": doc.to_json(),
             "summary": doc.summary(),
+            "warnings": doc.warnings(),
         }))?;
         // SAFETY: checked non-NULL above.
         unsafe { deliver_result(out_result, result) };

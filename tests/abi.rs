@@ -300,7 +300,7 @@ fn round_trip_get_apply_reset() {
     assert_eq!(policy["source"], Value::Null);
     assert_eq!(policy["allowedRoles"], json!([]));
 
-    let change = r#"{"source":"onPremises","allowedRoles":["people administrator","{62E90394-69F5-4237-9190-012177145E10}"]}"#;
+    let change = r#"{"source":"CLOUD","allowedRoles":["people administrator","{62E90394-69F5-4237-9190-012177145E10}"]}"#;
     let o = plan(&client, change.as_bytes());
     assert_eq!(o.status, PupStatus::Ok, "{o:?}");
     assert_eq!(o.json.as_ref().unwrap()["hasChanges"], true);
@@ -316,7 +316,7 @@ fn round_trip_get_apply_reset() {
     assert_eq!(o.status, PupStatus::Ok, "{o:?}");
     assert_eq!(o.json.as_ref().unwrap()["applied"], true);
     let stored = fx.emu.policy(TENANT);
-    assert_eq!(stored["source"], "onPremises");
+    assert_eq!(stored["source"], "cloud");
     let roles: Vec<&str> = stored["allowedRoles"]
         .as_array()
         .unwrap()
@@ -334,7 +334,7 @@ fn round_trip_get_apply_reset() {
 
     let o = get(&client, ptr::null());
     let policy = o.json.unwrap();
-    assert_eq!(policy["source"], "onPremises");
+    assert_eq!(policy["source"], "cloud");
     assert_eq!(policy["allowedRoles"].as_array().unwrap().len(), 2);
 
     let o = reset(&client);
@@ -431,6 +431,38 @@ fn roles_catalog_and_resolve() {
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     assert!(names.contains(&"People Administrator"), "{names:?}");
+    // The catalog says which roles the service accepts, and who documents it.
+    for role in catalog.as_array().unwrap() {
+        let refused = [
+            "Directory Writers",
+            "Intune Administrator",
+            "Partner Tier1 Support",
+            "Partner Tier2 Support",
+        ]
+        .contains(&role["name"].as_str().unwrap());
+        assert_eq!(
+            role["status"],
+            if refused { "refused" } else { "accepted" },
+            "{role}"
+        );
+        assert_eq!(role["documented"], !refused, "{role}");
+        assert!(
+            role["documentedBy"].as_str().is_some_and(|s| !s.is_empty()),
+            "{role}"
+        );
+    }
+    let o = resolve(br#"{"roles":["Directory Writers"]}"#);
+    assert_eq!(o.status, PupStatus::Ok, "looked up only: {o:?}");
+    assert_eq!(o.json.unwrap()["roles"][0]["status"], "refused");
+    let o = resolve(br#"{"roles":["Directory Writers"],"allowServiceRefusedRoles":false}"#);
+    assert_eq!(o.status, PupStatus::InvalidArgument, "{o:?}");
+    assert!(message(&o).contains("the service refuses it"), "{o:?}");
+    let o = resolve(br#"{"roles":["Global Reader"]}"#);
+    assert_eq!(o.status, PupStatus::InvalidArgument, "{o:?}");
+    assert!(
+        message(&o).contains("cannot be used in the photo update policy"),
+        "{o:?}"
+    );
 
     let o = resolve(br#"{"roles":["UserAdmin"," fe930be7-5e62-47db-91af-98c3a49a38b1"]}"#);
     assert_eq!(o.status, PupStatus::Ok, "{o:?}");

@@ -444,7 +444,8 @@ impl PolicyClient {
     /// Brings the policy back to the defaults (source not set, no role restriction) and proves it
     /// by reading it back.
     ///
-    /// Already default → nothing is written. Otherwise `PATCH {"source":null,"allowedRoles":[]}`;
+    /// Already default → nothing is written. Otherwise `PATCH {"source":null,"allowedRoles":null}`
+    /// (with the source not set the service wants no roles section, as with onPremises);
     /// if the service refuses it (400/405) — or accepts it but the read-back still is not the
     /// default (clearing `source` with null is unconfirmed) — `DELETE` is tried. A reset that
     /// cannot be proven is [`ErrorKind::ResetNotVerified`] with what was read.
@@ -480,7 +481,8 @@ impl PolicyClient {
         }
         let backup_path = save_backup(options.backup_path.as_deref(), &view(&previous), ctx)?;
 
-        let body = json!({"source": null, "allowedRoles": []});
+        // Source not set is not cloud: the roles section is cleared with null (see plan.rs).
+        let body = json!({"source": null, "allowedRoles": null});
         let mut method = ResetMethod::Patch;
         match self.send(Method::Patch, Some(&body), ctx, &counter).await {
             Ok(_) => {}
@@ -529,7 +531,7 @@ impl PolicyClient {
                 ErrorKind::ResetNotVerified,
                 format!(
                     "The reset could not be verified: after {} the policy reads {} instead of the \
-                     defaults (Source: not set; Allowed roles: (everyone)).",
+                     defaults (Source: NotSet; Allowed roles: (everyone)).",
                     match method {
                         ResetMethod::Delete => "DELETE",
                         _ => "PATCH",

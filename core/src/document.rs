@@ -43,7 +43,7 @@ pub const SCHEMA_VERSION: u64 = 1;
 
 /// The fields a document may have (for error messages).
 const FIELDS: &str = "schemaVersion, tenantId, cloud, exportedAt, source, allowedRoles, \
-                      allowUnknownRoleIds, additionalProperties";
+                      allowUnknownRoleIds, allowServiceRefusedRoles, additionalProperties";
 
 /// A role in a document: its template ID and, when the catalog knows it, its name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -73,6 +73,9 @@ pub struct PolicyDocument {
     pub allowed_roles: Option<Vec<DocumentRole>>,
     /// Let role IDs outside the catalog through (a backup of a tenant holding such a role).
     pub allow_unknown_role_ids: bool,
+    /// Let roles the service refuses in `allowedRoles` through, with a warning (a backup of a
+    /// tenant holding such a role; Import/Test `-AllowRefusedRole`).
+    pub allow_service_refused_roles: bool,
     /// Properties the service sent that this version does not model, kept verbatim.
     pub additional_properties: Map<String, Value>,
 }
@@ -132,6 +135,9 @@ impl PolicyDocument {
                     .collect(),
             ),
             allow_unknown_role_ids: view.allowed_roles.iter().any(|r| !r.known),
+            allow_service_refused_roles: view.allowed_roles.iter().any(|r| {
+                roles::by_id(&r.id).is_some_and(|i| i.status == roles::RoleStatus::Refused)
+            }),
             additional_properties: additional,
         }
     }
@@ -152,6 +158,9 @@ impl PolicyDocument {
         }
         if self.allow_unknown_role_ids {
             obj.insert("allowUnknownRoleIds".into(), Value::Bool(true));
+        }
+        if self.allow_service_refused_roles {
+            obj.insert("allowServiceRefusedRoles".into(), Value::Bool(true));
         }
         obj.insert(
             "additionalProperties".into(),
@@ -245,6 +254,10 @@ impl PolicyDocument {
             .allow_unknown_role_ids
             .and_then(Typed::into_inner)
             .unwrap_or(false);
+        let allow_refused = fields
+            .allow_service_refused_roles
+            .and_then(Typed::into_inner)
+            .unwrap_or(false);
 
         let source = match fields.source.map(Typed::into_inner) {
             None => None,
@@ -264,7 +277,7 @@ impl PolicyDocument {
             None => None,
             // `null` reads as "no restriction", as the service's own null does.
             Some(None) => Some(Vec::new()),
-            Some(Some(items)) => Some(read_roles(&items, allow_unknown)?),
+            Some(Some(items)) => Some(read_roles(&items, allow_unknown, allow_refused)?),
         };
 
         let additional_properties = fields
@@ -281,6 +294,29 @@ impl PolicyDocument {
             ));
         }
 
+        // Roles only with source cloud: such a document could never be applied.
+        if let (Some(s @ (SourceChange::OnPremises | SourceChange::NotSet)), Some(roles)) =
+            (source, &allowed_roles)
+        {
+            if !roles.is_empty() {
+                let names: Vec<String> = roles
+                    .iter()
+                    .map(|r| r.name.clone().unwrap_or_else(|| r.id.clone()))
+                    .collect();
+                return Err(invalid(
+                    format!(
+                        "The policy document restricts 'allowedRoles' ({}) while its 'source' is \
+                         {}: the service accepts allowed roles only when the source is Cloud. \
+                         Set \"allowedRoles\": [] to lift the restriction, or \"source\": \
+                         \"cloud\".",
+                        names.join(", "),
+                        s.display()
+                    ),
+                    "allowedRoles",
+                ));
+            }
+        }
+
         Ok(PolicyDocument {
             schema_version: SCHEMA_VERSION,
             tenant_id,
@@ -289,8 +325,27 @@ impl PolicyDocument {
             source,
             allowed_roles,
             allow_unknown_role_ids: allow_unknown,
+            allow_service_refused_roles: allow_refused,
             additional_properties,
         })
+    }
+
+    /// What an admin should know before this document is applied: roles the service refuses
+    /// (let through with `allowServiceRefusedRoles`), deprecated roles, IDs outside the catalog.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in self.allowed_roles.iter().flatten() {
+            let Ok(role) = roles::resolve_one(&r.id, true) else {
+                continue;
+            };
+            let refused = roles::check_service_accepts(&role, true).ok().flatten();
+            for w in refused.into_iter().chain(role.warning()) {
+                if !out.contains(&w) {
+                    out.push(w);
+                }
+            }
+        }
+        out
     }
 
     /// The change request that brings a tenant to this document's state (full role list, never
@@ -303,15 +358,16 @@ impl PolicyDocument {
                 .as_ref()
                 .map(|roles| roles.iter().map(|r| r.id.clone()).collect()),
             allow_unknown_role_ids: self.allow_unknown_role_ids,
+            allow_service_refused_roles: self.allow_service_refused_roles,
             ..ChangeRequest::default()
         }
     }
 
-    /// For people: `Source: cloud; Allowed roles: Global Administrator` (unmanaged parts say so).
+    /// For people: `Source: Cloud; Allowed roles: Global Administrator` (unmanaged parts say so).
     pub fn summary(&self) -> String {
         let source = match self.source {
             None => "(not managed)".to_string(),
-            Some(s) => source_value(s).unwrap_or("not set").to_string(),
+            Some(s) => s.display().to_string(),
         };
         let roles = match &self.allowed_roles {
             None => "(not managed)".to_string(),
@@ -345,6 +401,8 @@ struct DocumentFields {
     allowed_roles: Option<Typed<Option<Vec<Value>>, AllowedRolesField>>,
     #[serde(default, deserialize_with = "present")]
     allow_unknown_role_ids: Option<Typed<Option<bool>, AllowUnknownRoleIdsField>>,
+    #[serde(default, deserialize_with = "present")]
+    allow_service_refused_roles: Option<Typed<Option<bool>, AllowServiceRefusedRolesField>>,
     #[serde(default, deserialize_with = "present")]
     additional_properties: Option<Typed<Option<Map<String, Value>>, AdditionalPropertiesField>>,
 }
@@ -383,6 +441,7 @@ field_specs! {
     SourceField: "source" must be "a string or null";
     AllowedRolesField: "allowedRoles" must be "an array of roles (names, IDs or {\"id\",\"name\"} objects)";
     AllowUnknownRoleIdsField: "allowUnknownRoleIds" must be "true or false";
+    AllowServiceRefusedRolesField: "allowServiceRefusedRoles" must be "true or false";
     AdditionalPropertiesField: "additionalProperties" must be "an object";
 }
 
@@ -414,7 +473,11 @@ impl<'de, T: DeserializeOwned, F: FieldSpec> Deserialize<'de> for Typed<T, F> {
 }
 
 /// Reads the role list: strings (names, aliases, IDs) or objects with `id` and/or `name`.
-fn read_roles(items: &[Value], allow_unknown: bool) -> Result<Vec<DocumentRole>> {
+fn read_roles(
+    items: &[Value],
+    allow_unknown: bool,
+    allow_refused: bool,
+) -> Result<Vec<DocumentRole>> {
     let mut out: Vec<DocumentRole> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let field = format!("allowedRoles[{i}]");
@@ -431,7 +494,7 @@ fn read_roles(items: &[Value], allow_unknown: bool) -> Result<Vec<DocumentRole>>
                 match (id, name) {
                     // The ID is what counts; a name that disagrees is a hand edit gone wrong.
                     (Some(id), name) => {
-                        let role = resolve(&id, allow_unknown, &field)?;
+                        let role = resolve(&id, allow_unknown, allow_refused, &field)?;
                         if let (Some(name), Some(known)) = (&name, &role.name) {
                             let by_name = roles::resolve_one(name, false).ok();
                             if by_name.is_some_and(|r| r.id != role.id) {
@@ -463,7 +526,7 @@ fn read_roles(items: &[Value], allow_unknown: bool) -> Result<Vec<DocumentRole>>
                 )))
             }
         };
-        let role = resolve(&input, allow_unknown, &field)?;
+        let role = resolve(&input, allow_unknown, allow_refused, &field)?;
         push(&mut out, role);
     }
     Ok(out)
@@ -505,17 +568,41 @@ fn push(out: &mut Vec<DocumentRole>, role: DocumentRole) {
     }
 }
 
-fn resolve(input: &str, allow_unknown: bool, field: &str) -> Result<DocumentRole> {
+fn resolve(
+    input: &str,
+    allow_unknown: bool,
+    allow_refused: bool,
+    field: &str,
+) -> Result<DocumentRole> {
+    let in_field = |e: Error| Error::new(e.kind(), format!("'{field}': {}", e.message()));
     let role = roles::resolve_one(input, allow_unknown).map_err(|e| {
-        let mut err = Error::new(e.kind(), format!("'{field}': {}", e.message()))
-            .with_target(input.to_string());
-        if let Some(a) = e.recommended_action() {
-            err = err.with_recommended_action(a.to_string());
-        } else if roles::normalize_guid(input).is_some() {
-            err = err.with_recommended_action(
+        let unknown_id = roles::normalize_guid(input)
+            .is_some_and(|id| roles::by_id(&id).is_none() && roles::not_usable_by_id(&id).is_none());
+        let mut err = if unknown_id {
+            // The document's own opt-in, not the cmdlet parameter the core names.
+            Error::invalid_argument(format!(
+                "'{field}': role template ID '{}' is not in the catalog of roles accepted in \
+                 allowedRoles.",
+                input.trim()
+            ))
+            .with_recommended_action(
                 "Use a role from Get-PhotoUpdatePolicyRole, or add \"allowUnknownRoleIds\": true to \
                  the document to accept role template IDs outside the catalog.",
-            );
+            )
+        } else {
+            let mut err = in_field(e.clone());
+            if let Some(a) = e.recommended_action() {
+                err = err.with_recommended_action(a.to_string());
+            }
+            err
+        };
+        err = err.with_target(input.to_string());
+        err
+    })?;
+    roles::check_service_accepts(&role, allow_refused).map_err(|e| {
+        let mut err = in_field(e.clone()).with_target(input.to_string());
+        if let Some(a) = e.recommended_action() {
+            err = err.with_recommended_action(a.to_string());
         }
         err
     })?;
@@ -560,7 +647,7 @@ mod tests {
     #[test]
     fn export_round_trips_through_the_reader() {
         let policy = Policy::from_json(&json!({
-            "source": "onPremises",
+            "source": "cloud",
             "allowedRoles": [GA, PA],
             "newThing": {"a": 1}
         }))
@@ -575,7 +662,7 @@ mod tests {
         assert_eq!(v["schemaVersion"], json!(1));
         assert_eq!(v["cloud"], json!("USGov"));
         assert_eq!(v["exportedAt"], json!("2026-11-27T10:00:00Z"));
-        assert_eq!(v["source"], json!("onPremises"));
+        assert_eq!(v["source"], json!("cloud"));
         assert_eq!(
             v["allowedRoles"][1],
             json!({"id": PA, "name": "People Administrator"})
@@ -583,7 +670,7 @@ mod tests {
         assert_eq!(v["additionalProperties"]["newThing"], json!({"a": 1}));
         assert_eq!(PolicyDocument::from_text(&text).unwrap(), doc);
         let change = doc.change_request();
-        assert_eq!(change.source.as_deref(), Some("onPremises"));
+        assert_eq!(change.source.as_deref(), Some("cloud"));
         assert_eq!(change.allowed_roles, Some(vec![GA.into(), PA.into()]));
     }
 
@@ -686,6 +773,82 @@ mod tests {
         let back = PolicyDocument::from_text(&doc.to_text()).unwrap();
         assert_eq!(back, doc);
         assert_eq!(back.change_request().source.as_deref(), Some("cloud"));
+    }
+
+    #[test]
+    fn roles_with_a_source_other_than_cloud_are_refused_naming_the_fix() {
+        for source in [json!("onPremises"), json!(null), json!("notSet")] {
+            let e = err(json!({"schemaVersion": 1, "source": source, "allowedRoles": ["GA"]}));
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{source}");
+            assert!(
+                e.message().contains("only when the source is Cloud"),
+                "{}",
+                e.message()
+            );
+            assert!(
+                e.message().contains("\"allowedRoles\": []"),
+                "{}",
+                e.message()
+            );
+            assert_eq!(e.target(), Some("allowedRoles"));
+        }
+        let ok = PolicyDocument::from_json(
+            &json!({"schemaVersion": 1, "source": "onPremises", "allowedRoles": []}),
+        )
+        .unwrap();
+        assert_eq!(ok.change_request().allowed_roles, Some(vec![]));
+    }
+
+    #[test]
+    fn roles_the_service_refuses_need_the_document_opt_in() {
+        let e = err(json!({"schemaVersion": 1, "source": "cloud",
+            "allowedRoles": ["GA", "Intune Administrator"]}));
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert!(
+            e.message()
+                .starts_with("'allowedRoles[1]': Intune Administrator holds"),
+            "{}",
+            e.message()
+        );
+        assert!(e
+            .recommended_action()
+            .unwrap()
+            .contains("-AllowRefusedRole"));
+        let doc = PolicyDocument::from_json(&json!({"schemaVersion": 1, "source": "cloud",
+            "allowedRoles": ["Intune Administrator"], "allowServiceRefusedRoles": true}))
+        .unwrap();
+        assert!(
+            doc.warnings()[0].contains("Intune Administrator is sent"),
+            "{:?}",
+            doc.warnings()
+        );
+        assert!(doc.change_request().allow_service_refused_roles);
+        // A backup of a tenant holding such a role can be imported again as it is.
+        let view = PolicyView::new(
+            &Policy::from_json(&json!({"source": "cloud",
+                "allowedRoles": ["3a2c62db-5318-420d-8d74-23affee5d9d5"]}))
+            .unwrap(),
+            None,
+            Cloud::Global,
+        );
+        let backup = PolicyDocument::from_view(&view, Utc::now());
+        assert_eq!(backup.to_json()["allowServiceRefusedRoles"], json!(true));
+        assert_eq!(
+            PolicyDocument::from_text(&backup.to_text()).unwrap(),
+            backup
+        );
+        // Unknown IDs name the document's own opt-in, never a cmdlet parameter.
+        let e = err(json!({"schemaVersion": 1, "source": "cloud",
+            "allowedRoles": ["11111111-2222-3333-4444-555555555555"]}));
+        assert!(e
+            .recommended_action()
+            .unwrap()
+            .contains("\"allowUnknownRoleIds\": true"));
+        assert!(
+            !e.message().contains("-AllowUnknownRoleId"),
+            "{}",
+            e.message()
+        );
     }
 
     #[test]

@@ -121,10 +121,14 @@ mod tests {
 
     #[test]
     fn roles_compare_as_a_set_and_not_set_matches_null() {
-        let desired = doc(json!({"schemaVersion": 1, "source": "notSet",
+        let desired = doc(json!({"schemaVersion": 1, "source": "cloud",
             "allowedRoles": ["People Administrator", "Global Administrator"]}));
-        let current = view(json!({"source": null, "allowedRoles": [GA.to_uppercase(), PA, GA]}));
+        let current = view(json!({"source": "Cloud", "allowedRoles": [GA.to_uppercase(), PA, GA]}));
         assert!(compare(&desired, &current).is_empty());
+        let desired = doc(json!({"schemaVersion": 1, "source": "notSet", "allowedRoles": []}));
+        assert!(compare(&desired, &view(json!({"Source": null}))).is_empty());
+        let desired = doc(json!({"schemaVersion": 1,
+            "allowedRoles": ["People Administrator", "Global Administrator"]}));
         let missing = view(json!({"allowedRoles": [GA]}));
         assert!(!compare(&desired, &missing).is_empty());
     }

@@ -354,7 +354,7 @@ impl PolicyView {
         self.source.is_none() && self.allowed_roles.is_empty()
     }
 
-    /// One line for people: `Source: cloud; Allowed roles: Global Administrator`.
+    /// One line for people: `Source: Cloud; Allowed roles: Global Administrator`.
     pub fn summary(&self) -> String {
         format!(
             "Source: {}; Allowed roles: {}",
@@ -364,9 +364,20 @@ impl PolicyView {
     }
 }
 
-/// `not set` for `None`, the value otherwise.
+/// A source as users read it everywhere (objects, -WhatIf, verbose): `Cloud`, `OnPremises`,
+/// `NotSet` for `None`, an unknown value verbatim.
 pub(crate) fn describe_source(source: Option<&str>) -> String {
-    source.unwrap_or("not set").to_string()
+    match source.map(Source::from_wire) {
+        None => "NotSet".to_string(),
+        Some(Source::Cloud) => "Cloud".to_string(),
+        Some(Source::OnPremises) => "OnPremises".to_string(),
+        Some(Source::Other(v)) => v,
+    }
+}
+
+/// [`describe_source`] of a parsed source.
+pub(crate) fn display_source(source: Option<&Source>) -> String {
+    describe_source(source.map(Source::as_wire))
 }
 
 /// `(everyone)` for no restriction, else the names joined by commas.
@@ -620,11 +631,11 @@ mod tests {
         );
         assert_eq!(
             PolicyView::new(&p, None, Cloud::Global).summary(),
-            "Source: cloud; Allowed roles: User Administrator"
+            "Source: Cloud; Allowed roles: User Administrator"
         );
         assert_eq!(
             PolicyView::new(&Policy::default(), None, Cloud::Global).summary(),
-            "Source: not set; Allowed roles: (everyone)"
+            "Source: NotSet; Allowed roles: (everyone)"
         );
     }
 

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::cloud::Cloud;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{describe_roles, describe_source, Policy, PolicyView, RoleView, Source};
+use crate::model::{describe_roles, display_source, Policy, PolicyView, RoleView, Source};
 use crate::roles::{self, ResolvedRole};
 
 /// What the caller wants changed (the change-request JSON of docs/c-abi.md). Every field is
@@ -33,6 +33,10 @@ pub struct ChangeRequest {
     /// Let well-formed role template IDs outside the catalog through, with a warning.
     #[serde(default)]
     pub allow_unknown_role_ids: bool,
+    /// Send roles the service refuses in `allowedRoles` (see [`roles::check_service_accepts`]),
+    /// with a warning; without it they are refused before anything is sent.
+    #[serde(default)]
+    pub allow_service_refused_roles: bool,
     /// A file or folder where the policy before the change is written (an Export document)
     /// before anything is sent; if it cannot be written, nothing is sent. See [`crate::backup`].
     #[serde(default)]
@@ -51,7 +55,8 @@ impl ChangeRequest {
                     ErrorKind::InvalidJson,
                     format!(
                     "The change request is not valid: {e}. Expected fields: source, allowedRoles, \
-                     addAllowedRoles, removeAllowedRoles, allowUnknownRoleIds, backupPath."
+                     addAllowedRoles, removeAllowedRoles, allowUnknownRoleIds, \
+                         allowServiceRefusedRoles, backupPath."
                 ),
                 )
             })
@@ -81,9 +86,18 @@ impl SourceChange {
             Ok(SourceChange::NotSet)
         } else {
             Err(Error::invalid_argument(format!(
-                "Invalid source '{value}'. Allowed values: cloud, onPremises, notSet (clears the setting)."
+                "Invalid source '{value}'. Allowed values: Cloud, OnPremises, NotSet (clears the setting)."
             ))
             .with_target(value.to_string()))
+        }
+    }
+
+    /// The spelling users read: `Cloud`, `OnPremises`, `NotSet`.
+    pub fn display(self) -> &'static str {
+        match self {
+            SourceChange::Cloud => "Cloud",
+            SourceChange::OnPremises => "OnPremises",
+            SourceChange::NotSet => "NotSet",
         }
     }
 
@@ -118,11 +132,14 @@ pub struct Plan {
     pub after: PolicyView,
     /// Each property that changes.
     pub changes: Vec<PropertyChange>,
-    /// The PATCH body: only the properties that change; `None` when nothing changes.
+    /// The PATCH body: every property the request names (so two concurrent changes naming the
+    /// same properties cannot leave a mix of both), sent only when something differs; `None`
+    /// when nothing changes. `allowedRoles` is `null` when it is cleared on a source other than
+    /// cloud (the service wants no roles section there).
     pub patch_body: Option<Value>,
     /// Whether anything changes.
     pub has_changes: bool,
-    /// For people: `Source: not set → cloud; Allowed roles: (everyone) → Global Administrator`.
+    /// For people: `Source: NotSet → Cloud; Allowed roles: (everyone) → Global Administrator`.
     pub description: String,
     /// Deprecated roles, IDs outside the catalog, removals of roles that are not there.
     pub warnings: Vec<String>,
@@ -163,7 +180,7 @@ pub struct ResetOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ResetMethod {
-    /// `PATCH {"source":null,"allowedRoles":[]}`.
+    /// `PATCH {"source":null,"allowedRoles":null}`.
     Patch,
     /// `DELETE` on the resource (fallback when the PATCH is refused or does not take).
     Delete,
@@ -192,15 +209,16 @@ pub struct ResetOutcome {
 }
 
 /// A change request with its values checked and resolved once: the source parsed, every role
-/// name, alias or ID looked up in the catalog, the combinations checked. Planning it against a
-/// policy ([`plan_resolved`]) needs no more look-ups and cannot fail on the request's values, so
-/// a caller resolves first (before anything is sent) and plans against each read of the policy.
+/// name, alias or ID looked up in the catalog, the combinations and the rules that do not depend
+/// on the tenant checked. Planning it against a policy ([`plan_resolved`]) needs no more look-ups,
+/// so a caller resolves first (before anything is sent) and plans against each read of the policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedChange {
     /// `Some(None)` clears the source; `None` leaves it.
     source: Option<Option<Source>>,
     roles: RoleChange,
-    /// Deprecated roles and IDs outside the catalog (found while resolving).
+    /// Deprecated roles, IDs outside the catalog, refused roles let through (found while
+    /// resolving).
     warnings: Vec<String>,
     backup_path: Option<String>,
 }
@@ -232,10 +250,18 @@ impl ResolvedChange {
     }
 }
 
+/// Checks `change` without the tenant's policy: everything that can be refused before anything
+/// is sent. Errors are those of [`resolve_change`].
+pub fn validate(change: &ChangeRequest) -> Result<()> {
+    resolve_change(change).map(|_| ())
+}
+
 /// Checks and resolves `change` (see [`ResolvedChange`]); nothing is read or sent.
 ///
 /// Errors ([`ErrorKind::InvalidArgument`]): an empty request; `allowedRoles` combined with
-/// add/remove; a role both added and removed; an invalid source or role value.
+/// add/remove; a role both added and removed; an invalid source or role value; a role the
+/// service refuses without `allowServiceRefusedRoles`; roles asked for with a source other than
+/// cloud.
 pub fn resolve_change(change: &ChangeRequest) -> Result<ResolvedChange> {
     let has_role_list = change.allowed_roles.is_some();
     let has_add_remove =
@@ -255,11 +281,18 @@ pub fn resolve_change(change: &ChangeRequest) -> Result<ResolvedChange> {
 
     let mut warnings = Vec::new();
     let allow_unknown = change.allow_unknown_role_ids;
-    let mut resolve_all = |inputs: &[String]| -> Result<Vec<ResolvedRole>> {
+    // `granting`: roles that would be put into the list, which must be ones the service accepts
+    // (a removal may name any role that is there).
+    let mut resolve_all = |inputs: &[String], granting: bool| -> Result<Vec<ResolvedRole>> {
         let mut out: Vec<ResolvedRole> = Vec::new();
         for input in inputs {
             let role = roles::resolve_one(input, allow_unknown)?;
-            if let Some(w) = role.warning() {
+            let refused = if granting {
+                roles::check_service_accepts(&role, change.allow_service_refused_roles)?
+            } else {
+                None
+            };
+            for w in refused.into_iter().chain(role.warning()) {
                 if !warnings.contains(&w) {
                     warnings.push(w);
                 }
@@ -273,15 +306,25 @@ pub fn resolve_change(change: &ChangeRequest) -> Result<ResolvedChange> {
     };
 
     let source = match &change.source {
-        Some(s) => Some(SourceChange::parse(s)?.target()),
+        Some(s) => Some(SourceChange::parse(s)?),
         None => None,
     };
-
-    let roles = if let Some(list) = &change.allowed_roles {
-        RoleChange::Replace(resolve_all(list)?.into_iter().map(|r| r.id).collect())
+    let (roles, granted) = if let Some(list) = &change.allowed_roles {
+        let list = resolve_all(list, true)?;
+        let granted: Vec<String> = list.iter().map(|r| r.label().to_string()).collect();
+        (
+            RoleChange::Replace(list.into_iter().map(|r| r.id).collect()),
+            granted,
+        )
     } else if has_add_remove {
-        let add = resolve_all(change.add_allowed_roles.as_deref().unwrap_or_default())?;
-        let remove = resolve_all(change.remove_allowed_roles.as_deref().unwrap_or_default())?;
+        let add = resolve_all(
+            change.add_allowed_roles.as_deref().unwrap_or_default(),
+            true,
+        )?;
+        let remove = resolve_all(
+            change.remove_allowed_roles.as_deref().unwrap_or_default(),
+            false,
+        )?;
         if let Some(both) = add.iter().find(|a| remove.iter().any(|r| r.id == a.id)) {
             return Err(Error::invalid_argument(format!(
                 "Role '{}' is both added and removed; ask for one or the other.",
@@ -289,17 +332,46 @@ pub fn resolve_change(change: &ChangeRequest) -> Result<ResolvedChange> {
             ))
             .with_target(both.input.clone()));
         }
-        RoleChange::Modify { add, remove }
+        let granted: Vec<String> = add.iter().map(|r| r.label().to_string()).collect();
+        (RoleChange::Modify { add, remove }, granted)
     } else {
-        RoleChange::Keep
+        (RoleChange::Keep, Vec::new())
     };
 
+    // Roles only with source cloud: a request that sets another source and grants roles in the
+    // same breath can never be right, whatever the tenant holds.
+    if let Some(s @ (SourceChange::OnPremises | SourceChange::NotSet)) = source {
+        if !granted.is_empty() {
+            return Err(roles_need_cloud(
+                s.display(),
+                &granted.join(", "),
+                "asks for",
+            ));
+        }
+    }
+
     Ok(ResolvedChange {
-        source,
+        source: source.map(SourceChange::target),
         roles,
         warnings,
         backup_path: change.backup_path.clone(),
     })
+}
+
+/// The refusal of roles with a source other than cloud, naming the fix.
+fn roles_need_cloud(source: &str, roles: &str, verb: &str) -> Error {
+    Error::invalid_argument(format!(
+        "Allowed roles can be set only when the source is Cloud: the service refuses roles for \
+         any other source (\"Roles should be passed only for cloud photo update settings\"). \
+         This change {verb} the source {source} with the allowed roles {roles}. Lift the role \
+         restriction in the same call (-AllowedRoles @()), or set the source to Cloud \
+         (-Source Cloud)."
+    ))
+    .with_target("allowedRoles")
+    .with_recommended_action(
+        "Set-PhotoUpdatePolicy -Source OnPremises -AllowedRoles @() changes both in one request; \
+         Set-PhotoUpdatePolicy -Source Cloud -AllowedRoles 'People Administrator' restricts roles.",
+    )
 }
 
 /// Computes the plan of `change` against `current`: [`resolve_change`], then [`plan_resolved`].
@@ -313,6 +385,9 @@ pub fn plan_change(
 }
 
 /// Computes the plan of an already resolved `change` against `current` (pure, no look-ups).
+///
+/// Errors ([`ErrorKind::InvalidArgument`]): a change that would leave roles on a policy whose
+/// source is not cloud.
 pub fn plan_resolved(
     current: &Policy,
     change: &ResolvedChange,
@@ -356,35 +431,62 @@ pub fn plan_resolved(
         }
     };
 
+    // Roles only with source cloud, judged on the policy the change leads to.
+    let final_source = target_source
+        .clone()
+        .unwrap_or_else(|| current.source.clone());
+    let final_roles = target_roles.as_ref().unwrap_or(&current_ids);
+    let changes_source = target_source.as_ref().is_some_and(|t| t != &current.source);
+    let changes_roles = target_roles
+        .as_ref()
+        .is_some_and(|t| !same_set(t, &current_ids));
+    if final_source != Some(Source::Cloud)
+        && !final_roles.is_empty()
+        && (changes_source || changes_roles)
+    {
+        let names: Vec<String> = final_roles
+            .iter()
+            .map(|id| RoleView::from_id(id).label().to_string())
+            .collect();
+        return Err(roles_need_cloud(
+            &display_source(final_source.as_ref()),
+            &names.join(", "),
+            "leaves",
+        ));
+    }
+
     let mut after = current.clone();
-    let mut patch = Map::new();
     let mut changes = Vec::new();
     let mut parts = Vec::new();
 
-    if let Some(target) = target_source {
-        if target != current.source {
-            let before = source_value(current.source.as_ref());
-            let after_v = source_value(target.as_ref());
+    if let Some(target) = &target_source {
+        if changes_source {
             parts.push(format!(
                 "Source: {} → {}",
-                describe_source(current.source.as_ref().map(Source::as_wire)),
-                describe_source(target.as_ref().map(Source::as_wire))
+                display_source(current.source.as_ref()),
+                display_source(target.as_ref())
             ));
-            patch.insert("source".into(), after_v.clone());
             changes.push(PropertyChange {
                 property: "source".into(),
-                before,
-                after: after_v,
+                before: source_value(current.source.as_ref()),
+                after: source_value(target.as_ref()),
             });
-            after.source = target;
+            after.source = target.clone();
         }
     }
 
-    if let Some(target) = target_roles {
-        // The restriction is a set of roles: the same roles in another order are no change.
-        let same_set =
-            target.len() == current_ids.len() && target.iter().all(|id| current_ids.contains(id));
-        if !same_set {
+    // The roles as sent: `null` when cleared on a source other than cloud ("when the source is
+    // set to onPremises the allowedRoles section must be null"); the full list otherwise (never
+    // a delta, so the PATCH is idempotent).
+    let roles_value = |ids: &[String]| -> Value {
+        if ids.is_empty() && final_source != Some(Source::Cloud) {
+            Value::Null
+        } else {
+            Value::Array(ids.iter().cloned().map(Value::String).collect())
+        }
+    };
+    if let Some(target) = &target_roles {
+        if changes_roles {
             let before_views: Vec<RoleView> =
                 current_ids.iter().map(|id| RoleView::from_id(id)).collect();
             let after_views: Vec<RoleView> =
@@ -394,9 +496,6 @@ pub fn plan_resolved(
                 describe_roles(&before_views),
                 describe_roles(&after_views)
             ));
-            let after_v = Value::Array(target.iter().cloned().map(Value::String).collect());
-            // The full target list is sent (never a delta): the PATCH is idempotent.
-            patch.insert("allowedRoles".into(), after_v.clone());
             changes.push(PropertyChange {
                 property: "allowedRoles".into(),
                 before: Value::Array(
@@ -407,14 +506,26 @@ pub fn plan_resolved(
                         .map(Value::String)
                         .collect(),
                 ),
-                after: after_v,
+                after: roles_value(target),
             });
-            after.allowed_roles = target;
+            after.allowed_roles = target.clone();
         }
     }
 
     let before_view = PolicyView::new(current, tenant_id.clone(), cloud);
     let has_changes = !changes.is_empty();
+    // Something differs: send every property the caller named, so the request states the whole
+    // intent (two concurrent changes naming both properties cannot interleave into a mix).
+    let patch_body = has_changes.then(|| {
+        let mut patch = Map::new();
+        if let Some(target) = &target_source {
+            patch.insert("source".into(), source_value(target.as_ref()));
+        }
+        if let Some(target) = &target_roles {
+            patch.insert("allowedRoles".into(), roles_value(target));
+        }
+        Value::Object(patch)
+    });
     let description = if has_changes {
         parts.join("; ")
     } else {
@@ -427,11 +538,16 @@ pub fn plan_resolved(
         after: PolicyView::new(&after, tenant_id, cloud),
         before: before_view,
         changes,
-        patch_body: has_changes.then_some(Value::Object(patch)),
+        patch_body,
         has_changes,
         description,
         warnings,
     })
+}
+
+/// The restriction is a set of roles: the same roles in another order are no change.
+fn same_set(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().all(|id| b.contains(id))
 }
 
 fn source_value(source: Option<&Source>) -> Value {
@@ -473,7 +589,7 @@ mod tests {
         );
         assert_eq!(
             p.description,
-            "Source: not set → cloud; Allowed roles: (everyone) → Global Administrator, User Administrator"
+            "Source: NotSet → Cloud; Allowed roles: (everyone) → Global Administrator, User Administrator"
         );
         assert_eq!(p.after.source.as_deref(), Some("cloud"));
         assert_eq!(p.after.allowed_roles.len(), 2);
@@ -485,24 +601,174 @@ mod tests {
     }
 
     #[test]
-    fn only_what_changes_is_patched() {
+    fn a_change_sends_every_property_named_and_describes_what_differs() {
+        // Only the roles differ, but the caller named both: both travel, so two concurrent Sets
+        // naming both properties cannot leave a mix of the two.
         let p = plan(
             json!({"source": "cloud", "allowedRoles": [GA]}),
             json!({"source": "CLOUD", "allowedRoles": ["PeopleAdmin"]}),
         )
         .unwrap();
-        assert_eq!(p.patch_body, Some(json!({"allowedRoles": [PA]})));
+        assert_eq!(
+            p.patch_body,
+            Some(json!({"source": "cloud", "allowedRoles": [PA]}))
+        );
         assert_eq!(
             p.description,
             "Allowed roles: Global Administrator → People Administrator"
         );
+        assert_eq!(p.changes.len(), 1);
+        // Only what is named travels.
         let p = plan(
             json!({"source": "cloud", "allowedRoles": [GA]}),
-            json!({"source": "onPremises", "allowedRoles": ["GA"]}),
+            json!({"addAllowedRoles": ["PeopleAdmin"]}),
         )
         .unwrap();
-        assert_eq!(p.patch_body, Some(json!({"source": "onPremises"})));
-        assert_eq!(p.description, "Source: cloud → onPremises");
+        assert_eq!(p.patch_body, Some(json!({"allowedRoles": [GA, PA]})));
+        let p = plan(
+            json!({"source": "onPremises", "allowedRoles": []}),
+            json!({"source": "cloud"}),
+        )
+        .unwrap();
+        assert_eq!(p.patch_body, Some(json!({"source": "cloud"})));
+        assert_eq!(p.description, "Source: OnPremises → Cloud");
+    }
+
+    #[test]
+    fn roles_with_a_source_other_than_cloud_are_refused_naming_the_fix() {
+        for (current, change) in [
+            // Switching away from cloud while roles are set.
+            (
+                json!({"source": "cloud", "allowedRoles": [GA]}),
+                json!({"source": "onPremises"}),
+            ),
+            (
+                json!({"source": "cloud", "allowedRoles": [GA]}),
+                json!({"source": "notSet"}),
+            ),
+            (
+                json!({"source": "cloud", "allowedRoles": [GA]}),
+                json!({"source": "onPremises", "allowedRoles": ["GA"]}),
+            ),
+            // Restricting roles on an on-premises policy, or one whose source is not set.
+            (
+                json!({"source": "onPremises"}),
+                json!({"allowedRoles": ["PeopleAdmin"]}),
+            ),
+            (
+                json!({"source": null}),
+                json!({"addAllowedRoles": ["PeopleAdmin"]}),
+            ),
+            (json!({}), json!({"allowedRoles": ["GA"]})),
+        ] {
+            let err = plan(current.clone(), change.clone()).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{current} {change}");
+            let m = err.message();
+            assert!(m.contains("only when the source is Cloud"), "{m}");
+            assert!(m.contains("-AllowedRoles @()"), "{m}");
+            assert!(m.contains("-Source Cloud"), "{m}");
+            assert!(!m.contains("not set") && !m.contains("onPremises"), "{m}");
+        }
+        // The same request refused before the policy is read, whatever the tenant holds.
+        for change in [
+            json!({"source": "onPremises", "allowedRoles": ["GA"]}),
+            json!({"source": "notSet", "addAllowedRoles": ["PeopleAdmin"]}),
+        ] {
+            let err = validate(&req(change.clone())).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{change}");
+            assert!(err.message().contains("-AllowedRoles @()"));
+        }
+        // Restricting roles is fine when the same call sets the source to cloud.
+        let p = plan(
+            json!({"source": "onPremises"}),
+            json!({"source": "cloud", "allowedRoles": ["PeopleAdmin"]}),
+        )
+        .unwrap();
+        assert_eq!(
+            p.patch_body,
+            Some(json!({"source": "cloud", "allowedRoles": [PA]}))
+        );
+        // A policy already inconsistent is not refused for a change that does not touch it.
+        let p = plan(
+            json!({"source": "onPremises", "allowedRoles": [GA]}),
+            json!({"source": "onPremises"}),
+        )
+        .unwrap();
+        assert!(!p.has_changes);
+    }
+
+    #[test]
+    fn leaving_cloud_with_the_fix_sends_one_patch_with_roles_null() {
+        for (source, wire) in [("onPremises", json!("onPremises")), ("notSet", Value::Null)] {
+            let p = plan(
+                json!({"source": "cloud", "allowedRoles": [GA, PA]}),
+                json!({"source": source, "allowedRoles": []}),
+            )
+            .unwrap();
+            assert_eq!(
+                p.patch_body,
+                Some(json!({"source": wire, "allowedRoles": null})),
+                "{source}"
+            );
+            assert!(p.after.allowed_roles.is_empty());
+        }
+        // Clearing roles left on an on-premises policy: null too.
+        let p = plan(
+            json!({"source": "onPremises", "allowedRoles": [GA]}),
+            json!({"allowedRoles": []}),
+        )
+        .unwrap();
+        assert_eq!(p.patch_body, Some(json!({"allowedRoles": null})));
+        let p = plan(
+            json!({"source": "onPremises", "allowedRoles": [GA]}),
+            json!({"removeAllowedRoles": ["GA"]}),
+        )
+        .unwrap();
+        assert_eq!(p.patch_body, Some(json!({"allowedRoles": null})));
+        // With source cloud, lifting the restriction sends [].
+        let p = plan(
+            json!({"source": "cloud", "allowedRoles": [GA]}),
+            json!({"allowedRoles": []}),
+        )
+        .unwrap();
+        assert_eq!(p.patch_body, Some(json!({"allowedRoles": []})));
+    }
+
+    #[test]
+    fn roles_the_service_refuses_need_the_opt_in() {
+        let err = plan(
+            json!({"source": "cloud"}),
+            json!({"allowedRoles": ["GA", "Directory Writers"]}),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        assert!(err
+            .message()
+            .contains("Directory Writers holds the permission"));
+        assert_eq!(err.target(), Some("Directory Writers"));
+        assert!(validate(&req(json!({"addAllowedRoles": ["IntuneAdmin"]}))).is_err());
+        // Removing one is always fine (it may be there from before).
+        let p = plan(
+            json!({"source": "cloud", "allowedRoles": [GA, "9360feb5-f418-4baa-8175-e2a00bac4301"]}),
+            json!({"removeAllowedRoles": ["Directory Writers"]}),
+        )
+        .unwrap();
+        assert_eq!(p.patch_body, Some(json!({"allowedRoles": [GA]})));
+        // With the opt-in it is sent, with a warning.
+        let p = plan(
+            json!({"source": "cloud"}),
+            json!({"allowedRoles": ["Directory Writers"], "allowServiceRefusedRoles": true}),
+        )
+        .unwrap();
+        assert_eq!(
+            p.patch_body,
+            Some(json!({"allowedRoles": ["9360feb5-f418-4baa-8175-e2a00bac4301"]}))
+        );
+        assert!(
+            p.warnings[0].contains("-AllowRefusedRole"),
+            "{:?}",
+            p.warnings
+        );
     }
 
     #[test]
@@ -538,11 +804,11 @@ mod tests {
         .unwrap();
         assert_eq!(
             p.patch_body,
-            Some(json!({"source": null, "allowedRoles": []}))
+            Some(json!({"source": null, "allowedRoles": null}))
         );
         assert_eq!(
             p.description,
-            "Source: onPremises → not set; Allowed roles: Global Administrator → (everyone)"
+            "Source: OnPremises → NotSet; Allowed roles: Global Administrator → (everyone)"
         );
         assert!(p.after.is_default());
     }
@@ -550,7 +816,7 @@ mod tests {
     #[test]
     fn add_and_remove_keep_order_and_drop_duplicates() {
         let p = plan(
-            json!({"allowedRoles": [GA, UA]}),
+            json!({"source": "cloud", "allowedRoles": [GA, UA]}),
             json!({"addAllowedRoles": ["PeopleAdmin", "GA", "people administrator"], "removeAllowedRoles": ["UserAdmin"]}),
         )
         .unwrap();
@@ -573,7 +839,7 @@ mod tests {
     #[test]
     fn duplicates_in_a_full_list_are_removed() {
         let p = plan(
-            json!({}),
+            json!({"source": "cloud"}),
             json!({"allowedRoles": ["UA", "GA", UA, "{FE930BE7-5E62-47DB-91AF-98C3A49A38B1}"]}),
         )
         .unwrap();
@@ -596,7 +862,7 @@ mod tests {
         }
         let err = plan(json!({}), json!({"source": "hybrid"})).unwrap_err();
         assert!(err.message().contains("'hybrid'"));
-        assert!(err.message().contains("cloud, onPremises, notSet"));
+        assert!(err.message().contains("Cloud, OnPremises, NotSet"));
     }
 
     #[test]
@@ -611,13 +877,15 @@ mod tests {
     #[test]
     fn deprecated_and_unknown_roles_warn() {
         let p = plan(
-            json!({}),
-            json!({"allowedRoles": ["PartnerTier2", "11111111-2222-3333-4444-555555555555"], "allowUnknownRoleIds": true}),
+            json!({"source": "cloud"}),
+            json!({"allowedRoles": ["PartnerTier2", "11111111-2222-3333-4444-555555555555"], "allowUnknownRoleIds": true, "allowServiceRefusedRoles": true}),
         )
         .unwrap();
-        assert_eq!(p.warnings.len(), 2);
-        assert!(p.warnings[0].contains("Partner Tier2 Support"));
-        assert!(p.warnings[1].contains("11111111-2222-3333-4444-555555555555"));
+        assert_eq!(p.warnings.len(), 3);
+        assert!(p.warnings[0].contains("Partner Tier2 Support is sent because -AllowRefusedRole"));
+        assert!(p.warnings[1].contains("Partner Tier2 Support is a deprecated role"));
+        assert!(p.warnings[2].contains("11111111-2222-3333-4444-555555555555"));
+        assert!(p.warnings[2].contains("-AllowUnknownRoleId"));
         assert_eq!(
             p.description,
             "Allowed roles: (everyone) → Partner Tier2 Support, 11111111-2222-3333-4444-555555555555"
@@ -642,7 +910,7 @@ mod tests {
             json!({"source": "cloud"}),
         )
         .unwrap();
-        assert_eq!(p.description, "Source: unknownFutureValue → cloud");
+        assert_eq!(p.description, "Source: unknownFutureValue → Cloud");
     }
 
     #[test]

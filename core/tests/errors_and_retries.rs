@@ -504,7 +504,7 @@ fn reset_that_does_not_take_is_not_verified() {
     let ctx = photo_policy_core::client::CallContext::with_events(events.clone());
     let err = block_on(client.reset(&ctx)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ResetNotVerified);
-    assert!(err.message().contains("Source: cloud"), "{}", err.message());
+    assert!(err.message().contains("Source: Cloud"), "{}", err.message());
     assert!(err.message().contains("after DELETE"), "{}", err.message());
     let methods: Vec<String> = events
         .lines(EventLevel::Verbose)

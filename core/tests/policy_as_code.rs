@@ -130,10 +130,7 @@ fn export_drift_import_restores_and_test_complies() {
 fn backups_are_written_before_writes_and_restore_the_tenant() {
     let (emu, client) = setup();
     let ctx = CallContext::new();
-    emu.set_policy(
-        TENANT,
-        json!({"source": "onPremises", "allowedRoles": [GA]}),
-    );
+    emu.set_policy(TENANT, json!({"source": "cloud", "allowedRoles": [GA]}));
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("backups");
     fs::create_dir(&folder).unwrap();
@@ -161,9 +158,9 @@ fn backups_are_written_before_writes_and_restore_the_tenant() {
     let saved = PolicyDocument::from_text(&fs::read_to_string(&backup).unwrap()).unwrap();
     assert_eq!(
         saved.summary(),
-        "Source: onPremises; Allowed roles: Global Administrator"
+        "Source: Cloud; Allowed roles: Global Administrator"
     );
-    assert_eq!(out.previous.source.as_deref(), Some("onPremises"));
+    assert_eq!(out.previous.source.as_deref(), Some("cloud"));
 
     // No change → no write → no backup.
     let unchanged = block_on(client.apply(&change, &ctx)).unwrap();
@@ -185,11 +182,11 @@ fn backups_are_written_before_writes_and_restore_the_tenant() {
         PolicyDocument::from_text(&fs::read_to_string(&reset_file).unwrap()).unwrap();
     assert_eq!(
         before_reset.summary(),
-        "Source: cloud; Allowed roles: People Administrator"
+        "Source: Cloud; Allowed roles: People Administrator"
     );
     let restored = block_on(client.apply(&saved.change_request(), &ctx)).unwrap();
     assert!(restored.applied);
-    assert_eq!(stored(&emu), (json!("onPremises"), vec![GA.to_string()]));
+    assert_eq!(stored(&emu), (json!("cloud"), vec![GA.to_string()]));
 }
 
 #[test]
@@ -204,10 +201,11 @@ fn an_unwritable_backup_path_prevents_the_change() {
     let bad = blocker.join("backup.json").display().to_string();
 
     emu.clear_requests();
-    let mut change =
-        PolicyDocument::from_json(&json!({"schemaVersion": 1, "source": "onPremises"}))
-            .unwrap()
-            .change_request();
+    let mut change = PolicyDocument::from_json(
+        &json!({"schemaVersion": 1, "source": "onPremises", "allowedRoles": []}),
+    )
+    .unwrap()
+    .change_request();
     change.backup_path = Some(bad.clone());
     let err = block_on(client.apply(&change, &ctx)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Io);

@@ -124,14 +124,16 @@ fn set_and_reset_under_profile_combinations() {
                 });
                 let ctx = env.ctx();
                 let out = block_on(env.client.apply(
-                    &change(json!({"source": "onpremises", "allowedRoles": ["People Administrator", "GA"]})),
+                    &change(
+                        json!({"source": "CLOUD", "allowedRoles": ["People Administrator", "GA"]}),
+                    ),
                     &ctx,
                 ))
                 .unwrap_or_else(|e| panic!("{label}: {e}"));
                 assert!(out.applied, "{label}");
                 assert_eq!(out.previous.source, None, "{label}");
                 assert!(out.previous.allowed_roles.is_empty(), "{label}");
-                assert_eq!(out.current.source.as_deref(), Some("onPremises"), "{label}");
+                assert_eq!(out.current.source.as_deref(), Some("cloud"), "{label}");
                 let ids: Vec<_> = out
                     .current
                     .allowed_roles
@@ -151,11 +153,11 @@ fn set_and_reset_under_profile_combinations() {
                     .unwrap();
                 assert_eq!(
                     patch_req.json().unwrap(),
-                    json!({"source": "onPremises", "allowedRoles": [PA, GA]}),
+                    json!({"source": "cloud", "allowedRoles": [PA, GA]}),
                     "{label}"
                 );
                 let stored = env.emu.policy(TENANT);
-                assert_eq!(stored["source"], "onPremises", "{label}");
+                assert_eq!(stored["source"], "cloud", "{label}");
 
                 let view = block_on(env.client.get(&ctx)).unwrap();
                 assert_eq!(view, out.current, "{label}");
@@ -180,6 +182,8 @@ fn set_and_reset_under_profile_combinations() {
 #[test]
 fn set_add_and_remove_roles() {
     let env = Env::new(Profile::default());
+    // Roles are accepted only with source cloud.
+    env.emu.set_policy(TENANT, json!({"source": "cloud"}));
     let ctx = env.ctx();
     let out = block_on(
         env.client
@@ -255,7 +259,7 @@ fn plan_reads_but_never_writes() {
     )
     .unwrap();
     assert!(plan.has_changes);
-    assert_eq!(plan.description, "Source: not set → cloud");
+    assert_eq!(plan.description, "Source: NotSet → Cloud");
     assert_eq!(env.methods(), ["GET"]);
     assert_eq!(env.emu.policy(TENANT), json!({}));
 }
@@ -285,6 +289,8 @@ fn a_planned_change_is_written_without_reading_again() {
 #[test]
 fn a_planned_change_read_again_is_planned_anew() {
     let env = Env::new(Profile::default());
+    // Roles are accepted only with source cloud.
+    env.emu.set_policy(TENANT, json!({"source": "cloud"}));
     let ctx = env.ctx();
     let planned = block_on(env.client.begin_change(
         &change(json!({"addAllowedRoles": ["Global Administrator"]})),
@@ -390,9 +396,10 @@ fn reset_uses_patch_when_delete_is_refused() {
     assert_eq!(out.method, ResetMethod::Patch);
     assert!(out.current.is_default());
     assert_eq!(env.methods(), ["GET", "PATCH", "GET"]);
+    // Source not set is not cloud: the roles section is cleared with null.
     assert_eq!(
         env.graph_requests()[1].json().unwrap(),
-        json!({"source": null, "allowedRoles": []})
+        json!({"source": null, "allowedRoles": null})
     );
 }
 
@@ -421,8 +428,21 @@ fn rejected_role_surfaces_the_service_code_and_message() {
         accepted_roles: AcceptedRoles::Documented,
         ..Default::default()
     });
+    env.emu.set_policy(TENANT, json!({"source": "cloud"}));
+    // A role the service refuses is refused before anything is sent...
     let err = block_on(env.client.apply(
         &change(json!({"allowedRoles": ["Directory Writers"]})),
+        &env.ctx(),
+    ))
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err
+        .message()
+        .contains("the service refuses it in allowedRoles"));
+    assert!(env.graph_requests().is_empty());
+    // ...and sent on explicit request, when the service's own refusal surfaces.
+    let err = block_on(env.client.apply(
+        &change(json!({"allowedRoles": ["Directory Writers"], "allowServiceRefusedRoles": true})),
         &env.ctx(),
     ))
     .unwrap_err();
@@ -451,7 +471,7 @@ fn rejected_role_surfaces_the_service_code_and_message() {
         ..Default::default()
     });
     block_on(env.client.apply(
-        &change(json!({"allowedRoles": ["Directory Writers"]})),
+        &change(json!({"allowedRoles": ["Directory Writers"], "allowServiceRefusedRoles": true})),
         &env.ctx(),
     ))
     .unwrap();
@@ -463,11 +483,13 @@ fn partner_tier_roles_warn_but_apply() {
         accepted_roles: AcceptedRoles::All,
         ..Default::default()
     });
+    env.emu.set_policy(TENANT, json!({"source": "cloud"}));
     let out = block_on(env.client.apply(
-        &change(json!({"allowedRoles": ["PartnerTier1"]})),
+        &change(json!({"allowedRoles": ["PartnerTier1"], "allowServiceRefusedRoles": true})),
         &env.ctx(),
     ))
     .unwrap();
     assert!(out.applied);
-    assert!(out.plan.warnings[0].contains("deprecated"));
+    assert!(out.plan.warnings[0].contains("-AllowRefusedRole"));
+    assert!(out.plan.warnings[1].contains("deprecated"));
 }

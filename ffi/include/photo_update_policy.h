@@ -716,7 +716,8 @@ PupStatus pup_policy_export(const struct PupClient *client,
 /**
  * Checks a policy document offline (strict: schemaVersion, types, source, role names and IDs)
  * and returns `{"document":{…normalised: roles as {"id","name"}…},"summary":"Source: …; Allowed
- * roles: …"}`. A malformed document is `PUP_STATUS_INVALID_JSON`, a wrong value
+ * roles: …","warnings":["…"]}` (warnings: roles let through that the service refuses, deprecated
+ * roles, IDs outside the catalog). A malformed document is `PUP_STATUS_INVALID_JSON`, a wrong value
  * `PUP_STATUS_INVALID_ARGUMENT`, each naming the field and the value. No network.
  *
  * # Safety

@@ -41,7 +41,7 @@ Describe 'Bad input is refused before anything is sent' {
     }
 
     It 'a role with a leading space and braces is accepted (old Microsoft example)' {
-        $result = Set-PhotoUpdatePolicy @c -AllowedRoles (' {' + $script:Roles.Global.ToUpperInvariant() + '}') -PassThru -WarningAction SilentlyContinue
+        $result = Set-PhotoUpdatePolicy @c -Source Cloud -AllowedRoles (' {' + $script:Roles.Global.ToUpperInvariant() + '}') -PassThru -WarningAction SilentlyContinue
         $result.AllowedRoles.Id | Should -Be $script:Roles.Global
     }
 
@@ -72,7 +72,7 @@ Describe 'Bad input is refused before anything is sent' {
     }
 
     It 'a deprecated role warns' {
-        Set-PhotoUpdatePolicy @c -AllowedRoles 'Partner Tier1 Support', 'Global Administrator' -AllowUnknownRoleId -WhatIf -WarningVariable w -WarningAction SilentlyContinue
+        Set-PhotoUpdatePolicy @c -Source Cloud -AllowedRoles 'Partner Tier1 Support', 'Global Administrator' -AllowUnknownRoleId -AllowRefusedRole -WhatIf -WarningVariable w -WarningAction SilentlyContinue
         ($w -join "`n") | Should -Match 'Partner Tier1 Support'
     }
 

@@ -415,7 +415,7 @@ Describe 'Bad input never reaches the service' {
 
     It 'braces, upper case and whitespace around a GUID are accepted and sent clean' {
         $messy = "`t {" + $script:Roles.People.ToUpperInvariant() + "}  "
-        $r = Set-PhotoUpdatePolicy @c -AllowedRoles $messy -PassThru
+        $r = Set-PhotoUpdatePolicy @c -Source Cloud -AllowedRoles $messy -PassThru
         $r.AllowedRoles.Id | Should -Be $script:Roles.People
         $patch = @(Get-GraphLog | Where-Object method -EQ 'PATCH')[0]
         ($patch.body | ConvertTo-Json -Compress) | Should -Match ([regex]::Escape($script:Roles.People))

@@ -71,14 +71,14 @@ Describe 'Policy as code' {
     }
 
     It 'exports to the pipeline and accepts that object, a hashtable or parameters as the desired state' {
-        Set-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Tenant -Policy @{ source = $null; allowedRoles = @($script:Roles.User) }
+        Set-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Tenant -Policy @{ source = 'cloud'; allowedRoles = @($script:Roles.User) }
         $doc = Export-PhotoUpdatePolicy @script:Conn
         $doc.schemaVersion | Should -Be 1
         $doc.allowedRoles[0].name | Should -Be 'User Administrator'
         (Test-PhotoUpdatePolicy @script:Conn -InputObject $doc).Compliant | Should -BeTrue
         (Test-PhotoUpdatePolicy @script:Conn -InputObject ($doc | ConvertTo-Json -Depth 5 | ConvertFrom-Json)).Compliant | Should -BeTrue
-        # Order-insensitive roles; NotSet matches null.
-        (Test-PhotoUpdatePolicy @script:Conn -Source NotSet -AllowedRoles 'User Administrator').Compliant | Should -BeTrue
+        # Order-insensitive roles; the source in any casing.
+        (Test-PhotoUpdatePolicy @script:Conn -Source Cloud -AllowedRoles 'User Administrator').Compliant | Should -BeTrue
         (Test-PhotoUpdatePolicy @script:Conn -AllowedRoles 'Global Administrator').Compliant | Should -BeFalse
         Import-PhotoUpdatePolicy @script:Conn -InputObject @{ schemaVersion = 1; allowedRoles = @('People Administrator', 'Global Administrator') } -Confirm:$false
         $stored = Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Tenant
@@ -101,25 +101,25 @@ Describe 'Policy as code' {
     }
 
     It 'Set, Reset and Import write a backup first; the backup restores the tenant' {
-        Set-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Tenant -Policy @{ source = 'onPremises'; allowedRoles = @($script:Roles.Global) }
+        Set-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Tenant -Policy @{ source = 'cloud'; allowedRoles = @($script:Roles.Global) }
         $backups = Join-Path $script:Dir 'backups'
         New-Item -ItemType Directory -Path $backups | Out-Null
-        Set-PhotoUpdatePolicy @script:Conn -Source Cloud -BackupPath $backups -Confirm:$false -WarningAction SilentlyContinue
+        Set-PhotoUpdatePolicy @script:Conn -Source OnPremises -AllowedRoles @() -BackupPath $backups -Confirm:$false -WarningAction SilentlyContinue
         $first = @(Get-ChildItem -LiteralPath $backups)
         $first.Count | Should -Be 1
         $first[0].Name | Should -Match "^photoUpdatePolicy-$($script:Tenant)-\d{8}T\d{6}Z\.json$"
-        (Get-Content -LiteralPath $first[0].FullName -Raw | ConvertFrom-Json).source | Should -Be 'onPremises'
+        (Get-Content -LiteralPath $first[0].FullName -Raw | ConvertFrom-Json).source | Should -Be 'cloud'
 
         $resetFile = Join-Path $script:Dir 'before-reset.json'
         Reset-PhotoUpdatePolicy @script:Conn -BackupPath $resetFile -Confirm:$false -WarningAction SilentlyContinue
-        (Get-Content -LiteralPath $resetFile -Raw | ConvertFrom-Json).source | Should -Be 'cloud'
+        (Get-Content -LiteralPath $resetFile -Raw | ConvertFrom-Json).source | Should -Be 'onPremises'
         (Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Tenant).source | Should -BeNullOrEmpty
 
         $restore = Import-PhotoUpdatePolicy @script:Conn -Path $first[0].FullName -BackupPath $backups -PassThru -Confirm:$false -WarningAction SilentlyContinue
         $restore.Status | Should -Be 'Changed'
         $restore.BackupPath | Should -BeLike (Join-Path $backups 'photoUpdatePolicy-*')
         $stored = Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Tenant
-        $stored.source | Should -Be 'onPremises'
+        $stored.source | Should -Be 'cloud'
         @($stored.allowedRoles) | Should -Be @($script:Roles.Global)
     }
 

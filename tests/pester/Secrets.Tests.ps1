@@ -172,8 +172,8 @@ Describe 'No secret, token or client assertion appears anywhere' {
                 $c.AuthMode | Should -Not -BeNullOrEmpty
                 Get-PhotoUpdatePolicyConnection -Verbose -Debug
                 Get-PhotoUpdatePolicy -Verbose -Debug
-                Set-PhotoUpdatePolicy -Source OnPremises -AddAllowedRole 'People Administrator' -PassThru -Confirm:$false -Verbose
-                Set-PhotoUpdatePolicy -Source Cloud -WhatIf -Verbose
+                Set-PhotoUpdatePolicy -Source Cloud -AddAllowedRole 'People Administrator' -PassThru -Confirm:$false -Verbose
+                Set-PhotoUpdatePolicy -Source OnPremises -AllowedRoles @() -WhatIf -Verbose
                 Export-PhotoUpdatePolicy -Path $document -Force -PassThru -Verbose -Debug
                 Test-PhotoUpdatePolicy -Path $document -Verbose -Debug
                 Import-PhotoUpdatePolicy -Path $document -PassThru -Confirm:$false -Verbose

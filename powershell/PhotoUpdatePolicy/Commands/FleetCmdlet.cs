@@ -35,6 +35,14 @@ namespace PhotoUpdatePolicy.Commands
         [ValidateNotNull]
         public new object? AccessToken { get; set; }
 
+        /// <summary>
+        /// Accepts a document whose allowed roles include roles that hold the photo permission but
+        /// that the service refuses (Directory Writers, Intune Administrator, Partner Tier1/Tier2
+        /// Support), with a warning. Without it such a document is refused before anything is sent.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter AllowRefusedRole { get; set; }
+
         /// <summary>How many tenants are processed at the same time (1 to 1024).</summary>
         [Parameter]
         [ValidateRange(1, 1024)]
@@ -125,7 +133,13 @@ namespace PhotoUpdatePolicy.Commands
         {
             try
             {
-                return PolicyDocument.Parse(text);
+                PolicyDocument document = PolicyDocument.Parse(text, AllowRefusedRole);
+                foreach (string warning in document.Warnings)
+                {
+                    WriteWarning(warning);
+                }
+
+                return document;
             }
             catch (PhotoPolicyException ex)
             {

@@ -56,6 +56,14 @@ namespace PhotoUpdatePolicy.Commands
         [Parameter]
         public SwitchParameter AllowUnknownRoleId { get; set; }
 
+        /// <summary>
+        /// Sends roles that hold the photo permission but that the service refuses in allowed roles
+        /// (Directory Writers, Intune Administrator, Partner Tier1/Tier2 Support), with a warning.
+        /// Without it they are refused before anything is sent.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter AllowRefusedRole { get; set; }
+
         /// <summary>Returns the policy after the change, with PreviousPolicy and Changes.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
@@ -173,6 +181,7 @@ namespace PhotoUpdatePolicy.Commands
                 AddAllowedRoles = AddAllowedRole,
                 RemoveAllowedRoles = RemoveAllowedRole,
                 AllowUnknownRoleIds = AllowUnknownRoleId.IsPresent,
+                AllowServiceRefusedRoles = AllowRefusedRole.IsPresent,
             };
 
             if (change.IsEmpty)

@@ -26,6 +26,9 @@ namespace PhotoUpdatePolicy.Internal
         /// <summary>Whether role template IDs outside the catalog are accepted.</summary>
         internal bool AllowUnknownRoleIds { get; set; }
 
+        /// <summary>Whether roles the service refuses in allowed roles are sent anyway (-AllowRefusedRole).</summary>
+        internal bool AllowServiceRefusedRoles { get; set; }
+
         /// <summary>A file, or a folder (trailing separator), for the backup before the change; null for none.</summary>
         internal string? BackupPath { get; set; }
 
@@ -74,6 +77,11 @@ namespace PhotoUpdatePolicy.Internal
             if (AllowUnknownRoleIds)
             {
                 change["allowUnknownRoleIds"] = true;
+            }
+
+            if (AllowServiceRefusedRoles)
+            {
+                change["allowServiceRefusedRoles"] = true;
             }
 
             if (BackupPath != null)

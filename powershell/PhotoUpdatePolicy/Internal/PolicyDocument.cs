@@ -17,10 +17,11 @@ namespace PhotoUpdatePolicy.Internal
     {
         private readonly object? tree;
 
-        private PolicyDocument(object? tree, string summary)
+        private PolicyDocument(object? tree, string summary, IReadOnlyList<string>? warnings = null)
         {
             this.tree = tree;
             Summary = summary;
+            Warnings = warnings ?? Array.Empty<string>();
         }
 
         /// <summary>The normalised document as the neutral JSON tree (for a fleet request).</summary>
@@ -29,17 +30,75 @@ namespace PhotoUpdatePolicy.Internal
         /// <summary>One line: <c>Source: …; Allowed roles: …</c> (empty for an exported document).</summary>
         internal string Summary { get; }
 
+        /// <summary>What to know before applying it (roles the service refuses let through, deprecated roles, IDs outside the catalog).</summary>
+        internal IReadOnlyList<string> Warnings { get; }
+
         /// <summary>
         /// Checks <paramref name="text"/> offline (schemaVersion, types, source, role names and IDs)
         /// and returns the normalised document, or throws the core's error naming the field.
         /// </summary>
-        internal static PolicyDocument Parse(string text)
+        /// <remarks>
+        /// With <paramref name="allowRefusedRoles"/> (-AllowRefusedRole) the document's own opt-in,
+        /// <c>allowServiceRefusedRoles</c>, is set first, so roles the service refuses pass with a
+        /// warning instead of being refused.
+        /// </remarks>
+        internal static PolicyDocument Parse(string text, bool allowRefusedRoles = false)
         {
-            byte[] bytes = Utf8.Encode(text);
+            byte[] bytes = Utf8.Encode(allowRefusedRoles ? WithRefusedRolesAllowed(text) : text);
             Dictionary<string, object?> parsed = JsonTree.AsObject(
                 JsonCodec.Instance.Parse(NativeResults.InvokeOffline(bytes, ParseCall)),
                 "a parsed document");
-            return new PolicyDocument(parsed["document"], JsonTree.String(parsed, "summary") ?? string.Empty);
+            var warnings = new List<string>();
+            foreach (object? warning in JsonTree.List(parsed, "warnings"))
+            {
+                if (JsonTree.Scalar(warning) is string w)
+                {
+                    warnings.Add(w);
+                }
+            }
+
+            return new PolicyDocument(parsed["document"], JsonTree.String(parsed, "summary") ?? string.Empty, warnings);
+        }
+
+        /// <summary>
+        /// The document text with its opt-in for roles the service refuses set; text that is not a
+        /// JSON object is left as it is, for the core to refuse with its own message.
+        /// </summary>
+        private static string WithRefusedRolesAllowed(string text)
+        {
+            const string Field = "allowServiceRefusedRoles";
+            object? tree;
+            try
+            {
+                tree = JsonCodec.Instance.Parse(text.TrimStart('\uFEFF'));
+            }
+            catch (Exception ex) when (!(ex is OutOfMemoryException))
+            {
+                return text;
+            }
+
+            if (!(tree is Dictionary<string, object?> document))
+            {
+                return text;
+            }
+
+            // Field names are read in any casing: replace every spelling of it.
+            var spellings = new List<string>();
+            foreach (string key in document.Keys)
+            {
+                if (string.Equals(key.Trim(), Field, StringComparison.OrdinalIgnoreCase))
+                {
+                    spellings.Add(key);
+                }
+            }
+
+            foreach (string key in spellings)
+            {
+                document.Remove(key);
+            }
+
+            document[Field] = true;
+            return JsonCodec.Instance.Serialize(document);
         }
 
         /// <summary>A document the native library returned (an export).</summary>

@@ -59,13 +59,18 @@ namespace PhotoUpdatePolicy.Internal
         internal static string? ResolveId(string role) =>
             Resolve(new[] { role }, allowUnknown: false).Select(r => JsonTree.String(r, "id")).FirstOrDefault();
 
-        private static List<Dictionary<string, object?>> Resolve(IList<string> roles, bool allowUnknown)
+        private static List<Dictionary<string, object?>> Resolve(IList<string> roles, bool allowUnknown, bool? allowRefused = null)
         {
             var request = new Dictionary<string, object?>(StringComparer.Ordinal)
             {
                 ["roles"] = new List<string>(roles),
                 ["allowUnknownRoleIds"] = allowUnknown,
             };
+            if (allowRefused.HasValue)
+            {
+                request["allowServiceRefusedRoles"] = allowRefused.Value;
+            }
+
             byte[] bytes = Utf8.Encode(JsonCodec.Instance.Serialize(request));
             Dictionary<string, object?> result = JsonTree.AsObject(
                 JsonCodec.Instance.Parse(NativeResults.InvokeOffline(bytes, ResolveCall)),

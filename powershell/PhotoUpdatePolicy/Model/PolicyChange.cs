@@ -76,6 +76,12 @@ namespace PhotoUpdatePolicy
                 return Policy.DisplaySource((string?)value);
             }
 
+            // A roles section cleared with null (source other than cloud) lifts the restriction.
+            if (value == null && string.Equals(property, "allowedRoles", StringComparison.OrdinalIgnoreCase))
+            {
+                return Array.Empty<string>();
+            }
+
             if (value is List<object?> list)
             {
                 var shown = new List<string>();

@@ -8,6 +8,12 @@ namespace PhotoUpdatePolicy
     {
         /// <summary>Creates a catalog entry.</summary>
         public RoleInfo(string name, string id, string[] aliases, bool documented, bool deprecated, string? note)
+            : this(name, id, aliases, documented, deprecated, note, documented ? "Accepted" : "Refused", null)
+        {
+        }
+
+        /// <summary>Creates a catalog entry with the service's status and its source.</summary>
+        public RoleInfo(string name, string id, string[] aliases, bool documented, bool deprecated, string? note, string status, string? documentedBy)
         {
             Name = name;
             Id = id;
@@ -15,6 +21,8 @@ namespace PhotoUpdatePolicy
             Documented = documented;
             Deprecated = deprecated;
             Note = note;
+            Status = status;
+            DocumentedBy = documentedBy;
         }
 
         /// <summary>Display name, e.g. <c>People Administrator</c>.</summary>
@@ -34,6 +42,15 @@ namespace PhotoUpdatePolicy
 
         /// <summary>What to know about the role.</summary>
         public string? Note { get; }
+
+        /// <summary>
+        /// <c>Accepted</c>: the service accepts the role in allowed roles. <c>Refused</c>: the role
+        /// holds the photo permission but the service refuses it (sent only with -AllowRefusedRole).
+        /// </summary>
+        public string Status { get; }
+
+        /// <summary>The public source that documents the status.</summary>
+        public string? DocumentedBy { get; }
 
         /// <summary>The display name.</summary>
         public override string ToString() => Name;
@@ -55,7 +72,15 @@ namespace PhotoUpdatePolicy
                 aliases.ToArray(),
                 JsonTree.Bool(obj, "documented"),
                 JsonTree.Bool(obj, "deprecated"),
-                JsonTree.String(obj, "note"));
+                JsonTree.String(obj, "note"),
+                JsonTree.String(obj, "status") switch
+                {
+                    "accepted" => "Accepted",
+                    "refused" => "Refused",
+                    string other => other,
+                    null => JsonTree.Bool(obj, "documented") ? "Accepted" : "Refused",
+                },
+                JsonTree.String(obj, "documentedBy"));
         }
     }
 }
