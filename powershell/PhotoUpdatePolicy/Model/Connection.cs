@@ -33,12 +33,11 @@ namespace PhotoUpdatePolicy
                 ExpiresOn = when;
             }
 
-            Scopes = JsonTree.List(info, "scopes").Select(JsonTree.Scalar).Where(s => !string.IsNullOrEmpty(s)).Select(s => s!).ToArray();
-            Roles = JsonTree.List(info, "roles").Select(JsonTree.Scalar).Where(s => !string.IsNullOrEmpty(s)).Select(s => s!).ToArray();
-            DirectoryRoles = JsonTree.List(info, "directoryRoles")
+            Scopes = DisplayList.Of(JsonTree.List(info, "scopes").Select(JsonTree.Scalar).Where(s => !string.IsNullOrEmpty(s)).Select(s => s!));
+            Roles = DisplayList.Of(JsonTree.List(info, "roles").Select(JsonTree.Scalar).Where(s => !string.IsNullOrEmpty(s)).Select(s => s!));
+            DirectoryRoles = DisplayList.Of(JsonTree.List(info, "directoryRoles")
                 .OfType<Dictionary<string, object?>>()
-                .Select(r => new DirectoryRole(JsonTree.String(r, "id") ?? string.Empty, JsonTree.String(r, "name")))
-                .ToArray();
+                .Select(r => new DirectoryRole(JsonTree.String(r, "id") ?? string.Empty, JsonTree.String(r, "name"))));
             GraphEndpoint = graphEndpoint;
             AuthorityEndpoint = authorityEndpoint;
         }
@@ -68,13 +67,13 @@ namespace PhotoUpdatePolicy
         public DateTimeOffset? ExpiresOn { get; }
 
         /// <summary>Delegated permissions (scopes) the token grants.</summary>
-        public string[] Scopes { get; }
+        public DisplayList<string> Scopes { get; }
 
         /// <summary>Application permissions (app roles) the token grants.</summary>
-        public string[] Roles { get; }
+        public DisplayList<string> Roles { get; }
 
         /// <summary>Directory roles of the signed-in user, as listed in the token.</summary>
-        public DirectoryRole[] DirectoryRoles { get; }
+        public DisplayList<DirectoryRole> DirectoryRoles { get; }
 
         /// <summary>The Graph endpoint override, when one was given (e.g. the Graph emulator).</summary>
         public string? GraphEndpoint { get; }

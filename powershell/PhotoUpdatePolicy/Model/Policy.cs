@@ -1,4 +1,5 @@
 using System;
+using System.Collections;
 using System.Collections.Generic;
 using System.Collections.Specialized;
 using System.Linq;
@@ -12,13 +13,13 @@ namespace PhotoUpdatePolicy
     public class Policy
     {
         /// <summary>Creates a policy object.</summary>
-        public Policy(string? tenantId, string cloud, string source, RoleRef[] allowedRoles, OrderedDictionary additionalProperties)
+        public Policy(string? tenantId, string cloud, string source, IEnumerable<RoleRef> allowedRoles, IDictionary additionalProperties)
         {
             TenantId = tenantId;
             Cloud = cloud;
             Source = source;
-            AllowedRoles = allowedRoles;
-            AdditionalProperties = additionalProperties;
+            AllowedRoles = DisplayList.Of(allowedRoles);
+            AdditionalProperties = additionalProperties as PropertyBag ?? new PropertyBag(additionalProperties);
         }
 
         /// <summary>Copies another policy (used by result types that extend a policy).</summary>
@@ -40,13 +41,13 @@ namespace PhotoUpdatePolicy
         public string Source { get; }
 
         /// <summary>Roles allowed to change users' photos; empty means no restriction.</summary>
-        public RoleRef[] AllowedRoles { get; }
+        public DisplayList<RoleRef> AllowedRoles { get; }
 
         /// <summary>True when no role restriction is set: every user may change their own photo.</summary>
-        public bool EveryoneCanChangePhoto => AllowedRoles.Length == 0;
+        public bool EveryoneCanChangePhoto => AllowedRoles.Count == 0;
 
         /// <summary>Properties the service sent that this module does not model (kept, never dropped).</summary>
-        public OrderedDictionary AdditionalProperties { get; }
+        public PropertyBag AdditionalProperties { get; }
 
         /// <summary>A one-line summary.</summary>
         public override string ToString() =>
@@ -107,11 +108,11 @@ namespace PhotoUpdatePolicy
     public sealed class PolicySetResult : Policy
     {
         /// <summary>Creates a result.</summary>
-        public PolicySetResult(Policy current, Policy previous, PolicyChange[] changes, string? description, bool applied, string? outcome = null)
+        public PolicySetResult(Policy current, Policy previous, IEnumerable<PolicyChange> changes, string? description, bool applied, string? outcome = null)
             : base(current)
         {
             PreviousPolicy = previous;
-            Changes = changes;
+            Changes = DisplayList.Sentences(changes);
             Description = description;
             Applied = applied;
             Outcome = outcome;
@@ -121,7 +122,7 @@ namespace PhotoUpdatePolicy
         public Policy PreviousPolicy { get; }
 
         /// <summary>What changed (empty when the policy already matched).</summary>
-        public PolicyChange[] Changes { get; }
+        public DisplayList<PolicyChange> Changes { get; }
 
         /// <summary>The change in words, as shown by -WhatIf and -Confirm.</summary>
         public string? Description { get; }
@@ -141,11 +142,11 @@ namespace PhotoUpdatePolicy
     public sealed class PolicyResetResult : Policy
     {
         /// <summary>Creates a result.</summary>
-        public PolicyResetResult(Policy current, Policy previous, PolicyChange[] changes, string resetMethod, bool verified)
+        public PolicyResetResult(Policy current, Policy previous, IEnumerable<PolicyChange> changes, string resetMethod, bool verified)
             : base(current)
         {
             PreviousPolicy = previous;
-            Changes = changes;
+            Changes = DisplayList.Sentences(changes);
             ResetMethod = resetMethod;
             Verified = verified;
         }
@@ -154,7 +155,7 @@ namespace PhotoUpdatePolicy
         public Policy PreviousPolicy { get; }
 
         /// <summary>What the reset changed.</summary>
-        public PolicyChange[] Changes { get; }
+        public DisplayList<PolicyChange> Changes { get; }
 
         /// <summary>How the reset was done: <c>Patch</c>, <c>Delete</c> or <c>AlreadyDefault</c>.</summary>
         public string ResetMethod { get; }

@@ -32,7 +32,7 @@ namespace PhotoUpdatePolicy
         private static string Show(object? value) => value switch
         {
             null => "NotSet",
-            string[] items => items.Length == 0 ? "(everyone)" : string.Join(", ", items),
+            DisplayList<string> items => items.Count == 0 ? "(everyone)" : items.ToString(),
             _ => value.ToString() ?? string.Empty,
         };
 
@@ -47,7 +47,7 @@ namespace PhotoUpdatePolicy
                     return Policy.DisplaySource(JsonTree.String(diff, key));
                 }
 
-                return JsonTree.List(diff, key).Select(v => JsonTree.Scalar(v) ?? string.Empty).ToArray();
+                return DisplayList.Of(JsonTree.List(diff, key).Select(v => JsonTree.Scalar(v) ?? string.Empty));
             }
 
             return new PolicyDifference(source ? "Source" : wire == "allowedRoles" ? "AllowedRoles" : wire, Value("expected"), Value("actual"));
@@ -60,13 +60,13 @@ namespace PhotoUpdatePolicy
     /// </summary>
     public sealed class PolicyTestResult
     {
-        internal PolicyTestResult(string? tenantId, string status, PolicyDifference[] differences, Policy? current, object? desired, DateTime checkedAt, ErrorRecord? error)
+        internal PolicyTestResult(string? tenantId, string status, IEnumerable<PolicyDifference> differences, Policy? current, object? desired, DateTime checkedAt, ErrorRecord? error)
         {
             TenantId = tenantId;
             Status = status;
-            Differences = differences;
+            Differences = DisplayList.Sentences(differences);
             Current = current;
-            Desired = desired;
+            Desired = desired is System.Collections.IDictionary dict && !(desired is PropertyBag) ? new PropertyBag(dict) : desired;
             CheckedAt = checkedAt;
             Error = error;
         }
@@ -84,7 +84,7 @@ namespace PhotoUpdatePolicy
         public string Status { get; }
 
         /// <summary>Each property that differs: Property, Expected, Actual.</summary>
-        public PolicyDifference[] Differences { get; }
+        public DisplayList<PolicyDifference> Differences { get; }
 
         /// <summary>The tenant's policy as read (null when it could not be read).</summary>
         public Policy? Current { get; }
@@ -99,18 +99,18 @@ namespace PhotoUpdatePolicy
         public ErrorRecord? Error { get; }
 
         /// <summary>A one-line summary.</summary>
-        public override string ToString() => $"{TenantId}: {Status}{(Differences.Length > 0 ? " (" + string.Join("; ", Differences.Select(d => d.ToString())) + ")" : string.Empty)}";
+        public override string ToString() => $"{TenantId}: {Status}{(Differences.Count > 0 ? " (" + Differences + ")" : string.Empty)}";
     }
 
     /// <summary>What Import-PhotoUpdatePolicy did to one tenant.</summary>
     public sealed class PolicyImportResult
     {
-        internal PolicyImportResult(string? tenantId, string status, PolicyDifference[] differences, Policy? previous, Policy? current, string? backupPath, string? description, ErrorRecord? error, string? outcome = null)
+        internal PolicyImportResult(string? tenantId, string status, IEnumerable<PolicyDifference> differences, Policy? previous, Policy? current, string? backupPath, string? description, ErrorRecord? error, string? outcome = null)
         {
             Outcome = outcome;
             TenantId = tenantId;
             Status = status;
-            Differences = differences;
+            Differences = DisplayList.Sentences(differences);
             PreviousPolicy = previous;
             Current = current;
             BackupPath = backupPath;
@@ -128,7 +128,7 @@ namespace PhotoUpdatePolicy
         public bool Applied => Status == "Changed";
 
         /// <summary>How the tenant differed from the document before the import.</summary>
-        public PolicyDifference[] Differences { get; }
+        public DisplayList<PolicyDifference> Differences { get; }
 
         /// <summary>The policy before the import.</summary>
         public Policy? PreviousPolicy { get; }

@@ -30,7 +30,7 @@ namespace PhotoUpdatePolicy
         private static string Show(object? value) => value switch
         {
             null => "(not set)",
-            string[] items => items.Length == 0 ? "(none)" : string.Join(", ", items),
+            DisplayList<string> items => items.Count == 0 ? "(none)" : items.ToString(),
             _ => value.ToString() ?? string.Empty,
         };
 
@@ -98,10 +98,11 @@ namespace PhotoUpdatePolicy
                     }
                 }
 
-                return shown.ToArray();
+                return DisplayList.Of(shown);
             }
 
-            return JsonTree.ToPowerShell(value);
+            object? shownValue = JsonTree.ToPowerShell(value);
+            return shownValue is System.Collections.IDictionary dict ? new PropertyBag(dict) : shownValue;
         }
 
         private static string PascalCase(string name) =>

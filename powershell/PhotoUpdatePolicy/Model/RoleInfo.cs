@@ -7,17 +7,17 @@ namespace PhotoUpdatePolicy
     public sealed class RoleInfo
     {
         /// <summary>Creates a catalog entry.</summary>
-        public RoleInfo(string name, string id, string[] aliases, bool documented, bool deprecated, string? note)
+        public RoleInfo(string name, string id, IEnumerable<string> aliases, bool documented, bool deprecated, string? note)
             : this(name, id, aliases, documented, deprecated, note, documented ? "Accepted" : "Refused", null)
         {
         }
 
         /// <summary>Creates a catalog entry with the service's status and its source.</summary>
-        public RoleInfo(string name, string id, string[] aliases, bool documented, bool deprecated, string? note, string status, string? documentedBy)
+        public RoleInfo(string name, string id, IEnumerable<string> aliases, bool documented, bool deprecated, string? note, string status, string? documentedBy)
         {
             Name = name;
             Id = id;
-            Aliases = aliases;
+            Aliases = DisplayList.Of(aliases);
             Documented = documented;
             Deprecated = deprecated;
             Note = note;
@@ -32,7 +32,7 @@ namespace PhotoUpdatePolicy
         public string Id { get; }
 
         /// <summary>Other names accepted for the role.</summary>
-        public string[] Aliases { get; }
+        public DisplayList<string> Aliases { get; }
 
         /// <summary>Whether Microsoft documents the role as accepted in allowed roles.</summary>
         public bool Documented { get; }

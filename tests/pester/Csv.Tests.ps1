@@ -1,0 +1,85 @@
+# Every output type read the way admins keep results: Export-Csv / ConvertTo-Csv and logs. A value
+# must show as its text (role names, changes, differences, scopes), never as a .NET type name such
+# as PhotoUpdatePolicy.RoleRef[], System.String[] or System.Collections.Specialized.OrderedDictionary;
+# every information record prints as a sentence.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestCommon.ps1')
+    $script:Emulator = Start-GraphEmulator -Path $script:EmulatorExe
+
+    # A .NET type name as CSV or a log would show it.
+    $script:TypeName = '(PhotoUpdatePolicy|System|Microsoft)\.[A-Z][\w`]*(\.[A-Z][\w`]*)*(\[\])?|\[\]'
+
+    # CSV of the objects, through both cmdlets (Export-Csv writes what ConvertTo-Csv returns).
+    function ConvertTo-CsvText {
+        param([Parameter(Mandatory)] [object[]] $InputObject)
+        $file = Join-Path $TestDrive ("out-" + [guid]::NewGuid().ToString('N') + '.csv')
+        $InputObject | Export-Csv -LiteralPath $file -NoTypeInformation
+        $exported = Get-Content -LiteralPath $file -Raw
+        $converted = ($InputObject | ConvertTo-Csv -NoTypeInformation) -join "`n"
+        $exported.Trim() -replace "`r`n", "`n" | Should -Be ($converted.Trim())
+        $converted
+    }
+}
+
+AfterAll {
+    if ($script:Emulator) { Stop-GraphEmulator -Emulator $script:Emulator }
+}
+
+Describe 'CSV and logs' {
+    BeforeEach {
+        $script:Conn = New-TestConnection -Emulator $script:Emulator
+        $script:Tenant = $script:Conn.TenantId
+        Set-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Tenant -Policy @{
+            source = 'cloud'; allowedRoles = @($script:Roles.Global, $script:Roles.User); someNewProperty = 'kept' }
+    }
+
+    It 'Get-PhotoUpdatePolicy: role names, source and unknown properties as text' {
+        $csv = ConvertTo-CsvText @(Get-PhotoUpdatePolicy @script:Conn)
+        $csv | Should -Not -Match $script:TypeName
+        $row = $csv | ConvertFrom-Csv
+        $row.AllowedRoles | Should -Be 'Global Administrator, User Administrator'
+        $row.Source | Should -Be 'Cloud'
+        $row.AdditionalProperties | Should -Be 'someNewProperty=kept'
+        $row.TenantId | Should -Be $script:Tenant
+    }
+
+    It 'Set-PhotoUpdatePolicy -PassThru and Reset-PhotoUpdatePolicy -PassThru: the previous policy and each change as text' {
+        $set = Set-PhotoUpdatePolicy @script:Conn -Source OnPremises -AllowedRoles 'People Administrator' -PassThru -Confirm:$false -WarningAction SilentlyContinue
+        $csv = ConvertTo-CsvText @($set)
+        $csv | Should -Not -Match $script:TypeName
+        $row = $csv | ConvertFrom-Csv
+        $row.AllowedRoles | Should -Be 'People Administrator'
+        $row.PreviousPolicy | Should -Be 'Source: Cloud; AllowedRoles: Global Administrator, User Administrator'
+        $row.Changes | Should -Match '^Source: Cloud → OnPremises; AllowedRoles: Global Administrator, User Administrator → People Administrator$'
+
+        $changes = ConvertTo-CsvText @($set.Changes)
+        $changes | Should -Not -Match $script:TypeName
+        ($changes | ConvertFrom-Csv | Where-Object Property -eq 'AllowedRoles').After | Should -Be 'People Administrator'
+
+        $reset = Reset-PhotoUpdatePolicy @script:Conn -PassThru -Confirm:$false -WarningAction SilentlyContinue
+        $csv = ConvertTo-CsvText @($reset)
+        $csv | Should -Not -Match $script:TypeName
+        ($csv | ConvertFrom-Csv).Changes | Should -Match 'People Administrator'
+    }
+
+    It 'Get-PhotoUpdatePolicyRole: aliases as text' {
+        $csv = ConvertTo-CsvText @(Get-PhotoUpdatePolicyRole)
+        $csv | Should -Not -Match $script:TypeName
+        ($csv | ConvertFrom-Csv | Where-Object Name -eq 'Global Administrator').Aliases | Should -Match '\w'
+    }
+
+    It 'Connect-PhotoUpdatePolicy and Get-PhotoUpdatePolicyConnection: permissions and directory roles as text' {
+        $token = New-EmulatorToken -Emulator $script:Emulator -TenantId $script:Tenant -Scope 'PeopleSettings.ReadWrite.All User.Read' -Wids @($script:Roles.People)
+        try {
+            $connection = Connect-PhotoUpdatePolicy -AccessToken $token -GraphEndpoint $script:Emulator.Url -AllowInsecureLoopback -PassThru
+            $csv = ConvertTo-CsvText @($connection, (Get-PhotoUpdatePolicyConnection))
+            $csv | Should -Not -Match $script:TypeName
+            $row = @($csv | ConvertFrom-Csv)[0]
+            $row.Scopes | Should -Be 'PeopleSettings.ReadWrite.All, User.Read'
+            $row.DirectoryRoles | Should -Match ([regex]::Escape($script:Roles.People))
+        } finally {
+            Disconnect-PhotoUpdatePolicy -ErrorAction SilentlyContinue | Out-Null
+        }
+    }
+
+}
