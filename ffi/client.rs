@@ -81,6 +81,7 @@ where
 pub(crate) fn call_context(scope: &CallScope) -> CallContext {
     CallContext {
         cancel: scope.cancel.clone(),
+        stop: scope.stop.clone(),
         events: scope.events.clone(),
         limits: scope.limits,
     }

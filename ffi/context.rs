@@ -35,6 +35,9 @@ pub enum PupEventLevel {
     /// `msg` is a URL to open in the system browser (an interactive sign-in's authorize URL; it
     /// holds no secret), or to show the user when no browser can be opened.
     OpenBrowser = 5,
+    /// `msg` is one tenant's entry of a fleet run's result JSON, sent as soon as that tenant is
+    /// done (the same JSON as in the run's result).
+    Result = 6,
 }
 
 impl From<EventLevel> for PupEventLevel {
@@ -48,6 +51,7 @@ impl From<EventLevel> for PupEventLevel {
             EventLevel::Progress => PupEventLevel::Progress,
             EventLevel::Information => PupEventLevel::Information,
             EventLevel::OpenBrowser => PupEventLevel::OpenBrowser,
+            EventLevel::Result => PupEventLevel::Result,
         }
     }
 }
@@ -55,7 +59,9 @@ impl From<EventLevel> for PupEventLevel {
 /// Receives the events of a call: `level` is a [`PupEventLevel`]: 0 verbose, 1 debug, 2 warning,
 /// 3 progress (then `msg` is a JSON object `{"activity","status","percent","completed","total"}`),
 /// 4 information (shown without verbose, e.g. device code instructions), 5 open-browser (`msg` is
-/// a URL to open in the system browser, or to show when none can open). Treat unknown levels as
+/// a URL to open in the system browser, or to show when none can open), 6 result (`msg` is one
+/// tenant's entry of a fleet run's result JSON, sent as soon as that tenant is done). Treat
+/// unknown levels as
 /// verbose.
 ///
 /// Invoked only while that call is in progress (never after it returned), usually on the thread
@@ -71,6 +77,8 @@ pub type PupEventFn =
 /// [`pup_call_context_free`] once no call uses it any more.
 pub struct PupCallContext {
     cancel: CancellationToken,
+    /// Set by [`pup_call_context_stop`]: start no new work, finish what is in flight.
+    stop: CancellationToken,
     callback: Option<Callback>,
     /// Set by [`pup_call_context_set_limits`]; each call reads it once when it starts. A lock,
     /// not `&mut`, because other threads may be running calls with the same context.
@@ -133,6 +141,7 @@ impl EventSink for CallbackSink {
 /// What a blocking call needs from an optional context: a token to watch and a sink to emit into.
 pub(crate) struct CallScope {
     pub(crate) cancel: CancellationToken,
+    pub(crate) stop: CancellationToken,
     pub(crate) events: Events,
     /// The context's limits as they were when the call started.
     pub(crate) limits: Option<CallLimits>,
@@ -149,6 +158,7 @@ impl CallScope {
         match unsafe { ctx.as_ref() } {
             None => Self {
                 cancel: CancellationToken::new(),
+                stop: CancellationToken::new(),
                 events: photo_policy_core::events::none(),
                 limits: None,
                 sink: None,
@@ -158,6 +168,7 @@ impl CallScope {
                 match ctx.callback {
                     None => Self {
                         cancel: ctx.cancel.clone(),
+                        stop: ctx.stop.clone(),
                         events: photo_policy_core::events::none(),
                         limits,
                         sink: None,
@@ -168,6 +179,7 @@ impl CallScope {
                         });
                         Self {
                             cancel: ctx.cancel.clone(),
+                            stop: ctx.stop.clone(),
                             events: sink.clone(),
                             limits,
                             sink: Some(sink),
@@ -202,6 +214,7 @@ pub extern "C" fn pup_call_context_new(
     guard(ptr::null_mut(), || {
         let context = PupCallContext {
             cancel: CancellationToken::new(),
+            stop: CancellationToken::new(),
             callback: on_event.map(|function| Callback {
                 function,
                 user_data,
@@ -225,6 +238,29 @@ pub unsafe extern "C" fn pup_call_context_cancel(ctx: *const PupCallContext) -> 
         match unsafe { ctx.as_ref() } {
             Some(ctx) => {
                 ctx.cancel.cancel();
+                PupStatus::Ok
+            }
+            None => PupStatus::NullArgument,
+        }
+    })
+}
+
+/// Asks every call running with `ctx`, and every later one, to start no new work and finish what
+/// is in flight. Any thread, any number of times. A fleet run ([`crate::pup_fleet_run`]) lets the
+/// tenants already running finish (a change in progress is completed, not cut off), starts no
+/// more, and returns normally with the rest as `"notStarted"`; calls on one tenant are not
+/// affected. Use it for a graceful stop (Ctrl+C in PowerShell); [`pup_call_context_cancel`] stops
+/// everything at once.
+///
+/// # Safety
+/// `ctx` is NULL (then `PUP_STATUS_NULL_ARGUMENT`) or a live context handle.
+#[no_mangle]
+pub unsafe extern "C" fn pup_call_context_stop(ctx: *const PupCallContext) -> PupStatus {
+    guard(ptr::null_mut(), || {
+        // SAFETY: caller's contract.
+        match unsafe { ctx.as_ref() } {
+            Some(ctx) => {
+                ctx.stop.cancel();
                 PupStatus::Ok
             }
             None => PupStatus::NullArgument,

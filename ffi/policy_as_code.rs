@@ -3,6 +3,7 @@
 
 use photo_policy_core::client::PolicyClient;
 use photo_policy_core::document::PolicyDocument;
+use photo_policy_core::events::{Event, EventLevel};
 use photo_policy_core::export::{self, ExportOptions};
 use photo_policy_core::fleet::{self, FleetRequest};
 use photo_policy_core::runtime::try_block_on;
@@ -94,17 +95,22 @@ pub unsafe extern "C" fn pup_document_parse(
 /// Tests or applies one desired state against many tenants: `clients[0..client_count]` (one
 /// handle per tenant, each with its own credentials; the handles are borrowed for the call).
 /// Request: `{"operation":"test"|"apply","desired":{…policy document…},"concurrency":n,
-/// "backupFolder":"…"}` (concurrency 1–1024, default 10; backupFolder only for apply).
+/// "backupFolder":"…","stopOnFailure":false}` (concurrency 1–1024, default 10; backupFolder only
+/// for apply).
 ///
 /// Tenants run concurrently, at most `concurrency` at a time, each with its own retries; one
-/// tenant's failure never stops the others, it is recorded in its entry. Result:
+/// tenant's failure never stops the others, it is recorded in its entry, unless `stopOnFailure`
+/// is true: then no tenant starts after the first failure (those in flight finish). Result:
 /// `{"operation","results":[{"index","tenantId","status":"compliant"|"drifted"|"unchanged"|
-/// "changed"|"failed","differences":[{"property","expected","actual"}],"changes","description",
-/// "previous","current","backupPath","requests","elapsedMs","error":ErrorJson|null}],"summary":
-/// {"total","compliant","drifted","unchanged","changed","failed","elapsedMs","concurrency"}}`,
-/// entries in `clients` order; `error` has the shape of `pup_error_json`. A progress event
-/// (level 3) is emitted as each tenant finishes. Cancelling `ctx` stops every tenant and returns
-/// `PUP_STATUS_CANCELLED` (apply: some tenants may already have been changed). Blocking.
+/// "changed"|"failed"|"notStarted","differences":[{"property","expected","actual"}],"changes",
+/// "description","previous","current","backupPath","requests","elapsedMs","error":ErrorJson|null}],
+/// "summary":{"total","compliant","drifted","unchanged","changed","failed","notStarted",
+/// "elapsedMs","concurrency"}}`, entries in `clients` order; `error` has the shape of
+/// `pup_error_json`. As each tenant finishes, its entry is emitted as a result event (level 6),
+/// then a progress event (level 3). [`crate::pup_call_context_stop`] on `ctx` starts no more
+/// tenants, lets those in flight finish and returns normally (the rest `"notStarted"`);
+/// cancelling `ctx` stops every tenant at once and returns `PUP_STATUS_CANCELLED` (apply: some
+/// tenants may already have been changed; their result events were sent). Blocking.
 ///
 /// # Safety
 /// `clients` points to `client_count` live client handles (none NULL), which stay valid for the
@@ -152,11 +158,20 @@ pub unsafe extern "C" fn pup_fleet_run(
         let may_write = request.operation == fleet::FleetOperation::Apply;
         // The report's per-tenant errors are core errors; run on the runtime, then shape them
         // like every other error of this ABI.
-        let outcome = try_block_on(
-            scope
-                .cancel
-                .run_until_cancelled(fleet::run(&borrowed, &request, &context)),
-        )?;
+        // Each tenant's entry goes out as a result event (level 6) as soon as it is done, in the
+        // same shape as in the final result, so a caller loses none when it stops early.
+        let events = scope.events.clone();
+        let on_done = move |tenant: &fleet::TenantResult| {
+            if let Ok(entry) = tenant_entry(tenant) {
+                events.emit(Event {
+                    level: EventLevel::Result,
+                    message: entry.to_string(),
+                });
+            }
+        };
+        let outcome = try_block_on(scope.cancel.run_until_cancelled(fleet::run_reporting(
+            &borrowed, &request, &context, &on_done,
+        )))?;
         let report = match outcome {
             Some(Ok(report)) => report,
             Some(Err(e)) => return Err(Box::new(PupError::from(e))),
@@ -172,11 +187,7 @@ pub unsafe extern "C" fn pup_fleet_run(
         let mut value = serde_json::to_value(&report).map_err(internal)?;
         if let Some(entries) = value.get_mut("results").and_then(Value::as_array_mut) {
             for (entry, tenant) in entries.iter_mut().zip(&report.results) {
-                let error = match &tenant.error {
-                    Some(e) => error_json(PupError::from(e.clone()))?,
-                    None => Value::Null,
-                };
-                entry["error"] = error;
+                *entry = tenant_entry(tenant)?;
             }
         }
         let result = PupResult::from_serialize(&value)?;
@@ -184,6 +195,16 @@ pub unsafe extern "C" fn pup_fleet_run(
         unsafe { deliver_result(out_result, result) };
         Ok(())
     })
+}
+
+/// One tenant's entry of the fleet result, its error in the shape of `pup_error_json`.
+fn tenant_entry(tenant: &fleet::TenantResult) -> Result<Value, Failure> {
+    let mut entry = serde_json::to_value(tenant).map_err(internal)?;
+    entry["error"] = match &tenant.error {
+        Some(e) => error_json(PupError::from(e.clone()))?,
+        None => Value::Null,
+    };
+    Ok(entry)
 }
 
 /// The JSON form `pup_error_json` lends, as a value (one error shape across the ABI).
@@ -259,6 +280,106 @@ mod tests {
         // SAFETY: freed once.
         unsafe { pup_result_free(result) };
         v
+    }
+
+    unsafe extern "C" fn collect_results(
+        user_data: *mut std::ffi::c_void,
+        level: u32,
+        msg: *const u8,
+        len: usize,
+    ) {
+        if level == EventLevel::Result as u32 {
+            // SAFETY: `user_data` is the test's Mutex, alive for the call; msg/len valid now.
+            let sink = unsafe { &*(user_data as *const std::sync::Mutex<Vec<Value>>) };
+            let bytes = unsafe { std::slice::from_raw_parts(msg, len) };
+            sink.lock()
+                .unwrap()
+                .push(serde_json::from_slice(bytes).unwrap());
+        }
+    }
+
+    #[test]
+    fn fleet_run_sends_each_tenant_entry_as_a_result_event_and_stop_is_null_checked() {
+        let emu = Emulator::start_blocking(Profile::default());
+        let t = [
+            "a2000000-0000-4000-8000-000000000001",
+            "a2000000-0000-4000-8000-000000000002",
+        ];
+        let clients = [
+            new_client(&emu, t[0], &["PeopleSettings.Read.All"], false),
+            new_client(&emu, t[1], &["PeopleSettings.Read.All"], true),
+        ];
+        let handles: Vec<*const PupClient> = clients.iter().map(|c| *c as *const _).collect();
+        let request = json!({"operation": "test", "concurrency": 1,
+            "desired": {"schemaVersion": 1, "source": "cloud"}})
+        .to_string();
+        let events = std::sync::Mutex::new(Vec::<Value>::new());
+        let ctx = crate::pup_call_context_new(
+            Some(collect_results),
+            &events as *const _ as *mut std::ffi::c_void,
+        );
+        let (mut result, mut error) = (ptr::null_mut(), ptr::null_mut());
+        // SAFETY: valid handles, buffers and context.
+        let st = unsafe {
+            pup_fleet_run(
+                handles.as_ptr(),
+                handles.len(),
+                request.as_ptr(),
+                request.len(),
+                ctx,
+                &mut result,
+                &mut error,
+            )
+        };
+        assert_eq!(st, PupStatus::Ok);
+        let v = result_json(result);
+        // The events carry exactly the entries of the result, error JSON included.
+        let sent = events.lock().unwrap().clone();
+        assert_eq!(sent.len(), 2);
+        let mut entries: Vec<Value> = v["results"].as_array().unwrap().clone();
+        let mut sent_sorted = sent.clone();
+        entries.sort_by_key(|e| e["index"].as_u64());
+        sent_sorted.sort_by_key(|e| e["index"].as_u64());
+        for (a, b) in entries.iter().zip(&sent_sorted) {
+            let (mut a, mut b) = (a.clone(), b.clone());
+            // Timing fields aside, the same entry.
+            a["elapsedMs"] = Value::Null;
+            b["elapsedMs"] = Value::Null;
+            assert_eq!(a, b);
+        }
+        assert_eq!(sent_sorted[1]["status"], json!("failed"));
+        assert_eq!(sent_sorted[1]["error"]["kind"], json!("Authentication"));
+
+        // A stopped context starts no tenant at all; the run itself succeeds.
+        // SAFETY: live context.
+        assert_eq!(unsafe { crate::pup_call_context_stop(ctx) }, PupStatus::Ok);
+        // SAFETY: valid handles, buffers and context.
+        let st = unsafe {
+            pup_fleet_run(
+                handles.as_ptr(),
+                handles.len(),
+                request.as_ptr(),
+                request.len(),
+                ctx,
+                &mut result,
+                &mut error,
+            )
+        };
+        assert_eq!(st, PupStatus::Ok);
+        let v = result_json(result);
+        assert_eq!(v["summary"]["notStarted"], json!(2));
+        // SAFETY: NULL is the tested input.
+        assert_eq!(
+            unsafe { crate::pup_call_context_stop(ptr::null()) },
+            PupStatus::NullArgument
+        );
+        // SAFETY: each freed once.
+        unsafe {
+            crate::pup_call_context_free(ctx);
+            for c in clients {
+                pup_client_free(c);
+            }
+        }
     }
 
     #[test]

@@ -44,6 +44,7 @@ fn header_has_banner_guard_and_every_contract_export() {
         "pup_library_version",
         "pup_call_context_new",
         "pup_call_context_cancel",
+        "pup_call_context_stop",
         "pup_call_context_free",
         "pup_client_new",
         "pup_client_free",

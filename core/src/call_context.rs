@@ -12,6 +12,10 @@ use crate::limits::CallLimits;
 pub struct CallContext {
     /// Cancelling it makes the call return [`ErrorKind::Cancelled`](crate::error::ErrorKind::Cancelled) promptly.
     pub cancel: CancellationToken,
+    /// Cancelling it asks the call to start no new work and finish what is in flight: a fleet run
+    /// lets the tenants already running finish and starts no more (the rest are reported as not
+    /// started). Calls on one tenant ignore it. Nothing half-done, unlike [`Self::cancel`].
+    pub stop: CancellationToken,
     /// Receives verbose lines, warnings and progress while the call runs.
     pub events: Events,
     /// Timeouts and retry policy for this call only, merged over the client's config; lets a
@@ -29,6 +33,7 @@ impl CallContext {
     pub fn with_events(events: Events) -> Self {
         Self {
             cancel: CancellationToken::new(),
+            stop: CancellationToken::new(),
             events,
             limits: None,
         }
@@ -51,6 +56,7 @@ impl std::fmt::Debug for CallContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CallContext")
             .field("cancelled", &self.cancel.is_cancelled())
+            .field("stopping", &self.stop.is_cancelled())
             .field("limits", &self.limits)
             .finish_non_exhaustive()
     }

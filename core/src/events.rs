@@ -26,6 +26,10 @@ pub enum EventLevel {
     /// authorize URL; it holds no secret). When no browser can be opened, show it to the user
     /// instead. PowerShell opens it (xdg-open, open, the shell) or writes it as information.
     OpenBrowser = 5,
+    /// A fleet run's result for one tenant, as soon as that tenant is done: the message is the
+    /// tenant's entry of the run's result JSON. Lets a caller write each result right away, and
+    /// keep every finished tenant's result even when the run is stopped or cancelled.
+    Result = 6,
 }
 
 /// One event.

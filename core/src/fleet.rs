@@ -55,6 +55,11 @@ pub struct FleetRequestJson {
     /// single tenant it may also name a file (as `backupPath` of a change request).
     #[serde(default)]
     pub backup_folder: Option<String>,
+    /// After the first failed tenant, start no more (the ones in flight finish; the rest are
+    /// reported as not started). PowerShell sets it for `-ErrorAction Stop`. Default false: a
+    /// tenant's failure never stops the others.
+    #[serde(default)]
+    pub stop_on_failure: bool,
 }
 
 /// A validated fleet request.
@@ -68,6 +73,8 @@ pub struct FleetRequest {
     pub concurrency: usize,
     /// Apply only: where backups go (a folder).
     pub backup_folder: Option<String>,
+    /// Start no more tenants after the first failure.
+    pub stop_on_failure: bool,
 }
 
 impl FleetRequest {
@@ -104,6 +111,7 @@ impl FleetRequest {
             desired: PolicyDocument::from_json(&raw.desired)?,
             concurrency,
             backup_folder: raw.backup_folder,
+            stop_on_failure: raw.stop_on_failure,
         })
     }
 }
@@ -122,6 +130,9 @@ pub enum TenantStatus {
     Changed,
     /// The tenant could not be read or changed; see `error`.
     Failed,
+    /// The run was stopped before this tenant started (the caller asked to stop, or
+    /// `stopOnFailure` after a failure): nothing was read or written.
+    NotStarted,
 }
 
 /// One tenant's result.
@@ -174,6 +185,8 @@ pub struct FleetSummary {
     pub changed: usize,
     /// Tenants that failed.
     pub failed: usize,
+    /// Tenants not started because the run was stopped.
+    pub not_started: usize,
     /// Wall time of the run, milliseconds.
     pub elapsed_ms: u64,
     /// The concurrency used.
@@ -199,6 +212,21 @@ pub async fn run(
     request: &FleetRequest,
     ctx: &CallContext,
 ) -> Result<FleetReport> {
+    run_reporting(clients, request, ctx, &|_| {}).await
+}
+
+/// [`run`], calling `on_done` with each tenant's result as soon as the tenant is done (in the
+/// order tenants finish; not-started tenants when the run stops), before the report is complete:
+/// a caller writes each result right away and loses none when the run is stopped or cancelled.
+///
+/// `ctx.stop` (and, with `stop_on_failure`, the first failed tenant) stops the run from starting
+/// more tenants: those in flight finish, the rest are reported as [`TenantStatus::NotStarted`].
+pub async fn run_reporting(
+    clients: &[&PolicyClient],
+    request: &FleetRequest,
+    ctx: &CallContext,
+    on_done: &(dyn Fn(&TenantResult) + Sync),
+) -> Result<FleetReport> {
     let started = Instant::now();
     let total = clients.len();
     let seen_warnings = Arc::new(Mutex::new(HashSet::new()));
@@ -210,10 +238,14 @@ pub async fn run(
 
     let mut results: Vec<Option<TenantResult>> = (0..total).map(|_| None).collect();
     let mut completed = 0usize;
+    // Cancelled to start no more tenants: by the caller (ctx.stop, a parent) or after a failure.
+    let stopping = ctx.stop.child_token();
     let mut finished = stream::iter(clients.iter().enumerate())
         .map(|(index, client)| {
+            let stopping = stopping.clone();
             let tenant_ctx = CallContext {
                 cancel: ctx.cancel.clone(),
+                stop: ctx.stop.clone(),
                 events: Arc::new(TenantEvents {
                     label: client
                         .config()
@@ -226,7 +258,14 @@ pub async fn run(
                 limits: ctx.limits,
             };
             let single = total == 1;
-            async move { run_one(index, client, request, single, &tenant_ctx).await }
+            // buffer_unordered polls a tenant's future first when a slot frees up: that is when
+            // it starts, so the stop check belongs here rather than when the stream is built.
+            async move {
+                if stopping.is_cancelled() {
+                    return not_started(index, client);
+                }
+                run_one(index, client, request, single, &tenant_ctx).await
+            }
         })
         .buffer_unordered(request.concurrency);
 
@@ -249,6 +288,10 @@ pub async fn run(
             completed,
             total,
         );
+        if request.stop_on_failure && result.status == TenantStatus::Failed {
+            stopping.cancel();
+        }
+        on_done(&result);
         let index = result.index;
         results[index] = Some(result);
     }
@@ -270,6 +313,7 @@ pub async fn run(
             TenantStatus::Unchanged => summary.unchanged += 1,
             TenantStatus::Changed => summary.changed += 1,
             TenantStatus::Failed => summary.failed += 1,
+            TenantStatus::NotStarted => summary.not_started += 1,
         }
     }
     Ok(FleetReport {
@@ -359,6 +403,25 @@ async fn run_one(
     result
 }
 
+/// The result of a tenant the run did not start.
+fn not_started(index: usize, client: &PolicyClient) -> TenantResult {
+    TenantResult {
+        index,
+        tenant_id: client.config().tenant_id.clone(),
+        status: TenantStatus::NotStarted,
+        differences: Vec::new(),
+        changes: Vec::new(),
+        description: None,
+        previous: None,
+        current: None,
+        backup_path: None,
+        requests: 0,
+        elapsed_ms: 0,
+        error: None,
+        outcome: None,
+    }
+}
+
 /// A backup folder must be read as a folder even before it exists.
 fn as_folder(folder: &str) -> String {
     if folder.ends_with('/') || folder.ends_with('\\') {
@@ -375,6 +438,7 @@ fn status_word(status: TenantStatus) -> &'static str {
         TenantStatus::Unchanged => "unchanged",
         TenantStatus::Changed => "changed",
         TenantStatus::Failed => "failed",
+        TenantStatus::NotStarted => "not started",
     }
 }
 

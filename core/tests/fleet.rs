@@ -283,3 +283,118 @@ fn bad_fleet_requests_are_refused_with_the_field_named() {
     );
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
 }
+
+fn stop_request(stop_on_failure: bool) -> FleetRequest {
+    FleetRequest::from_json(
+        &json!({
+            "operation": "apply",
+            "desired": {"schemaVersion": 1, "source": "cloud", "allowedRoles": [GA]},
+            "concurrency": 1,
+            "stopOnFailure": stop_on_failure
+        })
+        .to_string(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn stop_on_failure_starts_no_more_tenants_and_reports_each_one_as_it_finishes() {
+    let emu = Emulator::start_blocking(Profile::default());
+    // Four tenants, one at a time; the second has a read-only token (refused before sending).
+    let clients: Vec<PolicyClient> = (0..4)
+        .map(|i| {
+            let t = tenant(300 + i);
+            let permission = if i == 1 {
+                "PeopleSettings.Read.All"
+            } else {
+                "PeopleSettings.ReadWrite.All"
+            };
+            let token = emu.mint_token(TokenSpec::app(&t, &[permission]));
+            client(&emu, &t, token)
+        })
+        .collect();
+    let refs: Vec<&PolicyClient> = clients.iter().collect();
+    let reported = std::sync::Mutex::new(Vec::new());
+    let on_done = |r: &fleet::TenantResult| reported.lock().unwrap().push((r.index, r.status));
+    let report = block_on(fleet::run_reporting(
+        &refs,
+        &stop_request(true),
+        &CallContext::new(),
+        &on_done,
+    ))
+    .unwrap();
+
+    let statuses: Vec<TenantStatus> = report.results.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            TenantStatus::Changed,
+            TenantStatus::Failed,
+            TenantStatus::NotStarted,
+            TenantStatus::NotStarted
+        ]
+    );
+    assert_eq!(report.summary.changed, 1);
+    assert_eq!(report.summary.failed, 1);
+    assert_eq!(report.summary.not_started, 2);
+    // Every tenant was reported once, as it finished, before the report was complete.
+    assert_eq!(
+        *reported.lock().unwrap(),
+        vec![
+            (0, TenantStatus::Changed),
+            (1, TenantStatus::Failed),
+            (2, TenantStatus::NotStarted),
+            (3, TenantStatus::NotStarted)
+        ]
+    );
+    assert!(in_desired_state_ga(&emu, &tenant(300)));
+    // Not started: nothing was read or written there.
+    for i in [302, 303] {
+        assert_eq!(emu.policy(&tenant(i)), json!({}), "tenant {i} was touched");
+        assert_eq!(report.results[i - 300].requests, 0);
+    }
+
+    // Without stopOnFailure the failure stops nothing (the default).
+    let report = block_on(fleet::run(&refs, &stop_request(false), &CallContext::new())).unwrap();
+    assert_eq!(report.summary.failed, 1);
+    assert_eq!(report.summary.not_started, 0);
+}
+
+fn in_desired_state_ga(emu: &Emulator, tenant: &str) -> bool {
+    let p = emu.policy(tenant);
+    p["source"] == json!("cloud") && sorted_roles(&p) == vec![GA.to_string()]
+}
+
+#[test]
+fn a_stop_lets_tenants_in_flight_finish_and_starts_no_more() {
+    let emu = Emulator::start_blocking(Profile::default());
+    let clients: Vec<PolicyClient> = (0..6)
+        .map(|i| {
+            let t = tenant(400 + i);
+            let token = emu.mint_token(TokenSpec::app(&t, &["PeopleSettings.ReadWrite.All"]));
+            client(&emu, &t, token)
+        })
+        .collect();
+    let refs: Vec<&PolicyClient> = clients.iter().collect();
+    // Each request takes 300 ms; two tenants at a time; stop after 100 ms (first two in flight).
+    emu.add_fault(Fault::new(FaultRoute::Graph, FaultKind::Latency).latency(300));
+    let mut request = stop_request(false);
+    request.concurrency = 2;
+    let ctx = CallContext::new();
+    let stop = ctx.stop.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        stop.cancel();
+    });
+    let report = block_on(fleet::run(&refs, &request, &ctx)).unwrap();
+    let statuses: Vec<TenantStatus> = report.results.iter().map(|r| r.status).collect();
+    // The two in flight were finished (changed, read back), not cut off; the others never began.
+    assert_eq!(
+        &statuses[..2],
+        &[TenantStatus::Changed, TenantStatus::Changed]
+    );
+    assert!(statuses[2..].iter().all(|s| *s == TenantStatus::NotStarted));
+    for i in 0..6 {
+        assert_eq!(in_desired_state_ga(&emu, &tenant(400 + i)), i < 2);
+    }
+}

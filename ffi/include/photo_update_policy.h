@@ -175,6 +175,11 @@ enum PupEventLevel
    * holds no secret), or to show the user when no browser can be opened.
    */
   PUP_EVENT_LEVEL_OPEN_BROWSER = 5,
+  /**
+   * `msg` is one tenant's entry of a fleet run's result JSON, sent as soon as that tenant is
+   * done (the same JSON as in the run's result).
+   */
+  PUP_EVENT_LEVEL_RESULT = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -222,7 +227,9 @@ typedef struct PupResult PupResult;
  * Receives the events of a call: `level` is a [`PupEventLevel`]: 0 verbose, 1 debug, 2 warning,
  * 3 progress (then `msg` is a JSON object `{"activity","status","percent","completed","total"}`),
  * 4 information (shown without verbose, e.g. device code instructions), 5 open-browser (`msg` is
- * a URL to open in the system browser, or to show when none can open). Treat unknown levels as
+ * a URL to open in the system browser, or to show when none can open), 6 result (`msg` is one
+ * tenant's entry of a fleet run's result JSON, sent as soon as that tenant is done). Treat
+ * unknown levels as
  * verbose.
  *
  * Invoked only while that call is in progress (never after it returned), usually on the thread
@@ -483,6 +490,19 @@ struct PupCallContext *pup_call_context_new(PupEventFn on_event,
 PupStatus pup_call_context_cancel(const struct PupCallContext *ctx);
 
 /**
+ * Asks every call running with `ctx`, and every later one, to start no new work and finish what
+ * is in flight. Any thread, any number of times. A fleet run ([`crate::pup_fleet_run`]) lets the
+ * tenants already running finish (a change in progress is completed, not cut off), starts no
+ * more, and returns normally with the rest as `"notStarted"`; calls on one tenant are not
+ * affected. Use it for a graceful stop (Ctrl+C in PowerShell); [`pup_call_context_cancel`] stops
+ * everything at once.
+ *
+ * # Safety
+ * `ctx` is NULL (then `PUP_STATUS_NULL_ARGUMENT`) or a live context handle.
+ */
+PupStatus pup_call_context_stop(const struct PupCallContext *ctx);
+
+/**
  * Sets the timeouts and retry limits of the calls made with `ctx` from now on, overriding the
  * client's config for those calls only (a shared client keeps its own). `limits_json` is
  * `{"timeouts":{"connectMs","totalMs"},"retry":{"maxRetries","maxRetryAfterSeconds","budgetMs",
@@ -733,17 +753,22 @@ PupStatus pup_document_parse(const uint8_t *document_json,
  * Tests or applies one desired state against many tenants: `clients[0..client_count]` (one
  * handle per tenant, each with its own credentials; the handles are borrowed for the call).
  * Request: `{"operation":"test"|"apply","desired":{…policy document…},"concurrency":n,
- * "backupFolder":"…"}` (concurrency 1–1024, default 10; backupFolder only for apply).
+ * "backupFolder":"…","stopOnFailure":false}` (concurrency 1–1024, default 10; backupFolder only
+ * for apply).
  *
  * Tenants run concurrently, at most `concurrency` at a time, each with its own retries; one
- * tenant's failure never stops the others, it is recorded in its entry. Result:
+ * tenant's failure never stops the others, it is recorded in its entry, unless `stopOnFailure`
+ * is true: then no tenant starts after the first failure (those in flight finish). Result:
  * `{"operation","results":[{"index","tenantId","status":"compliant"|"drifted"|"unchanged"|
- * "changed"|"failed","differences":[{"property","expected","actual"}],"changes","description",
- * "previous","current","backupPath","requests","elapsedMs","error":ErrorJson|null}],"summary":
- * {"total","compliant","drifted","unchanged","changed","failed","elapsedMs","concurrency"}}`,
- * entries in `clients` order; `error` has the shape of `pup_error_json`. A progress event
- * (level 3) is emitted as each tenant finishes. Cancelling `ctx` stops every tenant and returns
- * `PUP_STATUS_CANCELLED` (apply: some tenants may already have been changed). Blocking.
+ * "changed"|"failed"|"notStarted","differences":[{"property","expected","actual"}],"changes",
+ * "description","previous","current","backupPath","requests","elapsedMs","error":ErrorJson|null}],
+ * "summary":{"total","compliant","drifted","unchanged","changed","failed","notStarted",
+ * "elapsedMs","concurrency"}}`, entries in `clients` order; `error` has the shape of
+ * `pup_error_json`. As each tenant finishes, its entry is emitted as a result event (level 6),
+ * then a progress event (level 3). [`crate::pup_call_context_stop`] on `ctx` starts no more
+ * tenants, lets those in flight finish and returns normally (the rest `"notStarted"`);
+ * cancelling `ctx` stops every tenant at once and returns `PUP_STATUS_CANCELLED` (apply: some
+ * tenants may already have been changed; their result events were sent). Blocking.
  *
  * # Safety
  * `clients` points to `client_count` live client handles (none NULL), which stay valid for the
