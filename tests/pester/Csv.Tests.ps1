@@ -82,4 +82,53 @@ Describe 'CSV and logs' {
         }
     }
 
+    It 'Export-, Test- and Import-PhotoUpdatePolicy: the document, each difference and each result as text' {
+        $file = Join-Path $TestDrive "$($script:Tenant).json"
+        $document = Export-PhotoUpdatePolicy @script:Conn
+        $csv = ConvertTo-CsvText @($document)
+        $csv | Should -Not -Match $script:TypeName
+        ($csv | ConvertFrom-Csv).allowedRoles | Should -Match 'Global Administrator'
+        Export-PhotoUpdatePolicy @script:Conn -Path $file | Out-Null
+
+        Set-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Tenant -Policy @{ source = 'onPremises' }
+        $test = Test-PhotoUpdatePolicy @script:Conn -Path $file
+        $csv = ConvertTo-CsvText @($test)
+        $csv | Should -Not -Match $script:TypeName
+        $row = $csv | ConvertFrom-Csv
+        $row.Status | Should -Be 'Drifted'
+        $row.Differences | Should -Match 'AllowedRoles: expected Global Administrator, User Administrator'
+        $differences = ConvertTo-CsvText @($test.Differences)
+        $differences | Should -Not -Match $script:TypeName
+
+        $import = Import-PhotoUpdatePolicy @script:Conn -Path $file -PassThru -Confirm:$false -WarningAction SilentlyContinue
+        $csv = ConvertTo-CsvText @($import)
+        $csv | Should -Not -Match $script:TypeName
+        ($csv | ConvertFrom-Csv).Status | Should -Be 'Changed'
+    }
+
+    It 'prints every information record as a sentence, fleet summaries included' {
+        $other = New-TestConnection -Emulator $script:Emulator
+        $file = Join-Path $TestDrive 'fleet.json'
+        Export-PhotoUpdatePolicy @script:Conn -Path $file | Out-Null
+        $token = New-EmulatorToken -Emulator $script:Emulator -TenantId $other.TenantId -Roles 'PeopleSettings.ReadWrite.All'
+        $tenants = @(
+            [pscustomobject]@{ TenantId = $script:Tenant; AccessToken = $script:Conn.AccessToken }
+            [pscustomobject]@{ TenantId = $other.TenantId; AccessToken = $token })
+        $fleet = @{ GraphEndpoint = $script:Emulator.Url; AllowInsecureLoopback = $true }
+        $records = @()
+        $null = Get-PhotoUpdatePolicy @script:Conn -InformationVariable +records
+        $null = Set-PhotoUpdatePolicy @script:Conn -Source Cloud -Confirm:$false -InformationVariable +records -WarningAction SilentlyContinue
+        $null = $tenants | Test-PhotoUpdatePolicy @fleet -Path $file -InformationVariable +records
+        $null = $tenants | Import-PhotoUpdatePolicy @fleet -Path $file -Confirm:$false -InformationVariable +records -WarningAction SilentlyContinue
+        $null = Reset-PhotoUpdatePolicy @script:Conn -Confirm:$false -InformationVariable +records -WarningAction SilentlyContinue
+        $records.Count | Should -BeGreaterThan 2
+        foreach ($record in $records) {
+            $text = "$record"
+            $text | Should -Not -Match $script:TypeName
+            $text | Should -Match '^\S.*\w.*[.:)]$' -Because "an information record reads as a sentence: '$text'"
+            "$($record.MessageData)" | Should -Be $text
+        }
+        # The fleet summaries name what they counted.
+        @($records | Where-Object { "$_" -match '^(Test|Import) of 2 tenants in [\d.]+ s: ' }).Count | Should -BeGreaterOrEqual 2
+    }
 }

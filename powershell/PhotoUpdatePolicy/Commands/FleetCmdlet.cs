@@ -93,16 +93,24 @@ namespace PhotoUpdatePolicy.Commands
         /// returns one entry per target (in order). Throws <see cref="PhotoPolicyException"/> only
         /// when the whole run fails (bad document, cancelled).
         /// </summary>
-        internal List<FleetEntry> RunFleet(IReadOnlyList<FleetTarget> run, string operation, PolicyDocument desired, string? backupFolder)
+        internal List<FleetEntry> RunFleet(IReadOnlyList<FleetTarget> run, string operation, PolicyDocument desired, string? backupFolder, Action<FleetEntry> onEntry)
         {
-            FleetReport report = FleetRun.Run(Native, run, operation, desired, ThrottleLimit, backupFolder);
-            if (report.SummaryText != null)
+            FleetReport report = FleetRun.Run(Native, run, operation, desired, ThrottleLimit, backupFolder, StopsOnError, entry =>
             {
-                WriteVerbose(report.SummaryText);
-            }
-
+                if (Native.IsStopping)
+                {
+                    // Ctrl+C: the pipeline takes no more objects, but a tenant that finished after
+                    // the stop (a change completed, not cut off) must still be seen.
+                    Host.UI.WriteWarningLine($"Finished after the stop: {Describe(entry)}");
+                }
+                else
+                {
+                    onEntry(entry);
+                }
+            });
             if (report.Summary != null)
             {
+                WriteVerbose(report.Summary.ToString());
                 WriteInformation(report.Summary, new[] { "PhotoUpdatePolicy", "Summary" });
             }
 
@@ -111,6 +119,85 @@ namespace PhotoUpdatePolicy.Commands
         }
 
         /// <summary>Reads a policy document from a file (resolved against the PowerShell location).</summary>
+        /// <summary>
+        /// True when an error must stop the command (-ErrorAction Stop, or $ErrorActionPreference
+        /// = 'Stop'): then the run starts no tenant after the first failure, the tenants in flight
+        /// finish, every result is written, and one terminating error names what changed.
+        /// </summary>
+        internal bool StopsOnError
+        {
+            get
+            {
+                object? preference = MyInvocation.BoundParameters.TryGetValue("ErrorAction", out object? bound)
+                    ? bound
+                    : SessionState.PSVariable.GetValue("ErrorActionPreference");
+                return preference is ActionPreference action
+                    ? action == ActionPreference.Stop
+                    : string.Equals(preference?.ToString(), "Stop", StringComparison.OrdinalIgnoreCase);
+            }
+        }
+
+        /// <summary>A tenant's outcome in one line, for the host after Ctrl+C and for the stop error.</summary>
+        internal static string Describe(FleetEntry entry)
+        {
+            string tenant = entry.TenantId ?? entry.Target.Label;
+            return entry.Exception != null
+                ? $"tenant '{tenant}' failed: {entry.Exception.BaseMessage}"
+                : entry.Changed
+                    ? $"tenant '{tenant}' changed ({entry.Description ?? "see its result"})."
+                    : $"tenant '{tenant}': {entry.Status}.";
+        }
+
+        /// <summary>
+        /// A tenant failed under <see cref="StopsOnError"/>: its error, rather than written on its
+        /// own (which would stop the command before the other results are out), is written last as
+        /// the terminating error, naming the tenants changed before the stop and those not started.
+        /// Returns when nothing failed.
+        /// </summary>
+        internal void ThrowIfStoppedByFailure(IReadOnlyList<FleetEntry> entries, IEnumerable<string> changedBefore)
+        {
+            FleetEntry? failed = null;
+            foreach (FleetEntry e in entries)
+            {
+                if (e.Exception != null)
+                {
+                    failed = e;
+                    break;
+                }
+            }
+
+            if (failed == null)
+            {
+                return;
+            }
+
+            var changed = new List<string>(changedBefore);
+            foreach (FleetEntry e in entries)
+            {
+                if (e.Changed)
+                {
+                    changed.Add(e.TenantId ?? e.Target.Label);
+                }
+            }
+
+            var notStarted = new List<string>();
+            foreach (FleetEntry e in entries)
+            {
+                if (e.NotStarted)
+                {
+                    notStarted.Add(e.TenantId ?? e.Target.Label);
+                }
+            }
+
+            string tenant = failed.TenantId ?? failed.Target.Label;
+            string message = $"{MyInvocation.MyCommand.Name} stopped because tenant '{tenant}' failed: {failed.Exception!.BaseMessage} "
+                + (changed.Count == 0 ? "No tenant was changed." : $"Changed before the stop: {string.Join(", ", changed)}.")
+                + (notStarted.Count == 0 ? string.Empty : $" Not started: {string.Join(", ", notStarted)}.");
+            ErrorRecord record = failed.Exception.ToErrorRecord(tenant);
+            record.ErrorDetails = new ErrorDetails(message) { RecommendedAction = record.ErrorDetails?.RecommendedAction };
+            ThrowTerminatingError(record);
+        }
+
         internal string ReadDocumentFile(string path)
         {
             string full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);

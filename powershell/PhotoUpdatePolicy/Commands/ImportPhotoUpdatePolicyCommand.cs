@@ -58,47 +58,77 @@ namespace PhotoUpdatePolicy.Commands
         {
             try
             {
-                var results = new List<PolicyImportResult>();
-                List<FleetTarget> runnable = Targets.Where(t => t.Client != null).ToList();
+                bool stops = StopsOnError;
                 foreach (FleetTarget t in Targets.Where(t => t.Client == null))
                 {
-                    results.Add(new PolicyImportResult(t.TenantId, "Failed", Array.Empty<PolicyDifference>(), null, null, null, null, null));
+                    Emit(new PolicyImportResult(t.TenantId, "Failed", Array.Empty<PolicyDifference>(), null, null, null, null, null));
                 }
 
-                var toApply = new List<FleetTarget>();
+                List<FleetTarget> runnable = Targets.Where(t => t.Client != null).ToList();
+                var differing = new List<FleetEntry>();
                 if (runnable.Count > 0)
                 {
-                    // Reads only: what each tenant would get, for -WhatIf and -Confirm.
-                    foreach (FleetEntry entry in RunFleet(runnable, "test", desired!, null))
+                    // Reads only: what each tenant would get, for -WhatIf and -Confirm. Tenants that
+                    // need nothing (or failed) are reported at once; the others are asked about below.
+                    List<FleetEntry> read = RunFleet(runnable, "test", desired!, null, entry =>
                     {
                         string tenant = entry.TenantId ?? entry.Target.Label;
                         if (entry.Exception != null)
                         {
-                            WriteTenantError(entry);
-                            results.Add(new PolicyImportResult(entry.TenantId, "Failed", Array.Empty<PolicyDifference>(), null, null, null, null, entry.Exception.ToErrorRecord(tenant)));
-                            continue;
-                        }
+                            ErrorRecord error = entry.Exception.ToErrorRecord(tenant);
+                            if (!stops)
+                            {
+                                WriteError(error);
+                            }
 
-                        PolicyDifference[] differences = entry.Differences;
-                        if (differences.Length == 0)
+                            Emit(new PolicyImportResult(entry.TenantId, "Failed", Array.Empty<PolicyDifference>(), null, null, null, null, error));
+                        }
+                        else if (entry.NotStarted)
+                        {
+                            Emit(new PolicyImportResult(entry.TenantId, "NotStarted", Array.Empty<PolicyDifference>(), null, null, null, null, null));
+                        }
+                        else if (entry.Differences.Length == 0)
                         {
                             WriteVerbose($"The photo update policy of tenant '{tenant}' already matches the document: nothing to send.");
-                            results.Add(new PolicyImportResult(entry.TenantId, "Unchanged", differences, entry.Current, entry.Current, null, null, null));
-                            continue;
-                        }
-
-                        string change = string.Join("; ", differences.Select(d => d.ToString()));
-                        if (ShouldProcess(
-                            $"Import the photo update policy into tenant '{tenant}': {change}",
-                            $"Change the photo update policy of tenant '{tenant}'?{System.Environment.NewLine}{string.Join(System.Environment.NewLine, differences.Select(d => d.ToString()))}",
-                            "Import-PhotoUpdatePolicy"))
-                        {
-                            toApply.Add(entry.Target);
+                            Emit(new PolicyImportResult(entry.TenantId, "Unchanged", entry.Differences, entry.Current, entry.Current, null, null, null));
                         }
                         else
                         {
-                            results.Add(new PolicyImportResult(entry.TenantId, "Skipped", differences, entry.Current, entry.Current, null, null, null));
+                            differing.Add(entry);
                         }
+                    });
+
+                    // -ErrorAction Stop and a tenant could not be read: stop before changing any.
+                    if (stops)
+                    {
+                        foreach (FleetEntry entry in differing)
+                        {
+                            if (read.Any(e => e.Exception != null))
+                            {
+                                Emit(new PolicyImportResult(entry.TenantId, "NotStarted", entry.Differences, entry.Current, entry.Current, null, null, null));
+                            }
+                        }
+
+                        ThrowIfStoppedByFailure(read, Array.Empty<string>());
+                    }
+                }
+
+                var toApply = new List<FleetTarget>();
+                foreach (FleetEntry entry in differing.OrderBy(e => runnable.IndexOf(e.Target)))
+                {
+                    string tenant = entry.TenantId ?? entry.Target.Label;
+                    PolicyDifference[] differences = entry.Differences;
+                    string change = string.Join("; ", differences.Select(d => d.ToString()));
+                    if (ShouldProcess(
+                        $"Import the photo update policy into tenant '{tenant}': {change}",
+                        $"Change the photo update policy of tenant '{tenant}'?{System.Environment.NewLine}{string.Join(System.Environment.NewLine, differences.Select(d => d.ToString()))}",
+                        "Import-PhotoUpdatePolicy"))
+                    {
+                        toApply.Add(entry.Target);
+                    }
+                    else
+                    {
+                        Emit(new PolicyImportResult(entry.TenantId, "Skipped", differences, entry.Current, entry.Current, null, null, null));
                     }
                 }
 
@@ -106,31 +136,34 @@ namespace PhotoUpdatePolicy.Commands
                 {
                     // Several tenants always share a folder.
                     string? backup = BackupPath == null ? null : ResolveBackupPath(BackupPath, folder: toApply.Count > 1);
-                    foreach (FleetEntry entry in RunFleet(toApply, "apply", desired!, backup))
+                    List<FleetEntry> applied = RunFleet(toApply, "apply", desired!, backup, entry =>
                     {
+                        // Each tenant's result as soon as it is done; under -ErrorAction Stop a
+                        // failure is written last, as the terminating error naming what changed.
                         string tenant = entry.TenantId ?? entry.Target.Label;
                         ErrorRecord? error = entry.Exception?.ToErrorRecord(tenant);
-                        if (error != null)
+                        if (error != null && !stops)
                         {
                             WriteError(error);
                         }
 
-                        string status = entry.Status switch { "changed" => "Changed", "unchanged" => "Unchanged", _ => "Failed" };
+                        string status = entry.Status switch { "changed" => "Changed", "unchanged" => "Unchanged", "notStarted" => "NotStarted", _ => "Failed" };
                         string? backupFile = entry.BackupPath;
                         if (backupFile != null)
                         {
                             WriteVerbose($"Saved the policy of tenant '{tenant}' before the change to {backupFile}.");
                         }
 
-                        results.Add(new PolicyImportResult(entry.TenantId, status, entry.Differences, entry.Previous, entry.Current, backupFile, entry.Description, error, entry.Outcome));
-                    }
-                }
+                        if (entry.Changed)
+                        {
+                            WriteVerbose($"Changed the photo update policy of tenant '{tenant}': {entry.Description}");
+                        }
 
-                if (PassThru)
-                {
-                    foreach (PolicyImportResult r in results)
+                        Emit(new PolicyImportResult(entry.TenantId, status, entry.Differences, entry.Previous, entry.Current, backupFile, entry.Description, error, entry.Outcome));
+                    });
+                    if (stops)
                     {
-                        WriteObject(r);
+                        ThrowIfStoppedByFailure(applied, Array.Empty<string>());
                     }
                 }
             }
@@ -141,6 +174,15 @@ namespace PhotoUpdatePolicy.Commands
             finally
             {
                 DisposeTargets();
+            }
+        }
+
+        /// <summary>Writes a result (with -PassThru) as soon as it is known.</summary>
+        private void Emit(PolicyImportResult result)
+        {
+            if (PassThru)
+            {
+                WriteObject(result);
             }
         }
     }

@@ -89,35 +89,45 @@ namespace PhotoUpdatePolicy.Commands
                 var results = new List<PolicyTestResult>();
                 foreach (FleetTarget t in Targets.Where(t => t.Client == null))
                 {
-                    results.Add(new PolicyTestResult(t.TenantId, "Failed", Array.Empty<PolicyDifference>(), null, desiredObject, DateTime.UtcNow, null));
+                    var failed = new PolicyTestResult(t.TenantId, "Failed", Array.Empty<PolicyDifference>(), null, desiredObject, DateTime.UtcNow, null);
+                    results.Add(failed);
+                    if (!Quiet)
+                    {
+                        WriteObject(failed);
+                    }
                 }
 
                 List<FleetTarget> runnable = Targets.Where(t => t.Client != null).ToList();
                 if (runnable.Count > 0)
                 {
-                    foreach (FleetEntry entry in RunFleet(runnable, "test", desired, null))
+                    bool stops = StopsOnError;
+                    List<FleetEntry> entries = RunFleet(runnable, "test", desired, null, entry =>
                     {
+                        // Each tenant's result as soon as it is known. Under -ErrorAction Stop a
+                        // failure is written last, as the terminating error.
                         ErrorRecord? error = entry.Exception?.ToErrorRecord(entry.TenantId ?? entry.Target.Label);
-                        if (error != null)
+                        if (error != null && !stops)
                         {
                             WriteError(error);
                         }
 
-                        string status = entry.Status switch { "compliant" => "Compliant", "drifted" => "Drifted", _ => "Failed" };
-                        results.Add(new PolicyTestResult(entry.TenantId, status, entry.Differences, entry.Current, desiredObject, DateTime.UtcNow, error));
+                        string status = entry.Status switch { "compliant" => "Compliant", "drifted" => "Drifted", "notStarted" => "NotStarted", _ => "Failed" };
+                        var result = new PolicyTestResult(entry.TenantId, status, entry.Differences, entry.Current, desiredObject, DateTime.UtcNow, error);
+                        results.Add(result);
+                        if (!Quiet)
+                        {
+                            WriteObject(result);
+                        }
+                    });
+                    if (stops)
+                    {
+                        ThrowIfStoppedByFailure(entries, Array.Empty<string>());
                     }
                 }
 
                 if (Quiet)
                 {
                     WriteObject(results.Count > 0 && results.All(r => r.Compliant));
-                }
-                else
-                {
-                    foreach (PolicyTestResult r in results)
-                    {
-                        WriteObject(r);
-                    }
                 }
             }
             catch (PhotoPolicyException ex)

@@ -123,7 +123,7 @@ namespace PhotoUpdatePolicy.Internal
 
             // Verbose and unknown levels are written with WriteVerbose; debug with WriteDebug.
             bool isDebug = level == (uint)PupEventLevel.Debug;
-            bool isVerbose = level == (uint)PupEventLevel.Verbose || level > (uint)PupEventLevel.OpenBrowser;
+            bool isVerbose = level == (uint)PupEventLevel.Verbose || level > (uint)PupEventLevel.Result;
             if ((isVerbose && !verbose) || (isDebug && !debug))
             {
                 return;

@@ -23,6 +23,12 @@ namespace PhotoUpdatePolicy.Internal
         /// <summary>The writer as a delegate, made once per cmdlet (the relay takes it on every call).</summary>
         internal Action<uint, string> Write { get; }
 
+        /// <summary>
+        /// Receives each fleet tenant's result JSON (<see cref="PupEventLevel.Result"/>) as it
+        /// arrives; null: results are only read from the run's final answer.
+        /// </summary>
+        internal Action<string>? OnResult { get; set; }
+
         private void WriteEvent(uint level, string message)
         {
             switch ((PupEventLevel)level)
@@ -38,6 +44,9 @@ namespace PhotoUpdatePolicy.Internal
                     break;
                 case PupEventLevel.Progress:
                     WriteProgress(message);
+                    break;
+                case PupEventLevel.Result:
+                    OnResult?.Invoke(message);
                     break;
                 case PupEventLevel.Information:
                     // Something the user must act on now (e.g. a device code sign-in): shown like

@@ -1,7 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Specialized;
-using System.Globalization;
 using PhotoUpdatePolicy.Json;
 using PhotoUpdatePolicy.Native;
 
@@ -47,6 +45,7 @@ namespace PhotoUpdatePolicy.Internal
             }
 
             Differences = differences.ToArray();
+            Changed = Status == "changed";
             if (JsonTree.Object(json, "error") is Dictionary<string, object?> error)
             {
                 Exception = PhotoPolicyException.FromErrorJson(error);
@@ -58,6 +57,12 @@ namespace PhotoUpdatePolicy.Internal
 
         /// <summary><c>compliant</c>, <c>drifted</c>, <c>unchanged</c>, <c>changed</c> or <c>failed</c>.</summary>
         internal string Status { get; }
+
+        /// <summary>True when this tenant's policy was written.</summary>
+        internal bool Changed { get; }
+
+        /// <summary>True when the run stopped before this tenant started (nothing read or written).</summary>
+        internal bool NotStarted => Status == "notStarted";
 
         /// <summary>The tenant ID the service answered for (else the one given).</summary>
         internal string? TenantId { get; }
@@ -89,21 +94,17 @@ namespace PhotoUpdatePolicy.Internal
     /// <summary>What a fleet run reports: one entry per tenant (in order) and a summary.</summary>
     internal sealed class FleetReport
     {
-        internal FleetReport(List<FleetEntry> entries, OrderedDictionary? summary, string? summaryText)
+        internal FleetReport(List<FleetEntry> entries, FleetSummary? summary)
         {
             Entries = entries;
             Summary = summary;
-            SummaryText = summaryText;
         }
 
         /// <summary>One entry per tenant of the run, in the order given.</summary>
         internal List<FleetEntry> Entries { get; }
 
         /// <summary>The summary counts (total, compliant, drifted, …, elapsedMs), for the information stream.</summary>
-        internal OrderedDictionary? Summary { get; }
-
-        /// <summary>The summary in one line, for the verbose stream.</summary>
-        internal string? SummaryText { get; }
+        internal FleetSummary? Summary { get; }
     }
 
     /// <summary>
@@ -120,13 +121,21 @@ namespace PhotoUpdatePolicy.Internal
         /// <paramref name="runner"/>. Throws <see cref="PhotoPolicyException"/> only when the whole
         /// run fails (bad document, cancelled); each tenant's failure is in its entry.
         /// </summary>
-        internal static FleetReport Run(NativeCallRunner runner, IReadOnlyList<FleetTarget> targets, string operation, PolicyDocument desired, int throttleLimit, string? backupFolder)
+        /// <summary>
+        /// Runs <paramref name="operation"/> over <paramref name="targets"/>. <paramref name="onEntry"/>
+        /// gets each tenant's entry on the pipeline thread as soon as the tenant is done (result
+        /// events), so nothing is lost when the run stops; the report repeats them in target order.
+        /// <paramref name="stopOnFailure"/>: no tenant starts after the first failure. Ctrl+C stops
+        /// gracefully: tenants in flight finish, none start, then the pipeline stops.
+        /// </summary>
+        internal static FleetReport Run(NativeCallRunner runner, IReadOnlyList<FleetTarget> targets, string operation, PolicyDocument desired, int throttleLimit, string? backupFolder, bool stopOnFailure, Action<FleetEntry> onEntry)
         {
             var request = new Dictionary<string, object?>(StringComparer.Ordinal)
             {
                 ["operation"] = operation,
                 ["desired"] = desired.Tree,
                 ["concurrency"] = (long)Math.Min(throttleLimit, Math.Max(1, targets.Count)),
+                ["stopOnFailure"] = stopOnFailure,
             };
             if (backupFolder != null)
             {
@@ -138,9 +147,25 @@ namespace PhotoUpdatePolicy.Internal
             // A fleet run can take minutes and reports progress: it keeps the worker path, which
             // relays progress from whatever thread raises it while the pipeline thread waits.
             runner.Inline = false;
-            Dictionary<string, object?> report = JsonTree.AsObject(
-                runner.InvokeJson(new FleetCall(targets, requestBytes), RunCall),
-                "a fleet result");
+            runner.StopsGracefully = true;
+            runner.ResultHandler = json =>
+            {
+                if (JsonCodec.Instance.Parse(json) is Dictionary<string, object?> item
+                    && JsonTree.Long(item, "index") is long index && index >= 0 && index < targets.Count)
+                {
+                    onEntry(FleetEntry.FromJson(item, targets[(int)index]));
+                }
+            };
+            Dictionary<string, object?> report;
+            try
+            {
+                report = JsonTree.AsObject(runner.InvokeJson(new FleetCall(targets, requestBytes), RunCall), "a fleet result");
+            }
+            finally
+            {
+                runner.ResultHandler = null;
+                runner.StopsGracefully = false;
+            }
 
             var entries = new List<FleetEntry>();
             List<object?> results = JsonTree.List(report, "results");
@@ -153,20 +178,7 @@ namespace PhotoUpdatePolicy.Internal
             }
 
             Dictionary<string, object?>? summary = JsonTree.Object(report, "summary");
-            string? text = null;
-            if (summary != null)
-            {
-                text = string.Format(
-                    CultureInfo.InvariantCulture,
-                    "{0} tenant(s) in {1:0.0} s: {2}",
-                    JsonTree.Long(summary, "total") ?? 0,
-                    (JsonTree.Long(summary, "elapsedMs") ?? 0) / 1000.0,
-                    operation == "test"
-                        ? $"{JsonTree.Long(summary, "compliant")} compliant, {JsonTree.Long(summary, "drifted")} drifted, {JsonTree.Long(summary, "failed")} failed"
-                        : $"{JsonTree.Long(summary, "changed")} changed, {JsonTree.Long(summary, "unchanged")} unchanged, {JsonTree.Long(summary, "failed")} failed");
-            }
-
-            return new FleetReport(entries, summary == null ? null : (OrderedDictionary?)JsonTree.ToPowerShell(summary), text);
+            return new FleetReport(entries, summary == null ? null : new FleetSummary(operation, summary));
         }
 
         private static unsafe uint RunNative(FleetCall call, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)

@@ -73,11 +73,36 @@ namespace PhotoUpdatePolicy.Internal
         internal void UseCallLimits(CallLimits limits) =>
             CallLimitsJson = limits.IsEmpty ? null : JsonCodec.Instance.Serialize(limits.WriteTo(new Dictionary<string, object?>(StringComparer.Ordinal)));
 
-        /// <summary>Cancels the call in progress (any thread; idempotent).</summary>
+        /// <summary>
+        /// Ctrl+C stops gracefully instead of cancelling: the call context is asked to start no new
+        /// work (<c>pup_call_context_stop</c>), the call runs to its end, and only then
+        /// <see cref="PipelineStoppedException"/> is thrown. For fleet runs: tenants in flight
+        /// finish (a change in progress is completed, not cut off) and none start.
+        /// </summary>
+        internal bool StopsGracefully { get; set; }
+
+        /// <summary>
+        /// Called on the pipeline thread with each fleet tenant's result JSON as it arrives (result
+        /// events); also after a graceful stop, when writing to the pipeline is no longer allowed.
+        /// </summary>
+        internal Action<string>? ResultHandler
+        {
+            get => writer.OnResult;
+            set => writer.OnResult = value;
+        }
+
+        /// <summary>Stops the call in progress (any thread; idempotent): cancels it, or stops it gracefully.</summary>
         internal void Stop()
         {
             stopping.Cancel();
-            CancelCurrent();
+            if (StopsGracefully)
+            {
+                StopCurrentGracefully();
+            }
+            else
+            {
+                CancelCurrent();
+            }
         }
 
         /// <summary>
@@ -176,6 +201,41 @@ namespace PhotoUpdatePolicy.Internal
             }
         }
 
+        /// <summary>Asks the native call in flight to start no new work (any thread).</summary>
+        private void StopCurrentGracefully()
+        {
+            lock (gate)
+            {
+                if (current != null && !current.IsClosed)
+                {
+                    try
+                    {
+                        NativeMethods.pup_call_context_stop(current);
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // The call finished between the check and the stop: nothing to do.
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// After a graceful stop the pipeline takes no more writes: results still go to their handler
+        /// (which shows them on the host), everything else is dropped.
+        /// </summary>
+        private void WriteUnlessStopped(uint level, string message)
+        {
+            if (!IsStopping)
+            {
+                writer.Write(level, message);
+            }
+            else if (level == (uint)PupEventLevel.Result)
+            {
+                writer.OnResult?.Invoke(message);
+            }
+        }
+
         private void RunNative(Action<CallContextHandle> work)
         {
             if (IsStopping)
@@ -197,6 +257,27 @@ namespace PhotoUpdatePolicy.Internal
             // A reused dedicated thread (see WorkerThreads): a new thread per call cost more than
             // the warm HTTP exchange itself.
             Task task = WorkerThreads.Run(() => Execute(work, relay));
+
+            if (StopsGracefully)
+            {
+                // Ctrl+C does not end the wait: the call itself stops starting work and returns.
+                relay.Drain(CancellationToken.None, WriteUnlessStopped);
+                try
+                {
+                    task.GetAwaiter().GetResult();
+                }
+                catch (Exception ex) when (!(ex is PhotoPolicyException) && !(ex is PipelineStoppedException))
+                {
+                    throw new PhotoPolicyException(PhotoPolicyStatus.Internal, "Calling the PhotoUpdatePolicy native library failed: " + ex.Message);
+                }
+
+                if (IsStopping)
+                {
+                    throw new PipelineStoppedException();
+                }
+
+                return;
+            }
 
             try
             {
@@ -285,6 +366,7 @@ namespace PhotoUpdatePolicy.Internal
 
                 if (IsStopping)
                 {
+                    // Stopped before the call began: nothing is in flight to finish.
                     NativeMethods.pup_call_context_cancel(ctx);
                 }
 

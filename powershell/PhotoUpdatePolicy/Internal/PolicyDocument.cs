@@ -159,7 +159,7 @@ namespace PhotoUpdatePolicy.Internal
             return JsonCodec.Instance.Serialize(doc);
         }
 
-        /// <summary>The document as PowerShell shows it: objects as PSObjects, arrays as object[].</summary>
+        /// <summary>The document as PowerShell shows it: objects as PSObjects, arrays as lists that print as their items.</summary>
         internal object? ToPSObject() => ToPSObject(JsonTree.ToPowerShell(tree));
 
         /// <summary>Ordered dictionaries (the JSON tree) as PSObjects, so the document reads like ConvertFrom-Json output.</summary>
@@ -171,8 +171,11 @@ namespace PhotoUpdatePolicy.Internal
                     var obj = new PSObject();
                     foreach (DictionaryEntry kv in dict)
                     {
-                        // additionalProperties stays a dictionary: its keys are the service's, verbatim.
-                        object? inner = (string)kv.Key == "additionalProperties" ? kv.Value : ToPSObject(kv.Value);
+                        // additionalProperties stays a dictionary: its keys are the service's, verbatim
+                        // (a PropertyBag, which prints as name=value pairs in CSV and logs).
+                        object? inner = (string)kv.Key == "additionalProperties"
+                            ? (kv.Value is IDictionary bag ? new PropertyBag(bag) : kv.Value)
+                            : ToPSObject(kv.Value);
                         obj.Properties.Add(new PSNoteProperty((string)kv.Key, inner));
                     }
 
@@ -184,7 +187,8 @@ namespace PhotoUpdatePolicy.Internal
                         list[i] = ToPSObject(items[i]);
                     }
 
-                    return list;
+                    // A list that prints as its items (an array prints as System.Object[] in CSV).
+                    return DisplayList.Of(list);
                 default:
                     return value;
             }

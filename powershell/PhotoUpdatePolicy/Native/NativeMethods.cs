@@ -42,6 +42,10 @@ namespace PhotoUpdatePolicy.Native
         [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
         internal static extern uint pup_call_context_cancel(CallContextHandle ctx);
 
+        /// <summary>Graceful stop: start no new work (fleet runs), finish what is in flight.</summary>
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_call_context_stop(CallContextHandle ctx);
+
         [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
         internal static extern void pup_call_context_free(IntPtr ctx);
 

@@ -23,5 +23,11 @@ namespace PhotoUpdatePolicy.Native
 
         /// <summary>A URL to open in the system browser (an interactive sign-in), or to show when none can open.</summary>
         OpenBrowser = 5,
+
+        /// <summary>
+        /// A fleet run's entry for one tenant, sent as soon as that tenant is done (JSON, the shape
+        /// of an entry of the run's result): the cmdlet writes each result right away.
+        /// </summary>
+        Result = 6,
     }
 }
