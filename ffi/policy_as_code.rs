@@ -289,8 +289,9 @@ mod tests {
         len: usize,
     ) {
         if level == EventLevel::Result as u32 {
-            // SAFETY: `user_data` is the test's Mutex, alive for the call; msg/len valid now.
+            // SAFETY: `user_data` is the test's Mutex, alive for the call.
             let sink = unsafe { &*(user_data as *const std::sync::Mutex<Vec<Value>>) };
+            // SAFETY: the library passes `len` readable bytes, valid during the callback.
             let bytes = unsafe { std::slice::from_raw_parts(msg, len) };
             sink.lock()
                 .unwrap()

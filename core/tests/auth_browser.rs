@@ -82,6 +82,7 @@ fn start(
     std::thread::spawn(move || {
         let call = CallContext {
             cancel,
+            stop: Default::default(),
             events,
             limits: None,
         };
@@ -142,6 +143,7 @@ fn approved_sign_in_then_refreshes_silently_with_the_rotating_refresh_token() {
         source.as_ref(),
         &CallContext {
             cancel: cancel.clone(),
+            stop: Default::default(),
             events: events.clone(),
             limits: None,
         },

@@ -46,6 +46,7 @@ fn start(
     std::thread::spawn(move || {
         let call = photo_policy_core::call_context::CallContext {
             cancel,
+            stop: Default::default(),
             events,
             limits: None,
         };
@@ -128,6 +129,7 @@ fn approved_sign_in_gives_a_delegated_token_and_connection_info() {
         source.as_ref(),
         &photo_policy_core::call_context::CallContext {
             cancel,
+            stop: Default::default(),
             events,
             limits: None,
         },

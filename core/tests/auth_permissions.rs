@@ -88,6 +88,7 @@ fn connection_info_for_an_app_sign_in() {
         source.as_ref(),
         &photo_policy_core::call_context::CallContext {
             cancel,
+            stop: Default::default(),
             events,
             limits: None,
         },

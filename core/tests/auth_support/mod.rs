@@ -91,6 +91,7 @@ pub fn token(source: &dyn TokenSource, events: &Events) -> Result<AccessToken> {
     let cancel = CancellationToken::new();
     let call = photo_policy_core::call_context::CallContext {
         cancel,
+        stop: Default::default(),
         events: events.clone(),
         limits: None,
     };

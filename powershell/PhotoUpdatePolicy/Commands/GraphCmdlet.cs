@@ -12,6 +12,23 @@ namespace PhotoUpdatePolicy.Commands
     public abstract class GraphCmdlet : SignInCmdlet
     {
         /// <summary>
+        /// Under -WhatIf (or $WhatIfPreference), says that the command would change nothing, as a
+        /// "What if:" line like the ones of a real change; otherwise does nothing. A -WhatIf that
+        /// prints nothing reads as if the command had not run at all.
+        /// </summary>
+        internal void WriteWhatIfNothing(string message)
+        {
+            object? whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? bound)
+                ? bound
+                : SessionState.PSVariable.GetValue("WhatIfPreference");
+            if (LanguagePrimitives.IsTrue(whatIf))
+            {
+                // ShouldProcess under -WhatIf only prints the description and returns false.
+                ShouldProcess(message, message, MyInvocation.MyCommand.Name);
+            }
+        }
+
+        /// <summary>
         /// Whether a client made for this command's sign-in parameters is kept for the next command
         /// that gives the same ones (<see cref="ClientCache"/>). The fleet cmdlets make one per tenant
         /// and do not.

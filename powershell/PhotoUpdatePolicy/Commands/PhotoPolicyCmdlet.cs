@@ -15,6 +15,14 @@ namespace PhotoUpdatePolicy.Commands
         /// <summary>The runner for this cmdlet invocation.</summary>
         internal NativeCallRunner Native => runner ??= new NativeCallRunner(this);
 
+        /// <summary>Writes a verbose line that never prompts, also under -Debug (see <see cref="DebugSafeWrites"/>).</summary>
+        /// <param name="text">The line.</param>
+        public new void WriteVerbose(string text) => DebugSafeWrites.Verbose(this, text);
+
+        /// <summary>Writes a debug line that never prompts (see <see cref="DebugSafeWrites"/>).</summary>
+        /// <param name="text">The line.</param>
+        public new void WriteDebug(string text) => DebugSafeWrites.Debug(this, text);
+
         /// <summary>Ctrl+C: cancel the native call in flight.</summary>
         protected override void StopProcessing()
         {

@@ -46,6 +46,7 @@ namespace PhotoUpdatePolicy.Commands
                     string message = $"The photo update policy of {tenant} is already at the default ({PolicyText.Describe(before)}): nothing was sent.";
                     WriteVerbose(message);
                     WriteInformation(new InformationRecord(message, MyInvocation.MyCommand.Name), new[] { "PhotoUpdatePolicy", "NoChange" });
+                    WriteWhatIfNothing($"Reset the photo update policy of {tenant}: nothing to do, it is already at the default ({PolicyText.Describe(before)}); nothing would be sent.");
                     if (PassThru)
                     {
                         WriteObject(new PolicyResetResult(before, before, Array.Empty<PolicyChange>(), "AlreadyDefault", verified: true));

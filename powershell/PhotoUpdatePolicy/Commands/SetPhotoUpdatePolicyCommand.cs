@@ -100,6 +100,7 @@ namespace PhotoUpdatePolicy.Commands
                     string message = $"The photo update policy of {tenant} already matches ({PolicyText.Describe(plan.Before)}): nothing was sent.";
                     WriteVerbose(message);
                     WriteInformation(new InformationRecord(message, MyInvocation.MyCommand.Name), new[] { "PhotoUpdatePolicy", "NoChange" });
+                    WriteWhatIfNothing($"Set the photo update policy of {tenant}: nothing to do, it already matches ({PolicyText.Describe(plan.Before)}); nothing would be sent.");
                     if (PassThru)
                     {
                         WriteObject(new PolicySetResult(plan.Before, plan.Before, Array.Empty<PolicyChange>(), plan.Description, applied: false));

@@ -34,10 +34,10 @@ namespace PhotoUpdatePolicy.Internal
             switch ((PupEventLevel)level)
             {
                 case PupEventLevel.Verbose:
-                    cmdlet.WriteVerbose(message);
+                    DebugSafeWrites.Verbose(cmdlet, message);
                     break;
                 case PupEventLevel.Debug:
-                    cmdlet.WriteDebug(message);
+                    DebugSafeWrites.Debug(cmdlet, message);
                     break;
                 case PupEventLevel.Warning:
                     cmdlet.WriteWarning(message);
@@ -57,7 +57,7 @@ namespace PhotoUpdatePolicy.Internal
                     OpenBrowser(message);
                     break;
                 default:
-                    cmdlet.WriteVerbose(message);
+                    DebugSafeWrites.Verbose(cmdlet, message);
                     break;
             }
         }
@@ -85,7 +85,7 @@ namespace PhotoUpdatePolicy.Internal
 
             if (obj == null)
             {
-                cmdlet.WriteVerbose(json);
+                DebugSafeWrites.Verbose(cmdlet, json);
                 return;
             }
 
