@@ -211,7 +211,9 @@ impl PolicyClient {
         };
         // The outcome counts every request of the change, the plan's read included.
         let counter = RequestCounter::new(planned.reads);
-        if reread {
+        // A relative role change planned outside the tenant's turn may rest on a stale read
+        // (another writer of this process went first): it is planned anew inside the turn.
+        if reread || planned.change.modifies_roles() {
             let fresh = self
                 .plan_against_read(planned.change.clone(), ctx, &counter)
                 .await?;

@@ -197,3 +197,33 @@ fn another_writer_between_the_patch_and_the_read_back_is_noticed_and_the_change_
     );
     assert_eq!(env.methods(), ["GET", "PATCH", "GET", "PATCH", "GET"]);
 }
+
+#[test]
+fn relative_changes_planned_before_a_confirmation_are_planned_anew_in_their_turn() {
+    // The Set path: every writer plans (reads) first, then all write; none may drop another's role.
+    let env = start(json!({"source": "cloud", "allowedRoles": []}));
+    let client = Arc::new(env.client);
+    let planned: Vec<_> = [GA, UA, PA]
+        .into_iter()
+        .map(|role| {
+            let change =
+                ChangeRequest::from_json(&format!(r#"{{"addAllowedRoles":["{role}"]}}"#)).unwrap();
+            block_on(client.begin_change(&change, &CallContext::new())).unwrap()
+        })
+        .collect();
+    let writers: Vec<_> = planned
+        .into_iter()
+        .map(|p| {
+            let client = client.clone();
+            std::thread::spawn(move || {
+                block_on(client.apply_planned(&p, false, &CallContext::new())).map(|o| o.outcome)
+            })
+        })
+        .collect();
+    for w in writers {
+        assert_eq!(w.join().unwrap().unwrap(), Some(WriteOutcome::Applied));
+    }
+    let mut expected = vec![GA, UA, PA];
+    expected.sort();
+    assert_eq!(sorted_roles(&env.emu.policy(TENANT)), expected);
+}
