@@ -165,3 +165,30 @@ Describe 'Test-PhotoUpdateAccess' {
         @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object route -eq 'graph').Count | Should -Be 0
     }
 }
+
+Describe 'Set-PhotoUpdatePolicy shows who gains and who loses the ability' {
+    BeforeEach { Reset-Emulator -Emulator $script:Emulator }
+
+    It '-WhatIf names them and writes nothing; a plain Set sends no directory read' {
+        $t = New-AccessTenant @($script:Roles.People, $script:Roles.Global) -Roles ($script:Reads + 'PeopleSettings.ReadWrite.All')
+        # -WhatIf reads the directory for its message (host text); -ShowImpact also writes the lines.
+        Set-PhotoUpdatePolicy -AllowedRoles 'People Administrator' -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -WhatIf
+        @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object { $_.path -like '*roleManagement*' }).Count | Should -BeGreaterThan 0
+        Set-PhotoUpdatePolicy -AllowedRoles 'People Administrator' -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -WhatIf -ShowImpact -InformationVariable info
+        ($info | Where-Object { $_.Tags -contains 'Impact' }).MessageData | Should -Match '1 loses the ability to change others'' photos: Grace Global'
+        @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object { $_.route -eq 'graph' -and $_.method -ne 'GET' }).Count | Should -Be 0
+
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        Set-PhotoUpdatePolicy -AllowedRoles 'People Administrator' -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -Confirm:$false -WarningAction SilentlyContinue
+        @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object { $_.path -like '*roleManagement*' }).Count | Should -Be 0
+
+        Set-PhotoUpdatePolicy -AllowedRoles @() -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -Confirm:$false -ShowImpact -InformationVariable info -WarningAction SilentlyContinue
+        ($info | Where-Object { $_.Tags -contains 'Impact' }).MessageData | Should -Match 'gain'
+    }
+
+    It 'without the permission to read role assignments, one line says which would show it' {
+        $t = New-AccessTenant @($script:Roles.People) -Roles 'PeopleSettings.ReadWrite.All'
+        Set-PhotoUpdatePolicy -AllowedRoles 'Global Administrator' -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -WhatIf -ShowImpact -InformationVariable info -WarningAction SilentlyContinue
+        ($info | Where-Object { $_.Tags -contains 'Impact' }).MessageData | Should -Match 'RoleManagement\.Read\.Directory'
+    }
+}
