@@ -35,11 +35,27 @@ Describe 'Get-PhotoUpdatePolicyRole' {
     }
 }
 
+# Every emulator profile that changes what travels on the wire (docs/emulator.md), each from the
+# service as recorded (or the earlier reading, `learn`): one emulator, its profile switched through
+# the control API for each context.
 Describe 'Policy cmdlets under profile <Name>' -ForEach @(
     @{ Name = 'default'; Settings = @{} }
-    @{ Name = 'patch=204'; Settings = @{ patch = '204' } }
-    @{ Name = 'defaultAllowedRoles=empty'; Settings = @{ defaultAllowedRoles = 'empty' } }
-    @{ Name = 'defaultAllowedRoles=missing, includeId'; Settings = @{ defaultAllowedRoles = 'missing'; includeId = 'true' } }
+    @{ Name = 'recorded'; Settings = @{ preset = 'recorded' } }
+    @{ Name = 'learn'; Settings = @{ preset = 'learn' } }
+    @{ Name = 'sourceKey=source'; Settings = @{ preset = 'recorded'; sourceKey = 'source' } }
+    @{ Name = 'sourceKey=SOURCE'; Settings = @{ preset = 'recorded'; sourceKey = 'SOURCE' } }
+    @{ Name = 'propertyCasing=strict'; Settings = @{ preset = 'recorded'; propertyCasing = 'strict' } }
+    @{ Name = 'enumCasing=strict'; Settings = @{ preset = 'recorded'; enumCasing = 'strict' } }
+    @{ Name = 'acceptedRoles=all'; Settings = @{ preset = 'recorded'; acceptedRoles = 'all' } }
+    @{ Name = 'notSetRoles=accepted'; Settings = @{ preset = 'recorded'; notSetRoles = 'accepted' } }
+    @{ Name = 'onPremisesRoles=nullOnly'; Settings = @{ preset = 'recorded'; onPremisesRoles = 'nullOnly' } }
+    @{ Name = 'read=list'; Settings = @{ preset = 'recorded'; read = 'list' } }
+    @{ Name = 'patch=204'; Settings = @{ preset = 'recorded'; patch = '204' } }
+    @{ Name = 'defaultAllowedRoles=empty'; Settings = @{ preset = 'recorded'; defaultAllowedRoles = 'empty' } }
+    @{ Name = 'defaultAllowedRoles=missing, includeId'; Settings = @{ preset = 'recorded'; defaultAllowedRoles = 'missing'; includeId = 'true' } }
+    @{ Name = 'defaultAllowedRoles=object'; Settings = @{ preset = 'recorded'; defaultAllowedRoles = 'object' } }
+    @{ Name = 'delete=refused'; Settings = @{ preset = 'recorded'; delete = 'refused' } }
+    @{ Name = 'patchSourceNull=refused'; Settings = @{ preset = 'recorded'; patchSourceNull = 'refused' } }
 ) {
     BeforeEach {
         Reset-Emulator -Emulator $script:Emulator
