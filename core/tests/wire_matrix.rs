@@ -8,8 +8,8 @@ mod common;
 
 use common::*;
 use graph_emulator::{
-    AcceptedRoles, DefaultAllowedRoles, DeleteBehavior, EnumCasing, NotSetRoles, PatchAnswer,
-    PatchSourceNull, Profile, PropertyCasing, ReadShape, SourceKey,
+    AcceptedRoles, DefaultAllowedRoles, DeleteBehavior, EnumCasing, NotSetRoles, OnPremisesRoles,
+    PatchAnswer, PatchSourceNull, Profile, PropertyCasing, ReadShape, SourceKey,
 };
 use photo_policy_core::document::PolicyDocument;
 use photo_policy_core::drift;
@@ -64,6 +64,13 @@ pub fn wire_profiles() -> Vec<(&'static str, Profile)> {
             "notSetRoles=accepted",
             Profile {
                 not_set_roles: NotSetRoles::Accepted,
+                ..recorded()
+            },
+        ),
+        (
+            "onPremisesRoles=nullOnly",
+            Profile {
+                on_premises_roles: OnPremisesRoles::NullOnly,
                 ..recorded()
             },
         ),

@@ -223,12 +223,9 @@ fn bad(key: &str, value: &str, allowed: &str) -> String {
 }
 
 impl Default for Profile {
-    /// The emulator's start-up profile.
+    /// The emulator's start-up profile: the service as recorded ([`Profile::recorded`]).
     fn default() -> Self {
-        // Until the client reads the recorded service's answers everywhere, the binary and the
-        // tests start with the earlier reading; `preset=recorded` switches to the service as
-        // recorded.
-        Self::learn()
+        Self::recorded()
     }
 }
 
