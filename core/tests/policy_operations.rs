@@ -424,9 +424,10 @@ fn reset_refused_both_ways_is_a_clear_service_error() {
 
 #[test]
 fn rejected_role_surfaces_the_service_code_and_message() {
+    // The earlier reading's generic 400 (the recorded envelope is the test below).
     let env = Env::new(Profile {
         accepted_roles: AcceptedRoles::Documented,
-        ..Default::default()
+        ..Profile::learn()
     });
     env.emu.set_policy(TENANT, json!({"source": "cloud"}));
     // A role the service refuses is refused before anything is sent...
@@ -468,13 +469,48 @@ fn rejected_role_surfaces_the_service_code_and_message() {
     // Accepted when the service accepts all seven.
     env.emu.set_profile(Profile {
         accepted_roles: AcceptedRoles::All,
-        ..Default::default()
+        ..Profile::learn()
     });
     block_on(env.client.apply(
         &change(json!({"allowedRoles": ["Directory Writers"], "allowServiceRefusedRoles": true})),
         &env.ctx(),
     ))
     .unwrap();
+}
+
+#[test]
+fn a_refused_role_sent_anyway_gets_the_services_own_refusal() {
+    // The service as recorded: the role sent on explicit request comes back as the PeopleAdmin
+    // envelope, read into ValidationFailed with the service's words and its own request ID.
+    let env = Env::new(Profile::recorded());
+    env.emu.set_policy(TENANT, json!({"source": "cloud"}));
+    let err = block_on(env.client.apply(
+        &change(json!({"allowedRoles": ["Directory Writers"], "allowServiceRefusedRoles": true})),
+        &env.ctx(),
+    ))
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ValidationFailed);
+    assert!(
+        err.message()
+            .contains("AllowedRoles: Unsupported role for cloud photo update settings."),
+        "{}",
+        err.message()
+    );
+    assert!(err
+        .recommended_action()
+        .unwrap()
+        .contains("People Administrator"));
+    let d = err.service().unwrap();
+    assert_eq!(d.http_status, 400);
+    assert_eq!(d.code.as_deref(), Some("UnknownError"));
+    assert!(d.people_admin_request_id.is_some());
+    let sent = env.graph_requests()[1]
+        .header("client-request-id")
+        .unwrap()
+        .to_string();
+    assert_eq!(d.client_request_id.as_deref(), Some(sent.as_str()));
+    assert_eq!(env.methods(), ["GET", "PATCH"]);
+    assert_eq!(env.emu.policy(TENANT), json!({"source": "cloud"}));
 }
 
 #[test]
