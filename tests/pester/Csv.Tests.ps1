@@ -44,13 +44,13 @@ Describe 'CSV and logs' {
     }
 
     It 'Set-PhotoUpdatePolicy -PassThru and Reset-PhotoUpdatePolicy -PassThru: the previous policy and each change as text' {
-        $set = Set-PhotoUpdatePolicy @script:Conn -Source OnPremises -AllowedRoles 'People Administrator' -PassThru -Confirm:$false -WarningAction SilentlyContinue
+        $set = Set-PhotoUpdatePolicy @script:Conn -AllowedRoles 'People Administrator' -PassThru -Confirm:$false -WarningAction SilentlyContinue
         $csv = ConvertTo-CsvText @($set)
         $csv | Should -Not -Match $script:TypeName
         $row = $csv | ConvertFrom-Csv
         $row.AllowedRoles | Should -Be 'People Administrator'
         $row.PreviousPolicy | Should -Be 'Source: Cloud; AllowedRoles: Global Administrator, User Administrator'
-        $row.Changes | Should -Match '^Source: Cloud → OnPremises; AllowedRoles: Global Administrator, User Administrator → People Administrator$'
+        $row.Changes | Should -Match '^AllowedRoles: Global Administrator, User Administrator → People Administrator$'
 
         $changes = ConvertTo-CsvText @($set.Changes)
         $changes | Should -Not -Match $script:TypeName

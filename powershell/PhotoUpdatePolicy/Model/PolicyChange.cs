@@ -79,7 +79,7 @@ namespace PhotoUpdatePolicy
             // A roles section cleared with null (source other than cloud) lifts the restriction.
             if (value == null && string.Equals(property, "allowedRoles", StringComparison.OrdinalIgnoreCase))
             {
-                return Array.Empty<string>();
+                return DisplayList.Of(new List<string>());
             }
 
             if (value is List<object?> list)
