@@ -20,6 +20,14 @@ $script:NsDev = 'http://schemas.microsoft.com/maml/dev/2004/10'
 $script:NsMsh = 'http://msh'
 # Text left in a parameter or section by Update-HelpMarkdown for a human to write.
 $script:Placeholder = '{{ Fill in'
+# The yaml keys that show a parameter's validation limits, in the order they are written.
+$script:LimitKeys = @('Accepted range', 'Accepted length', 'Accepted count')
+# Where the help is published: `online version:` of each cmdlet and the manifest's HelpInfoUri.
+$script:DocsBaseUri = 'https://github.com/photoupdatepolicy/PhotoUpdatePolicy/blob/main/docs/help/'
+# Marks an example the tests do not run, with the reason: <!-- not run: needs a browser sign-in -->
+$script:NotRunPattern = '^\s*<!--\s*not run:\s*(.*?)\s*-->\s*$'
+# A generated line under an output type listing its properties.
+$script:PropertiesPattern = '^Properties: (.*)\.$'
 
 function ConvertTo-HelpParagraphs {
     # Blank lines separate paragraphs; list items, table rows and code lines keep their own line,
@@ -117,6 +125,13 @@ function ConvertFrom-ParameterYaml {
         throw "${File}: parameter -${Parameter}: Accept pipeline input is '$pipeline'; allowed: False, True (ByValue), True (ByPropertyName), True (ByValue, ByPropertyName)."
     }
     $wildcard = if ($map.ContainsKey('Accept wildcard characters')) { $map['Accept wildcard characters'] } else { 'False' }
+    $limits = [ordered]@{}
+    foreach ($key in $script:LimitKeys) {
+        if ($map.ContainsKey($key)) {
+            if ($map[$key] -notmatch '^-?\d+ to -?\d+$') { throw "${File}: parameter -${Parameter}: ${key} is '$($map[$key])'; write '<min> to <max>'." }
+            $limits[$key] = $map[$key]
+        }
+    }
     [pscustomobject]@{
         Type           = $map['Type']
         ParameterSets  = @(& $split $map['Parameter Sets'])
@@ -127,6 +142,8 @@ function ConvertFrom-ParameterYaml {
         DefaultValue   = $(if ($map.ContainsKey('Default value') -and $map['Default value']) { $map['Default value'] } else { 'None' })
         PipelineInput  = $pipeline
         Wildcard       = ($wildcard -eq 'True')
+        # Accepted range / length / count, from the cmdlet's [ValidateRange], [ValidateLength], [ValidateCount].
+        Limits         = $limits
     }
 }
 
@@ -165,10 +182,25 @@ function Read-HelpMarkdown {
 
         $examples = foreach ($entry in (Split-HelpSections -Lines $sections['EXAMPLES'] -Prefix '### ').GetEnumerator()) {
             $fenced = Get-FencedBlocks -Lines $entry.Value
+            # ```powershell blocks are the code; an ```output block is what it prints (the tests
+            # run the code against the Graph emulator and compare); <!-- not run: reason --> skips it.
+            $scriptText = (@($fenced.Blocks | Where-Object { $_.Lang -ne 'output' } | ForEach-Object { ($_.Lines -join "`n").Trim() }) -join "`n`n")
+            $outputBlocks = @($fenced.Blocks | Where-Object { $_.Lang -eq 'output' })
+            if ($outputBlocks.Count -gt 1) { throw "${file}: example '$($entry.Key)' has more than one output block." }
+            $output = if ($outputBlocks.Count) { ($outputBlocks[0].Lines -join "`n").Trim("`n") } else { $null }
+            $notRun = $null
+            $text = foreach ($l in $fenced.Text) {
+                if ($l -match $script:NotRunPattern) { $notRun = $Matches[1]; continue }
+                $l
+            }
             [pscustomobject]@{
                 Title   = $entry.Key
-                Code    = (@($fenced.Blocks | ForEach-Object { ($_.Lines -join "`n").Trim() }) -join "`n`n")
-                Remarks = ConvertTo-HelpParagraphs $fenced.Text
+                # What Get-Help shows as the example's code: the code, then what it prints (as platyPS does).
+                Code    = $(if ($null -ne $output) { $scriptText + "`n`n" + $output } else { $scriptText })
+                Script  = $scriptText
+                Output  = $output
+                NotRun  = $notRun
+                Remarks = ConvertTo-HelpParagraphs @($text)
             }
         }
 
@@ -189,7 +221,9 @@ function Read-HelpMarkdown {
         $typed = {
             param($sectionLines)
             foreach ($entry in (Split-HelpSections -Lines $sectionLines -Prefix '### ').GetEnumerator()) {
-                [pscustomobject]@{ Type = $entry.Key; Description = ConvertTo-HelpParagraphs $entry.Value }
+                $props = $null
+                foreach ($l in $entry.Value) { if ($l -match $script:PropertiesPattern) { $props = @($Matches[1] -split ',\s*') } }
+                [pscustomobject]@{ Type = $entry.Key; Description = ConvertTo-HelpParagraphs $entry.Value; Properties = $props }
             }
         }
 
@@ -288,6 +322,7 @@ function Write-MamlParameter {
     $W.WriteElementString('maml', 'name', $script:NsMaml, $Parameter.Name)
     $W.WriteStartElement('maml', 'description', $script:NsMaml)
     Write-MamlParas $W $Parameter.Description
+    foreach ($k in $Meta.Limits.Keys) { $W.WriteElementString('maml', 'para', $script:NsMaml, "${k}: $($Meta.Limits[$k]).") }
     $W.WriteEndElement()
     if ($InSyntax -and $Meta.AcceptedValues.Count) {
         $W.WriteStartElement('command', 'parameterValueGroup', $script:NsCommand)
@@ -398,6 +433,13 @@ function ConvertTo-HelpMaml {
         $w.WriteEndElement()
 
         $w.WriteStartElement('command', 'relatedLinks', $script:NsCommand)
+        # Get-Help -Online opens the first related link with a web address: the cmdlet's page, as platyPS does.
+        if ($h.FrontMatter.Contains('online version') -and $h.FrontMatter['online version']) {
+            $w.WriteStartElement('maml', 'navigationLink', $script:NsMaml)
+            $w.WriteElementString('maml', 'linkText', $script:NsMaml, 'Online Version:')
+            $w.WriteElementString('maml', 'uri', $script:NsMaml, $h.FrontMatter['online version'])
+            $w.WriteEndElement()
+        }
         foreach ($l in $h.Links) {
             $w.WriteStartElement('maml', 'navigationLink', $script:NsMaml)
             $w.WriteElementString('maml', 'linkText', $script:NsMaml, $l.Text)
@@ -429,8 +471,14 @@ function Test-HelpMarkdown {
     if (-not $Help.Synopsis) { "${f}: the synopsis is empty." }
     if (-not $Help.Description.Count) { "${f}: the description is empty." }
     if (-not $Help.Examples.Count) { "${f}: has no example." }
+    $online = Get-HelpOnlineUri $Help.Name
+    if (-not $Help.FrontMatter.Contains('online version') -or $Help.FrontMatter['online version'] -ne $online) {
+        "${f}: front matter 'online version' must be $online (Get-Help -Online opens it; -UpdateMarkdown writes it)."
+    }
     foreach ($e in $Help.Examples) {
-        if (-not $e.Code) { "${f}: example '$($e.Title)' has no code." }
+        if (-not $e.Script) { "${f}: example '$($e.Title)' has no code." }
+        if ($null -ne $e.NotRun -and -not $e.NotRun) { "${f}: example '$($e.Title)' is marked 'not run' without a reason." }
+        if ($e.NotRun -and $null -ne $e.Output) { "${f}: example '$($e.Title)' shows output but is marked 'not run': shown output must come from running it." }
         if (-not $e.Remarks.Count) { "${f}: example '$($e.Title)' has no remarks explaining it." }
     }
     foreach ($p in $Help.Parameters) {
@@ -461,6 +509,78 @@ function Get-ParameterTypeName {
     $Type.Name
 }
 
+function Get-HelpOnlineUri {
+    <# .SYNOPSIS The web page of a cmdlet's help (what `online version:` and Get-Help -Online say). #>
+    param([Parameter(Mandatory)] [string] $Name)
+    "$($script:DocsBaseUri)$Name.md"
+}
+
+function Get-DeclaredProperty {
+    # The property as the most derived class declares it (a `new` property hides the base one).
+    param([Type] $Type, [string] $Name)
+    for ($t = $Type; $null -ne $t; $t = $t.BaseType) {
+        $p = $t.GetProperty($Name, [System.Reflection.BindingFlags]'Public, Instance, DeclaredOnly')
+        if ($p) { return $p }
+    }
+    $null
+}
+
+function Get-ParameterDefaultText {
+    # A parameter's default as help shows it, read from the compiled cmdlet: [PSDefaultValue] when
+    # the default is applied elsewhere (its Value, else its Help text), else the property's value
+    # on a new instance of the cmdlet (None for null or an empty array; False for a switch).
+    param([System.Reflection.PropertyInfo] $Property, $Instance)
+    $declared = @($Property.GetCustomAttributes([System.Management.Automation.PSDefaultValueAttribute], $true))
+    if ($declared.Count) {
+        if ($null -ne $declared[0].Value) { return [string]$declared[0].Value }
+        return [string]$declared[0].Help
+    }
+    $value = $Property.GetValue($Instance)
+    if ($null -eq $value) { return 'None' }
+    if ($value -is [System.Management.Automation.SwitchParameter]) { return $value.IsPresent.ToString() }
+    if ($value -is [Array]) { if ($value.Length -eq 0) { return 'None' } else { return ($value -join ', ') } }
+    [string]$value
+}
+
+function Get-ParameterLimits {
+    # [ValidateRange], [ValidateLength] and [ValidateCount] as the yaml lines show them.
+    param([System.Management.Automation.ParameterMetadata] $Parameter)
+    $limits = [ordered]@{}
+    foreach ($a in $Parameter.Attributes) {
+        if ($a -is [System.Management.Automation.ValidateRangeAttribute] -and $null -ne $a.MinRange) { $limits['Accepted range'] = "$($a.MinRange) to $($a.MaxRange)" }
+        elseif ($a -is [System.Management.Automation.ValidateLengthAttribute]) { $limits['Accepted length'] = "$($a.MinLength) to $($a.MaxLength)" }
+        elseif ($a -is [System.Management.Automation.ValidateCountAttribute]) { $limits['Accepted count'] = "$($a.MinLength) to $($a.MaxLength)" }
+    }
+    $ordered = [ordered]@{}
+    foreach ($k in $script:LimitKeys) { if ($limits.Contains($k)) { $ordered[$k] = $limits[$k] } }
+    $ordered
+}
+
+function Get-CommandOutputFacts {
+    <#
+    .SYNOPSIS
+    The output types a compiled cmdlet declares ([OutputType]), each with its parameter sets and,
+    for the module's own types, its public properties in declaration order.
+    #>
+    param([Parameter(Mandatory)] [System.Management.Automation.CommandInfo] $Command)
+    $seen = [ordered]@{}
+    foreach ($attr in @($Command.ImplementingType.GetCustomAttributes([System.Management.Automation.OutputTypeAttribute], $true))) {
+        foreach ($t in $attr.Type) {
+            $name = if ($t.Type) { $t.Type.FullName } else { $t.Name }
+            if (-not $seen.Contains($name)) {
+                $props = $null
+                if ($t.Type -and $t.Type.Namespace -eq 'PhotoUpdatePolicy') {
+                    $props = @($t.Type.GetProperties([System.Reflection.BindingFlags]'Public, Instance') |
+                            Where-Object { $_.GetIndexParameters().Count -eq 0 } | ForEach-Object Name)
+                }
+                $seen[$name] = [pscustomobject]@{ Type = $name; Properties = $props; Sets = New-Object System.Collections.Generic.List[string] }
+            }
+            foreach ($set in @($attr.ParameterSetName)) { if ($set) { $seen[$name].Sets.Add($set) } }
+        }
+    }
+    @($seen.Values)
+}
+
 function Get-CommandParameterFacts {
     <#
     .SYNOPSIS
@@ -469,8 +589,14 @@ function Get-CommandParameterFacts {
     #>
     param([Parameter(Mandatory)] [System.Management.Automation.CommandInfo] $Command)
     $common = @([System.Management.Automation.Cmdlet]::CommonParameters) + @('UseTransaction')
+    $type = $Command.ImplementingType
+    # A fresh instance holds each property's initial value (the cmdlet's default when not given).
+    $instance = [Activator]::CreateInstance($type)
     foreach ($p in $Command.Parameters.Values) {
         if ($common -contains $p.Name) { continue }
+        $property = Get-DeclaredProperty $type $p.Name
+        $default = if ($p.Name -in 'WhatIf', 'Confirm') { 'False' } elseif ($property) { Get-ParameterDefaultText $property $instance } else { 'None' }
+        $wildcard = [bool]($property -and $property.GetCustomAttributes([System.Management.Automation.SupportsWildcardsAttribute], $true).Count)
         $accepted = @()
         $set = $p.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] } | Select-Object -First 1
         if ($set) { $accepted = @($set.ValidValues) }
@@ -492,6 +618,9 @@ function Get-CommandParameterFacts {
             Type           = Get-ParameterTypeName $p.ParameterType
             Aliases        = @($p.Aliases | Sort-Object)
             AcceptedValues = @($accepted)
+            Limits         = Get-ParameterLimits $p
+            DefaultValue   = $default
+            Wildcard       = $wildcard
             Sets           = @($sets)
         }
     }
@@ -527,11 +656,34 @@ function Compare-HelpWithCommand {
             if ((@($meta.AcceptedValues | Sort-Object) -join ',') -ne (@($fact.AcceptedValues | Sort-Object) -join ',')) {
                 "${f}: ${where}: Accepted values are '$($meta.AcceptedValues -join ', ')', the cmdlet says '$($fact.AcceptedValues -join ', ')'."
             }
+            foreach ($k in $script:LimitKeys) {
+                $doc = if ($meta.Limits.Contains($k)) { $meta.Limits[$k] } else { '(none)' }
+                $live = if ($fact.Limits.Contains($k)) { $fact.Limits[$k] } else { '(none)' }
+                if ($doc -ne $live) { "${f}: ${where}: ${k} is '$doc', the cmdlet says '$live'." }
+            }
+            if ($meta.DefaultValue -ne $fact.DefaultValue) { "${f}: ${where}: Default value is '$($meta.DefaultValue)', the cmdlet says '$($fact.DefaultValue)'." }
+            if ($meta.Wildcard -ne $fact.Wildcard) { "${f}: ${where}: Accept wildcard characters is $($meta.Wildcard), the cmdlet says $($fact.Wildcard) ([SupportsWildcards])." }
         }
         foreach ($ds in $docSets) {
             $liveName = if ($ds -eq '(All)') { '__AllParameterSets' } else { $ds }
             if ($liveSets -notcontains $liveName) { "${f}: parameter -$($p.Name) is documented in parameter set '$ds', which the cmdlet does not give it." }
         }
+    }
+    # OUTPUTS: exactly the [OutputType] types ('None' may be added: what is written without a switch),
+    # each of the module's own types with its real property list.
+    $outputs = @(Get-CommandOutputFacts $Command)
+    $docTypes = @($Help.Outputs | Where-Object Type -ne 'None' | ForEach-Object Type)
+    foreach ($o in $outputs) {
+        $doc = $Help.Outputs | Where-Object Type -eq $o.Type | Select-Object -First 1
+        if (-not $doc) { "${f}: OUTPUTS lacks $($o.Type), which the cmdlet declares with [OutputType]."; continue }
+        if ($null -ne $o.Properties) {
+            $expected = $o.Properties -join ', '
+            if ($null -eq $doc.Properties) { "${f}: OUTPUTS $($o.Type): no 'Properties: ...' line; the type has: $expected. (-UpdateMarkdown writes it.)" }
+            elseif (($doc.Properties -join ', ') -ne $expected) { "${f}: OUTPUTS $($o.Type): Properties are '$($doc.Properties -join ', ')', the type has '$expected'." }
+        } elseif ($null -ne $doc.Properties) { "${f}: OUTPUTS $($o.Type): lists properties, but only the module's own types' properties are checked; remove the line." }
+    }
+    foreach ($t in $docTypes) {
+        if (-not ($outputs | Where-Object Type -eq $t)) { "${f}: OUTPUTS names $t, which the cmdlet does not declare with [OutputType] (it declares: $(@($outputs | ForEach-Object Type) -join ', '))." }
     }
 }
 
@@ -568,14 +720,13 @@ function Update-HelpMarkdown {
                 "Parameter Sets: $(if ($s.SetName -eq '__AllParameterSets') { '(All)' } else { $s.SetName })"
                 "Aliases: $($fact.Aliases -join ', ')".TrimEnd()
                 if ($fact.AcceptedValues.Count) { "Accepted values: $($fact.AcceptedValues -join ', ')" }
+                foreach ($k in $fact.Limits.Keys) { "${k}: $($fact.Limits[$k])" }
                 ''
                 "Required: $($s.Required)"
                 "Position: $($s.Position)"
-                # Default value and wildcard support cannot be read from the cmdlet: keep what was written.
-                $old = $help.Parameters | Where-Object Name -eq $fact.Name | ForEach-Object { $_.Metadata[0] }
-                "Default value: $(if ($old) { $old.DefaultValue } else { 'None' })"
+                "Default value: $($fact.DefaultValue)"
                 "Accept pipeline input: $($s.PipelineInput)"
-                "Accept wildcard characters: $(if ($old -and $old.Wildcard) { 'True' } else { 'False' })"
+                "Accept wildcard characters: $($fact.Wildcard)"
                 '```'
                 ''
             }
@@ -591,6 +742,35 @@ function Update-HelpMarkdown {
                 $lines.InsertRange($common, [string[]](@("### -$($fact.Name)", "$($script:Placeholder) the description of -$($fact.Name) }}", '') + @($yaml)))
             }
         }
+    }
+    # Front matter: the page Get-Help -Online opens.
+    $frontEnd = $lines.IndexOf('---', 1)
+    $onlineAt = -1
+    for ($i = 1; $i -lt $frontEnd; $i++) { if ($lines[$i] -match '^online version:') { $onlineAt = $i } }
+    $onlineLine = "online version: $(Get-HelpOnlineUri $help.Name)"
+    if ($onlineAt -ge 0) { $lines[$onlineAt] = $onlineLine } else { $lines.Insert($frontEnd, $onlineLine) }
+    if ($Command) {
+        # OUTPUTS: one section per [OutputType] type (plus 'None' when written by hand), each of the
+        # module's own types with a generated 'Properties: ...' line; the prose is kept.
+        $outputs = @(Get-CommandOutputFacts $Command)
+        $start = $lines.IndexOf('## OUTPUTS')
+        $end = $lines.IndexOf('## NOTES')
+        $sectionLines = @($lines.GetRange($start + 1, $end - $start - 1))
+        $existing = Split-HelpSections -Lines $sectionLines -Prefix '### '
+        $newSection = New-Object System.Collections.Generic.List[string]
+        $newSection.Add('## OUTPUTS'); $newSection.Add('')
+        $names = @(@($existing.Keys | Where-Object { $_ -eq 'None' }) + @($outputs | ForEach-Object Type))
+        foreach ($name in $names) {
+            $o = $outputs | Where-Object Type -eq $name
+            $text = if ($existing.Contains($name)) { @($existing[$name] | Where-Object { $_ -notmatch $script:PropertiesPattern }) } else { @("$($script:Placeholder) when and what the cmdlet writes as $name }}") }
+            $text = @(($text -join "`n").Trim() -split "`n")
+            $newSection.Add("### $name")
+            foreach ($l in $text) { $newSection.Add($l) }
+            if ($o -and $null -ne $o.Properties) { $newSection.Add("Properties: $($o.Properties -join ', ').") }
+            $newSection.Add('')
+        }
+        $lines.RemoveRange($start, $end - $start)
+        $lines.InsertRange($start, [string[]]$newSection)
     }
     # The syntax is rendered from the (possibly updated) metadata.
     $tmp = [System.IO.Path]::GetTempFileName() + '.md'
@@ -628,4 +808,4 @@ function Test-AboutTopic {
 }
 
 Export-ModuleMember -Function Read-HelpMarkdown, ConvertTo-HelpMaml, Test-HelpMarkdown, Get-HelpSyntaxText,
-    Get-CommandParameterFacts, Compare-HelpWithCommand, Update-HelpMarkdown, Test-AboutTopic
+    Get-CommandParameterFacts, Get-CommandOutputFacts, Get-HelpOnlineUri, Compare-HelpWithCommand, Update-HelpMarkdown, Test-AboutTopic

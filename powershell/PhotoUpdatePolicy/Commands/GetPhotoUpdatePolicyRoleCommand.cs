@@ -17,6 +17,7 @@ namespace PhotoUpdatePolicy.Commands
         /// <summary>Role names, aliases or template IDs; wildcards are allowed. Omit to list all.</summary>
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [SupportsWildcards]
         [ArgumentCompleter(typeof(RoleNameCompleter))]
         public string[]? Name { get; set; }
 

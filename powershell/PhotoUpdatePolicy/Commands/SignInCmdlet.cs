@@ -16,6 +16,10 @@ namespace PhotoUpdatePolicy.Commands
     /// which ones go together is checked when the cmdlet runs (<see cref="SignInParameters.Mode"/>).
     /// <c>TenantId</c> and <c>Environment</c> (alias <c>Cloud</c>) bind by property name from the
     /// pipeline, so a Policy piped from Get- keeps talking to the same tenant and cloud.
+    ///
+    /// A default applied elsewhere than the property's initial value (the connection's limits, the
+    /// Global cloud) is declared with <c>[PSDefaultValue]</c>: the help's "Default value" is read
+    /// from it (tools/help/HelpMarkdown.psm1), so it cannot drift from the code unnoticed.
     /// </summary>
     public abstract class SignInCmdlet : PhotoPolicyCmdlet
     {
@@ -143,6 +147,7 @@ namespace PhotoUpdatePolicy.Commands
 
         /// <summary>The national cloud: Global (default), USGov, USGovDoD or China.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [PSDefaultValue(Value = "Global")]
         [Alias("Cloud")]
         [ValidateSet("Global", "USGov", "USGovDoD", "China")]
         public string? Environment { get; set; }
@@ -177,21 +182,25 @@ namespace PhotoUpdatePolicy.Commands
         /// default; for another command, this call's (else the connection's: 100 s unless set).
         /// </summary>
         [Parameter]
+        [PSDefaultValue(Help = "100, or the value given to Connect-PhotoUpdatePolicy")]
         [ValidateRange(1, 3600)]
         public int TimeoutSec { get; set; }
 
         /// <summary>Timeout to open a connection (TCP and TLS), in seconds (1 to 300). Defaults to the connection's (10 s).</summary>
         [Parameter]
+        [PSDefaultValue(Help = "10, or the value given to Connect-PhotoUpdatePolicy")]
         [ValidateRange(1, 300)]
         public int ConnectTimeoutSec { get; set; }
 
         /// <summary>Retries after a throttled (429), failing (500, 502, 503, 504) or dropped request (0 to 10; 0 disables retries). Defaults to the connection's (5).</summary>
         [Parameter]
+        [PSDefaultValue(Help = "5, or the value given to Connect-PhotoUpdatePolicy")]
         [ValidateRange(0, 10)]
         public int MaxRetries { get; set; }
 
         /// <summary>Total time the command may spend waiting between retries, in seconds (0 to 3600). Defaults to the connection's (300 s).</summary>
         [Parameter]
+        [PSDefaultValue(Help = "300, or the value given to Connect-PhotoUpdatePolicy")]
         [ValidateRange(0, 3600)]
         public int RetryBudgetSec { get; set; }
 
@@ -201,6 +210,7 @@ namespace PhotoUpdatePolicy.Commands
         /// with the service's wait. Defaults to the connection's (120 s).
         /// </summary>
         [Parameter]
+        [PSDefaultValue(Help = "120, or the value given to Connect-PhotoUpdatePolicy")]
         [ValidateRange(1, 3600)]
         public int MaxRetryAfterSec { get; set; }
 
