@@ -21,6 +21,8 @@ Figures (docs/performance.md explains each):
            the same loop with Invoke-RestMethod, and with Get-Date (no I/O: PowerShell's floor).
   access   Get-PhotoUpdateAccess on a tenant with 5,000 role assignments over 50 pages at 25 ms
            added latency, vs a raw Invoke-RestMethod paging loop over the same pages (Measure-Access.ps1).
+  cancel   Ctrl+C while a Get waits out `Retry-After: 30`: PowerShell.Stop() in-process and a real
+           SIGINT to a pwsh process, each next to Start-Sleep stopped the same way (Measure-Cancel.ps1).
   size     the module folder on disk (this platform's native library only).
 
 The Graph emulator runs as its own process (target/release/graph-emulator --port 0). Benchmarks are
@@ -229,6 +231,12 @@ try {
             '-TenantId', 'b8000000-0000-4000-8000-000000000016', '-OutFile', $accessFile, '-Assignments', $accessAssignments)
         $figures.access = Get-Content -LiteralPath $accessFile -Raw | ConvertFrom-Json
 
+        Write-Step "Cancellation: Stop() and SIGINT during a Retry-After wait, next to Start-Sleep (fresh pwsh)"
+        $cancelFile = Join-Path $work 'cancel.json'
+        Invoke-ChildScript 'Measure-Cancel.ps1' @('-ModuleFolder', $ModuleFolder, '-EmulatorUrl', $emulator.Url,
+            '-TenantId', $TenantId, '-OutFile', $cancelFile, '-Runs', $(if ($Quick) { 2 } else { 7 }))
+        $figures.cancel = Get-Content -LiteralPath $cancelFile -Raw | ConvertFrom-Json
+
         Write-Step "Memory: $memoryCalls calls, a sample every $memoryEvery (fresh pwsh)"
         $memoryFile = Join-Path $work 'memory.json'
         Invoke-ChildScript 'Measure-Memory.ps1' @('-ModuleFolder', $ModuleFolder, '-EmulatorUrl', $emulator.Url,
@@ -284,6 +292,7 @@ $goals = [ordered]@{
     memory      = [ordered]@{ goal = 'under 30 MB added, flat over the last half (|slope| <= 0.1 MB per 1,000 calls)'; value = $memAdded; pass = ($memAdded -lt 30) -and $memFlat }
     size        = [ordered]@{ goal = 'under 8 MB'; value = $figures.size.mb; pass = $figures.size.bytes -lt 8MB }
     access      = [ordered]@{ goal = 'a few seconds (under 5 s, median)'; value = [math]::Round($figures.access.cmdlet.medianMs / 1000, 3); pass = $figures.access.cmdlet.medianMs -lt 5000 }
+    cancel      = [ordered]@{ goal = 'Ctrl+C stops a waiting call within 200 ms (Stop() median)'; value = [math]::Round($figures.cancel.stop.cmdlet.medianMs, 2); pass = $figures.cancel.stop.cmdlet.medianMs -lt 200 }
 }
 
 $doc = [ordered]@{ suite = 'PhotoUpdatePolicy benchmarks (issue #8)'; environment = $environment; goals = $goals; figures = $figures }
@@ -306,6 +315,14 @@ $md.Add("| cmdlet over the raw Rust client (medians) | cmdlet $(Format-Ms $c.cmd
 $md.Add("| Set that changes nothing | $($c.setNoChange.requests) request ($($c.setNoChange.methods -join ', ')) | (a Set that changes something: $($c.setWithChange.requests): $($c.setWithChange.methods -join ', ')) | - | exactly 1 | $(Format-Result $goals.setNoChange.pass) |")
 $a = $figures.access
 $md.Add("| Get-PhotoUpdateAccess: $($a.assignments) role assignments over $($a.pages) pages, $($a.latencyMs) ms latency (median of $($a.runs)) | $('{0:N3}' -f ($a.cmdlet.medianMs / 1000)) s | raw Invoke-RestMethod paging loop over the same pages $('{0:N3}' -f ($a.rawPaging.medianMs / 1000)) s | **$('{0:N2}' -f ($a.cmdlet.medianMs / $a.rawPaging.medianMs))x** the pages alone (it also reads eligibilities, the other roles and the apps) | < 5 s | $(Format-Result $goals.access.pass) |")
+$k = $figures.cancel
+$sigText = if ($k.sigint.PSObject.Properties['cmdlet']) {
+    "; SIGINT to pwsh: $(Format-Ms $k.sigint.cmdlet.toFinally.medianMs) to the script's ``finally`` (p90 $(Format-Ms $k.sigint.cmdlet.toFinally.p90Ms)), $(Format-Ms $k.sigint.cmdlet.toExit.medianMs) to process exit"
+} else { "; SIGINT not measured: $($k.sigint.skipped)" }
+$sigBase = if ($k.sigint.PSObject.Properties['sleep']) {
+    "; SIGINT: $(Format-Ms $k.sigint.sleep.toFinally.medianMs) to ``finally``, $(Format-Ms $k.sigint.sleep.toExit.medianMs) to exit"
+} else { '' }
+$md.Add("| Ctrl+C during a ``Retry-After: 30`` wait (median of $($k.runs)) | Stop() returned in $(Format-Ms $k.stop.cmdlet.medianMs) (p90 $(Format-Ms $k.stop.cmdlet.p90Ms))$sigText | Start-Sleep 30 stopped the same way: Stop() $(Format-Ms $k.stop.sleep.medianMs)$sigBase | the call adds $(Format-Ms ($k.stop.cmdlet.medianMs - $k.stop.sleep.medianMs)) to PowerShell's own Stop() | < 200 ms | $(Format-Result $goals.cancel.pass) |")
 if ($fleetWarm) {
     $md.Add("| fleet: $($fleetWarm.tenants) tenants, $($fleetWarm.latencyMs) ms latency, concurrency $($fleetWarm.concurrency) (warm) | $('{0:N3}' -f $fleetWarm.measuredSeconds) s | ideal $('{0:N3}' -f $fleetWarm.idealSeconds) s | **$('{0:N2}' -f $fleetWarm.ratio)x** ideal | <= 1.3x | $(Format-Result $goals.fleet.pass) |")
 } else {
