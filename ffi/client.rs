@@ -24,6 +24,13 @@ pub struct PupClient {
     inner: PolicyClient,
 }
 
+impl PupClient {
+    /// Wraps a core client for the caller (see `pup_client_new_with_signer`).
+    pub(crate) fn from_inner(inner: PolicyClient) -> Self {
+        Self { inner }
+    }
+}
+
 /// Borrows the client behind a handle, or fails with `PUP_STATUS_NULL_ARGUMENT`.
 ///
 /// # Safety

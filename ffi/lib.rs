@@ -19,6 +19,8 @@
 //! - [`policy_as_code`]: export, document checks and fleet runs.
 //! - [`access`]: who may change photos, which apps will break, the impact of a change.
 //! - [`connection`]: sign in now and describe the connection (`pup_client_connect`).
+//! - [`signer`]: certificate sign-in signed by the caller's key store
+//!   (`pup_client_new_with_signer`).
 
 use std::ptr;
 
@@ -33,6 +35,7 @@ pub mod plan;
 pub mod policy_as_code;
 pub mod result;
 pub mod roles;
+pub mod signer;
 pub mod status;
 pub mod strings;
 
@@ -45,6 +48,7 @@ pub use plan::*;
 pub use policy_as_code::*;
 pub use result::*;
 pub use roles::*;
+pub use signer::*;
 pub use status::PupStatus;
 pub use strings::PUP_MAX_INPUT_BYTES;
 

@@ -268,3 +268,311 @@ fn client_for_tenant_serves_another_tenant_with_the_same_app() {
     };
     assert_eq!(status, PupStatus::NullArgument);
 }
+
+/// The state behind a Rust sign callback: a key the test holds (standing in for a key store),
+/// what it offers, whether it fails, and counts of its calls and releases.
+struct TestStore {
+    key: photo_policy_core::auth::private_key::KeySigner,
+    failure: Option<&'static str>,
+    signs: std::sync::atomic::AtomicUsize,
+    algorithms_seen: std::sync::Mutex<Vec<u32>>,
+}
+
+/// How many `TestStore`s were released (each test uses its own counter through `user_data`'s
+/// `Released`).
+struct Released(std::sync::atomic::AtomicUsize);
+
+struct SignerState {
+    store: TestStore,
+    released: std::sync::Arc<Released>,
+}
+
+unsafe extern "C" fn test_sign(
+    user_data: *mut std::ffi::c_void,
+    algorithm: u32,
+    data: *const u8,
+    data_len: usize,
+    signature: *mut u8,
+    signature_len: *mut usize,
+    message: *mut u8,
+    message_len: *mut usize,
+) -> u32 {
+    use photo_policy_core::auth::{AssertionSigner, SignatureAlgorithm};
+    let state = unsafe { &*(user_data as *const SignerState) };
+    let store = &state.store;
+    store
+        .signs
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    store.algorithms_seen.lock().unwrap().push(algorithm);
+    let write = |text: &[u8], buffer: *mut u8, len: *mut usize| unsafe {
+        let n = text.len().min(*len);
+        std::ptr::copy_nonoverlapping(text.as_ptr(), buffer, n);
+        *len = n;
+    };
+    if let Some(reason) = store.failure {
+        write(reason.as_bytes(), message, message_len);
+        return 7;
+    }
+    let algorithm = match algorithm {
+        x if x == PupSignatureAlgorithm::Rs256 as u32 => SignatureAlgorithm::Rs256,
+        x if x == PupSignatureAlgorithm::Ps256 as u32 => SignatureAlgorithm::Ps256,
+        _ => return 1,
+    };
+    let input = unsafe { std::slice::from_raw_parts(data, data_len) };
+    let signed = store.key.sign(algorithm, input).unwrap();
+    write(&signed, signature, signature_len);
+    0
+}
+
+unsafe extern "C" fn test_release(user_data: *mut std::ffi::c_void) {
+    let state = unsafe { Box::from_raw(user_data as *mut SignerState) };
+    state
+        .released
+        .0
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+const TEST_CERT: &str = include_str!("../core/tests/fixtures/test-cert.pem");
+const TEST_KEY: &str = include_str!("../core/tests/fixtures/test-key.pem");
+
+fn signer_config(emu: &Emulator, tenant: &str) -> String {
+    json!({
+        "tenantId": tenant,
+        "graphEndpoint": emu.url(),
+        "authorityEndpoint": emu.url(),
+        "allowInsecureLoopback": true,
+        "auth": {"mode": "certificate", "clientId": CLIENT_ID, "certificatePem": TEST_CERT},
+        "retry": {"maxRetries": 0}
+    })
+    .to_string()
+}
+
+/// A fresh `TestStore` behind a raw `user_data` pointer (freed by `test_release`) and its release
+/// counter.
+fn new_state(failure: Option<&'static str>) -> (*mut SignerState, std::sync::Arc<Released>) {
+    let released = std::sync::Arc::new(Released(Default::default()));
+    let state = Box::into_raw(Box::new(SignerState {
+        store: TestStore {
+            key: photo_policy_core::auth::private_key::KeySigner::from_bytes(TEST_KEY.as_bytes())
+                .unwrap(),
+            failure,
+            signs: Default::default(),
+            algorithms_seen: Default::default(),
+        },
+        released: released.clone(),
+    }));
+    (state, released)
+}
+
+/// Calls `pup_client_new_with_signer` with a fresh `TestStore`; returns the status, the client
+/// (NULL on failure), the error JSON (on failure), the store's address (valid until released)
+/// and the release counter.
+fn new_with_signer(
+    config: &str,
+    failure: Option<&'static str>,
+    algorithms: u32,
+) -> (
+    PupStatus,
+    *mut PupClient,
+    Option<Value>,
+    *const SignerState,
+    std::sync::Arc<Released>,
+) {
+    let (state, released) = new_state(failure);
+    let (mut c, mut e) = (ptr::null_mut(), ptr::null_mut());
+    let status = unsafe {
+        pup_client_new_with_signer(
+            config.as_ptr(),
+            config.len(),
+            Some(test_sign),
+            Some(test_release),
+            state.cast(),
+            algorithms,
+            &mut c,
+            &mut e,
+        )
+    };
+    let error = (!e.is_null()).then(|| {
+        let (mut p, mut n) = (ptr::null(), 0);
+        unsafe { pup_error_json(e, &mut p, &mut n) };
+        let v: Value = serde_json::from_str(&borrowed(p, n)).unwrap();
+        unsafe { pup_error_free(e) };
+        v
+    });
+    (status, c, error, state, released)
+}
+
+#[test]
+fn a_caller_signer_signs_in_with_the_key_in_its_store() {
+    let emu = Emulator::start_blocking(Profile::default());
+    emu.register_app(App::with_certificate(
+        TENANT,
+        CLIENT_ID,
+        TEST_CERT,
+        &[WRITE_PERMISSION],
+    ));
+    let other = "fabrikam-fleet.onmicrosoft.com";
+    emu.register_app(App::with_certificate(
+        other,
+        CLIENT_ID,
+        TEST_CERT,
+        &[READ_PERMISSION],
+    ));
+    // The Windows CryptoAPI can only do RS256.
+    let rs256 = PupSignatureAlgorithm::Rs256 as u32;
+    let (status, raw, error, state, released) =
+        new_with_signer(&signer_config(&emu, TENANT), None, rs256);
+    assert_eq!(status, PupStatus::Ok, "{error:?}");
+    let c = Client(raw);
+    let store = unsafe { &(*state).store };
+    assert_eq!(
+        store.signs.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "nothing is signed before the first call"
+    );
+    let (status, info) = call(pup_client_connect, &c);
+    assert_eq!(status, PupStatus::Ok, "{info}");
+    assert_eq!(info["authMode"], "certificate");
+    assert!(info["identity"]
+        .as_str()
+        .unwrap()
+        .starts_with("certificate "));
+    let (status, policy) = call(pup_policy_get, &c);
+    assert_eq!(status, PupStatus::Ok, "{policy}");
+    assert_eq!(store.signs.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(*store.algorithms_seen.lock().unwrap(), [rs256]);
+    let token_body = emu
+        .requests()
+        .into_iter()
+        .find(|r| r.route == "token")
+        .and_then(|r| r.body)
+        .unwrap_or_default();
+    assert!(token_body.contains("client_assertion"), "{token_body}");
+
+    // Another tenant of a fleet run: a client of its own, signed by the same callback.
+    let mut fleet = ptr::null_mut();
+    let status = unsafe {
+        pup_client_for_tenant(
+            c.0,
+            other.as_ptr(),
+            other.len(),
+            &mut fleet,
+            ptr::null_mut(),
+        )
+    };
+    assert_eq!(status, PupStatus::Ok);
+    let fleet = Client(fleet);
+    drop(c);
+    assert_eq!(
+        released.0.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the tenant's client still needs the signer"
+    );
+    let (status, policy) = call(pup_policy_get, &fleet);
+    assert_eq!(status, PupStatus::Ok, "{policy}");
+    assert_eq!(store.signs.load(std::sync::atomic::Ordering::SeqCst), 2);
+    drop(fleet);
+    assert_eq!(released.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_caller_signer_that_fails_is_an_authentication_error_with_its_reason() {
+    let emu = Emulator::start_blocking(Profile::default());
+    emu.register_app(App::with_certificate(
+        TENANT,
+        CLIENT_ID,
+        TEST_CERT,
+        &[WRITE_PERMISSION],
+    ));
+    let both = PupSignatureAlgorithm::Rs256 as u32 | PupSignatureAlgorithm::Ps256 as u32;
+    let (status, raw, error, state, released) = new_with_signer(
+        &signer_config(&emu, TENANT),
+        Some("The smart card cannot be accessed because the wrong card was inserted."),
+        both,
+    );
+    assert_eq!(status, PupStatus::Ok, "{error:?}");
+    let c = Client(raw);
+    let (status, error) = call(pup_policy_get, &c);
+    assert_eq!(status, PupStatus::Authentication, "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("could not sign the client assertion: The smart card cannot be accessed because the wrong card was inserted"),
+        "{message}"
+    );
+    assert!(!message.contains("PRIVATE KEY"));
+    // PS256 was offered, so PS256 was asked for.
+    let seen = unsafe { (*state).store.algorithms_seen.lock().unwrap().clone() };
+    assert_eq!(seen, [PupSignatureAlgorithm::Ps256 as u32]);
+    assert!(
+        emu.requests().iter().all(|r| r.route != "token"),
+        "nothing was sent"
+    );
+    drop(c);
+    assert_eq!(released.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[test]
+fn new_with_signer_checks_its_arguments_and_releases_on_failure() {
+    let emu = Emulator::start_blocking(Profile::default());
+    let both = PupSignatureAlgorithm::Rs256 as u32 | PupSignatureAlgorithm::Ps256 as u32;
+    let secret_mode =
+        json!({"tenantId": TENANT, "auth": {"mode": "clientSecret", "clientId": CLIENT_ID}})
+            .to_string();
+    let cases: [(String, u32, PupStatus, &str); 4] = [
+        (
+            secret_mode,
+            both,
+            PupStatus::InvalidArgument,
+            "'clientSecret'",
+        ),
+        (
+            signer_config(&emu, TENANT),
+            0,
+            PupStatus::InvalidArgument,
+            "algorithms is 0",
+        ),
+        (
+            signer_config(&emu, TENANT),
+            4,
+            PupStatus::InvalidArgument,
+            "PUP_SIGNATURE_ALGORITHM_RS256",
+        ),
+        ("{".into(), both, PupStatus::InvalidJson, "config_json"),
+    ];
+    for (config, algorithms, expected, text) in cases {
+        let (status, client, error, _state, released) = new_with_signer(&config, None, algorithms);
+        assert_eq!(status, expected, "{error:?}");
+        assert!(client.is_null());
+        let message = error.unwrap()["message"].as_str().unwrap().to_string();
+        assert!(message.contains(text), "{text}: {message}");
+        assert_eq!(
+            released.0.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "released once when the call fails"
+        );
+    }
+
+    // NULL sign function, NULL out_client: NULL_ARGUMENT, and user_data is still released.
+    let config = signer_config(&emu, TENANT);
+    for null_sign in [true, false] {
+        let (state, released) = new_state(None);
+        let mut c = ptr::null_mut();
+        let out_client: *mut *mut PupClient = if null_sign { &mut c } else { ptr::null_mut() };
+        let status = unsafe {
+            pup_client_new_with_signer(
+                config.as_ptr(),
+                config.len(),
+                if null_sign { None } else { Some(test_sign) },
+                Some(test_release),
+                state.cast(),
+                both,
+                out_client,
+                ptr::null_mut(),
+            )
+        };
+        assert_eq!(status, PupStatus::NullArgument);
+        assert!(c.is_null());
+        assert_eq!(released.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+    assert!(emu.requests().is_empty(), "nothing was sent");
+}

@@ -79,6 +79,22 @@ impl PolicyClient {
         })
     }
 
+    /// Like [`PolicyClient::new`] for a certificate sign-in whose client assertions `signer`
+    /// signs: the private key never leaves the caller's key store. `config.auth` must be the
+    /// `certificate` mode. Validates without network and without signing.
+    pub fn with_signer(
+        config: ClientConfig,
+        signer: Arc<dyn auth::AssertionSigner>,
+    ) -> Result<Self> {
+        let graph = GraphClient::new(&config)?;
+        let tokens = auth::token_source_with_signer(&config, signer)?;
+        Ok(Self {
+            config,
+            graph,
+            tokens,
+        })
+    }
+
     /// A client for `tenant` with this client's application credentials (client secret,
     /// certificate, federated credential) and its own token cache: one app connection serves
     /// every tenant of a fleet run, the app consented in each. A sign-in that belongs to one

@@ -6,8 +6,12 @@ mod auth_support;
 use auth_support::*;
 use base64::Engine as _;
 use graph_emulator::App;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use photo_policy_core::auth::certificate::CertificateSource;
-use photo_policy_core::auth::{self, AuthConfig};
+use photo_policy_core::auth::private_key::KeySigner;
+use photo_policy_core::auth::{self, AssertionSigner, AuthConfig, SignatureAlgorithm, SignerError};
 use photo_policy_core::cloud::Cloud;
 use photo_policy_core::ErrorKind;
 use sha2::Digest as _;
@@ -264,4 +268,281 @@ fn debug_never_shows_the_key() {
     assert!(text.contains("redacted"));
     assert!(!text.contains("MII"));
     assert_eq!(source.certificate().thumbprint_sha1_hex.len(), 40);
+}
+
+/// A signer outside the core, as the C ABI caller's key store is: it signs with a key the test
+/// holds, offers only the algorithms it is given, counts its calls and can be told to fail.
+struct StoreSigner {
+    key: KeySigner,
+    algorithms: Vec<SignatureAlgorithm>,
+    calls: AtomicUsize,
+    failure: Option<String>,
+}
+
+impl StoreSigner {
+    fn new(key_fixture: &str, algorithms: &[SignatureAlgorithm]) -> Self {
+        Self {
+            key: KeySigner::from_bytes(&fixture(key_fixture)).unwrap(),
+            algorithms: algorithms.to_vec(),
+            calls: AtomicUsize::new(0),
+            failure: None,
+        }
+    }
+
+    fn failing(reason: &str) -> Self {
+        Self {
+            failure: Some(reason.into()),
+            ..Self::new("test-key.pem", &[SignatureAlgorithm::Rs256])
+        }
+    }
+}
+
+impl AssertionSigner for StoreSigner {
+    fn supports(&self, algorithm: SignatureAlgorithm) -> bool {
+        self.algorithms.contains(&algorithm)
+    }
+
+    fn sign(
+        &self,
+        algorithm: SignatureAlgorithm,
+        signing_input: &[u8],
+    ) -> std::result::Result<Vec<u8>, SignerError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        assert!(self.supports(algorithm), "asked for {algorithm}");
+        match &self.failure {
+            Some(reason) => Err(SignerError::new(reason)),
+            None => self.key.sign(algorithm, signing_input),
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        "a test key store"
+    }
+}
+
+fn signer_source(
+    cfg: &photo_policy_core::config::ClientConfig,
+    signer: Arc<StoreSigner>,
+) -> CertificateSource {
+    CertificateSource::with_signer(
+        context(cfg),
+        CLIENT_ID,
+        &fixture_text("test-cert.pem"),
+        signer,
+        false,
+    )
+    .unwrap()
+}
+
+#[test]
+fn an_external_rs256_signer_signs_assertions_the_emulator_accepts() {
+    // A key store without PSS (the Windows CryptoAPI): RS256 with the SHA-1 thumbprint.
+    let emu = emulator();
+    register(&emu, "test-cert.pem");
+    let cfg = cert_config(&emu, "test-cert.pem", false);
+    let signer = Arc::new(StoreSigner::new(
+        "test-key.pem",
+        &[SignatureAlgorithm::Rs256],
+    ));
+    let source = auth::token_source_with_signer(&cfg, signer.clone()).unwrap();
+    let (rec, events) = recorder();
+    let t = token(source.as_ref(), &events).unwrap();
+    assert_eq!(
+        jwt_part(&t.token, 1)["roles"][0],
+        "PeopleSettings.ReadWrite.All"
+    );
+    assert_eq!(signer.calls.load(Ordering::SeqCst), 1);
+    token(source.as_ref(), &events).unwrap();
+    assert_eq!(
+        signer.calls.load(Ordering::SeqCst),
+        1,
+        "the token is cached: no second signature"
+    );
+    assert!(!rec.all_text().contains("PRIVATE KEY"));
+
+    let direct = signer_source(&cfg, signer.clone());
+    assert_eq!(direct.algorithm(), SignatureAlgorithm::Rs256);
+    let assertion = direct
+        .client_assertion("http://x/t/oauth2/v2.0/token")
+        .unwrap();
+    let header = jwt_part(&assertion, 0);
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    assert_eq!(header["alg"], "RS256");
+    assert_eq!(
+        header["x5t"],
+        b64.encode(sha1::Sha1::digest(cert_der("test-cert.pem")))
+    );
+    assert!(header.get("x5t#S256").is_none());
+    assert_eq!(jwt_part(&assertion, 1)["iss"], CLIENT_ID);
+}
+
+#[test]
+fn an_external_signer_with_pss_signs_ps256_and_serves_every_tenant() {
+    let emu = emulator();
+    register(&emu, "test-cert.pem");
+    let other_tenant = "contoso-fleet.onmicrosoft.com";
+    emu.register_app(App::with_certificate(
+        other_tenant,
+        CLIENT_ID,
+        &fixture_text("test-cert.pem"),
+        &["PeopleSettings.Read.All"],
+    ));
+    let cfg = cert_config(&emu, "test-cert.pem", false);
+    let signer = Arc::new(StoreSigner::new(
+        "test-key.pem",
+        &[SignatureAlgorithm::Rs256, SignatureAlgorithm::Ps256],
+    ));
+    let direct = signer_source(&cfg, signer.clone());
+    assert_eq!(direct.algorithm(), SignatureAlgorithm::Ps256);
+    let header = jwt_part(
+        &direct
+            .client_assertion("http://x/t/oauth2/v2.0/token")
+            .unwrap(),
+        0,
+    );
+    assert_eq!(header["alg"], "PS256");
+    assert!(header.get("x5t#S256").is_some());
+
+    let source = auth::token_source_with_signer(&cfg, signer.clone()).unwrap();
+    let (_rec, events) = recorder();
+    token(source.as_ref(), &events).unwrap();
+    // The same signer signs for another tenant of a fleet run, with a token cache of its own.
+    let fleet = source.for_tenant(other_tenant).unwrap().unwrap();
+    let t = token(fleet.as_ref(), &events).unwrap();
+    assert_eq!(jwt_part(&t.token, 1)["roles"][0], "PeopleSettings.Read.All");
+    assert_eq!(signer.calls.load(Ordering::SeqCst), 3);
+
+    // legacyRs256 asks for RS256 even when the signer offers PSS.
+    let legacy = CertificateSource::with_signer(
+        context(&cfg),
+        CLIENT_ID,
+        &fixture_text("test-cert.pem"),
+        signer,
+        true,
+    )
+    .unwrap();
+    assert_eq!(legacy.algorithm(), SignatureAlgorithm::Rs256);
+}
+
+#[test]
+fn a_signer_that_cannot_sign_is_a_clear_sign_in_error_and_nothing_is_sent() {
+    let emu = emulator();
+    register(&emu, "test-cert.pem");
+    let cfg = cert_config(&emu, "test-cert.pem", false);
+    let signer = Arc::new(StoreSigner::failing(
+        "Keyset does not exist\r\n(the smart card was removed)",
+    ));
+    let source = auth::token_source_with_signer(&cfg, signer).unwrap();
+    let (rec, events) = recorder();
+    let err = token(source.as_ref(), &events).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Authentication);
+    let thumbprint = CertificateSource::new(
+        context(&cfg),
+        CLIENT_ID,
+        &fixture_text("test-cert.pem"),
+        key("test-key.pem"),
+        false,
+    )
+    .unwrap()
+    .certificate()
+    .thumbprint_sha1_hex
+    .clone();
+    for part in [
+        CLIENT_ID,
+        thumbprint.as_str(),
+        "could not sign the client assertion",
+        "Keyset does not exist (the smart card was removed)",
+        "Nothing was sent",
+    ] {
+        assert!(err.message().contains(part), "{part}: {}", err.message());
+    }
+    assert!(err
+        .recommended_action()
+        .unwrap()
+        .contains("Manage Private Keys"));
+    assert!(requests_on(&emu, "token").is_empty(), "nothing may be sent");
+    let key_text = fixture_text("test-key.pem");
+    let key_body: String = key_text.lines().nth(1).unwrap().to_string();
+    for text in [
+        err.message().to_string(),
+        rec.all_text(),
+        format!("{err:?}"),
+    ] {
+        assert!(!text.contains("PRIVATE KEY"), "{text}");
+        assert!(!text.contains(&key_body), "{text}");
+    }
+}
+
+#[test]
+fn a_signature_by_another_key_is_refused_before_sending() {
+    let emu = emulator();
+    register(&emu, "test-cert.pem");
+    let cfg = cert_config(&emu, "test-cert.pem", false);
+    let signer = Arc::new(StoreSigner::new(
+        "other-key.pem",
+        &[SignatureAlgorithm::Ps256],
+    ));
+    let source = auth::token_source_with_signer(&cfg, signer).unwrap();
+    let (_rec, events) = recorder();
+    let err = token(source.as_ref(), &events).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(
+        err.message()
+            .contains("does not verify with the public key of certificate"),
+        "{}",
+        err.message()
+    );
+    assert!(
+        err.message().contains("a test key store"),
+        "{}",
+        err.message()
+    );
+    assert!(requests_on(&emu, "token").is_empty(), "nothing may be sent");
+}
+
+#[test]
+fn signer_sources_check_mode_algorithms_and_certificate_without_signing() {
+    let emu = emulator();
+    let cfg = cert_config(&emu, "test-cert.pem", false);
+    let none = Arc::new(StoreSigner::new("test-key.pem", &[]));
+    let e = build_error(auth::token_source_with_signer(&cfg, none.clone()));
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert!(e.message().contains("PS256 or RS256"), "{}", e.message());
+
+    let pss_only = Arc::new(StoreSigner::new(
+        "test-key.pem",
+        &[SignatureAlgorithm::Ps256],
+    ));
+    let legacy = cert_config(&emu, "test-cert.pem", true);
+    let e = build_error(auth::token_source_with_signer(&legacy, pss_only.clone()));
+    assert!(e.message().contains("legacyRs256"), "{}", e.message());
+
+    let mut secret_mode = cfg.clone();
+    secret_mode.auth = AuthConfig::ClientSecret {
+        client_id: CLIENT_ID.into(),
+    };
+    let e = build_error(auth::token_source_with_signer(
+        &secret_mode,
+        pss_only.clone(),
+    ));
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert!(e.message().contains("'clientSecret'"), "{}", e.message());
+
+    let mut not_a_certificate = cfg.clone();
+    not_a_certificate.auth = AuthConfig::Certificate {
+        client_id: CLIENT_ID.into(),
+        certificate_pem: "hello".into(),
+        legacy_rs256: false,
+    };
+    let e = build_error(auth::token_source_with_signer(
+        &not_a_certificate,
+        pss_only.clone(),
+    ));
+    assert!(e.message().contains("certificatePem"), "{}", e.message());
+
+    assert_eq!(pss_only.calls.load(Ordering::SeqCst), 0, "nothing signed");
+    assert!(emu.requests().is_empty());
+    let debug = format!("{:?}", signer_source(&cfg, pss_only));
+    assert!(debug.contains("a test key store"), "{debug}");
+    assert!(debug.contains("redacted"), "{debug}");
 }

@@ -34,6 +34,16 @@
 #define PUP_MAX_FLEET_CLIENTS 100000
 
 /**
+ * Bytes the signature buffer a [`PupSignFn`] receives holds: enough for an RSA key of 8192 bits.
+ */
+#define PUP_MAX_SIGNATURE_BYTES 1024
+
+/**
+ * Bytes the message buffer a [`PupSignFn`] receives holds (a failure's reason, UTF-8).
+ */
+#define PUP_MAX_SIGNER_MESSAGE_BYTES 1024
+
+/**
  * The largest input accepted, in bytes (16 MiB). Checked before anything is read, so a wrong
  * length from the caller cannot make the library walk off into unrelated memory for long.
  */
@@ -190,6 +200,34 @@ typedef uint32_t PupEventLevel;
 #endif // __cplusplus
 
 /**
+ * The signature algorithms a [`PupSignFn`] is asked for. Values are distinct bits so that the
+ * `algorithms` argument of [`pup_client_new_with_signer`] can name several (`RS256 | PS256`);
+ * they are part of the ABI and never reused.
+ */
+enum PupSignatureAlgorithm
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * RS256: RSASSA-PKCS1-v1_5 with SHA-256 (every RSA key store can make it; the Windows
+   * CryptoAPI has nothing else).
+   */
+  PUP_SIGNATURE_ALGORITHM_RS256 = 1,
+  /**
+   * PS256: RSASSA-PSS with SHA-256, MGF1 with SHA-256 and a 32-byte salt.
+   */
+  PUP_SIGNATURE_ALGORITHM_PS256 = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum PupSignatureAlgorithm PupSignatureAlgorithm;
+#else
+typedef uint32_t PupSignatureAlgorithm;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Cancellation and an optional event sink for one or more calls. Create with
  * [`pup_call_context_new`], cancel from any thread with [`pup_call_context_cancel`], free with
  * [`pup_call_context_free`] once no call uses it any more.
@@ -242,6 +280,43 @@ typedef void (*PupEventFn)(void *user_data,
                            uint32_t level,
                            const uint8_t *msg,
                            size_t len);
+
+/**
+ * Signs a client assertion with the certificate's private key where it lives.
+ *
+ * `algorithm` is one [`PupSignatureAlgorithm`] value the caller offered. `(data, data_len)` is
+ * the JWT signing input (ASCII, no secret in it): sign its SHA-256 digest as the algorithm says
+ * (e.g. .NET `RSA.SignData(data, SHA256, Pkcs1 or Pss)`). On entry `*signature_len` is the
+ * capacity of `signature` ([`PUP_MAX_SIGNATURE_BYTES`]) and `*message_len` that of `message`
+ * ([`PUP_MAX_SIGNER_MESSAGE_BYTES`]).
+ *
+ * Return 0 after writing the signature (as many bytes as the RSA modulus) to `signature` and its
+ * length to `*signature_len`. Return any other value when it cannot sign, after writing why
+ * (UTF-8, e.g. the key store's error message; never key material) to `message` and its length to
+ * `*message_len` (0 for no reason): the call that needed the sign-in fails with
+ * `PUP_STATUS_AUTHENTICATION` and that reason, and nothing is sent.
+ *
+ * Called on a thread of the library's blocking pool, not the caller's, and possibly concurrently
+ * from several threads (a fleet run signs in to several tenants at once): it must be thread-safe.
+ * It may block (a key store may take a while or wait for a smart card); the call that needs the
+ * sign-in waits for it. It must not unwind (no C++ or managed exception may escape), must not
+ * call into this library, and may run after a cancelled call returned: `user_data` stays valid
+ * until the release function is called. The buffers are valid only during the callback.
+ */
+typedef uint32_t (*PupSignFn)(void *user_data,
+                              uint32_t algorithm,
+                              const uint8_t *data,
+                              size_t data_len,
+                              uint8_t *signature,
+                              size_t *signature_len,
+                              uint8_t *message,
+                              size_t *message_len);
+
+/**
+ * Releases the signer's `user_data` when the library no longer needs it. Called exactly once,
+ * on any thread, after the last call to the sign function.
+ */
+typedef void (*PupReleaseFn)(void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -830,6 +905,41 @@ PupStatus pup_roles_resolve(const uint8_t *request_json,
                             size_t request_len,
                             struct PupResult **out_result,
                             struct PupError **out_error);
+
+/**
+ * Creates a client that signs in with a certificate whose private key never leaves the caller's
+ * key store: the library builds each client assertion and asks `sign` for its signature.
+ *
+ * `config_json` is a client config (as for `pup_client_new`) whose `auth` is
+ * `{"mode":"certificate","clientId":"…","certificatePem":"-----BEGIN CERTIFICATE-----…"}` (the
+ * public certificate: its thumbprint names the key, its public key checks every signature before
+ * it is sent; `legacyRs256: true` asks for RS256). `algorithms` is the set of
+ * [`PupSignatureAlgorithm`] values `sign` can make, OR-ed (`PUP_SIGNATURE_ALGORITHM_RS256 |
+ * PUP_SIGNATURE_ALGORITHM_PS256`): PS256 is used when offered, else RS256. No network traffic
+ * and no signing happen here.
+ *
+ * `user_data` is passed back to `sign` and `release` untouched (may be NULL). `release` (may be
+ * NULL) is called exactly once when the library no longer needs `user_data`: after the client
+ * and every client made from it with `pup_client_for_tenant` are freed (and any signing in
+ * flight has returned), or before this function returns when it fails (any status but 0,
+ * `PUP_STATUS_NULL_ARGUMENT` for a NULL `sign` included).
+ *
+ * On success writes `*out_client` (free with `pup_client_free`); on failure writes `*out_error`
+ * when `out_error` is not NULL (free with `pup_error_free`).
+ *
+ * # Safety
+ * `(config_json, config_len)` is NULL with length 0 or points to `config_len` readable bytes;
+ * `sign` and `release` keep the contracts of [`PupSignFn`] and [`PupReleaseFn`] until `release`
+ * is called; `out_client` is writable; `out_error` is NULL or writable.
+ */
+PupStatus pup_client_new_with_signer(const uint8_t *config_json,
+                                     size_t config_len,
+                                     PupSignFn sign,
+                                     PupReleaseFn release,
+                                     void *user_data,
+                                     uint32_t algorithms,
+                                     struct PupClient **out_client,
+                                     struct PupError **out_error);
 
 #ifdef __cplusplus
 }  // extern "C"

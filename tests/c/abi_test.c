@@ -755,6 +755,174 @@ static void check_authentication_error(void) {
     pup_client_free(client);
 }
 
+/* ---------- certificate sign-in through a caller's signer ---------- */
+
+/* A signer standing in for a key store that cannot sign (a removed smart card): it counts its
+   calls and releases, and answers every request with a failure and its reason. */
+struct test_signer {
+    atomic_int signs;
+    atomic_int releases;
+    atomic_uint last_algorithm;
+};
+
+static uint32_t refusing_sign(void *user_data, uint32_t algorithm, const uint8_t *data, size_t data_len,
+                              uint8_t *signature, size_t *signature_len, uint8_t *message,
+                              size_t *message_len) {
+    struct test_signer *s = user_data;
+    (void)signature;
+    atomic_fetch_add(&s->signs, 1);
+    atomic_store(&s->last_algorithm, algorithm);
+    /* The signing input is the JWT's base64url header and claims: ASCII, two parts. */
+    int dots = 0;
+    for (size_t i = 0; i < data_len; i++) dots += data[i] == '.';
+    if (dots != 1 || *signature_len < PUP_MAX_SIGNATURE_BYTES || *message_len < 64) {
+        *message_len = 0;
+        return 2;
+    }
+    const char *why = "the smart card was removed (C test)";
+    size_t n = strlen(why);
+    memcpy(message, why, n);
+    *message_len = n;
+    return 1;
+}
+
+static void count_release(void *user_data) {
+    struct test_signer *s = user_data;
+    atomic_fetch_add(&s->releases, 1);
+}
+
+/* Reads the test certificate (public part) and returns a client config for a certificate
+   sign-in with it, the PEM's newlines escaped for JSON; NULL when the file cannot be read. */
+static char *signer_config_json(void) {
+    const char *path = getenv("PUP_TEST_CERT");
+    FILE *f = fopen(path ? path : "core/tests/fixtures/test-cert.pem", "rb");
+    if (!f) return NULL;
+    char pem[8192];
+    size_t n = fread(pem, 1, sizeof pem - 1, f);
+    fclose(f);
+    pem[n] = '\0';
+    char escaped[16384];
+    size_t j = 0;
+    for (size_t i = 0; i < n && j + 3 < sizeof escaped; i++) {
+        if (pem[i] == '\n') {
+            escaped[j++] = '\\';
+            escaped[j++] = 'n';
+        } else if (pem[i] != '\r') {
+            escaped[j++] = pem[i];
+        }
+    }
+    escaped[j] = '\0';
+    size_t size = j + 1024;
+    char *cfg = malloc(size);
+    if (!cfg) abort();
+    snprintf(cfg, size,
+             "{\"tenantId\":\"%s\",\"graphEndpoint\":\"%s\",\"authorityEndpoint\":\"%s\","
+             "\"allowInsecureLoopback\":true,\"auth\":{\"mode\":\"certificate\","
+             "\"clientId\":\"6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b\",\"certificatePem\":\"%s\"},"
+             "\"retry\":{\"maxRetries\":0}}",
+             tenant, emu_url, emu_url, escaped);
+    return cfg;
+}
+
+struct get_args {
+    PupClient *client;
+    PupStatus status;
+};
+
+static void *get_on_thread(void *p) {
+    struct get_args *a = p;
+    PupResult *result = NULL;
+    PupError *error = NULL;
+    a->status = pup_policy_get(a->client, NULL, &result, &error);
+    pup_result_free(result);
+    pup_error_free(error);
+    return NULL;
+}
+
+static void check_signer(void) {
+    char *cfg = signer_config_json();
+    check(cfg != NULL, "read the test certificate (core/tests/fixtures/test-cert.pem)");
+    if (!cfg) return;
+    const uint32_t both = PUP_SIGNATURE_ALGORITHM_RS256 | PUP_SIGNATURE_ALGORITHM_PS256;
+
+    /* Argument checks: each failure releases user_data exactly once, writes no client. */
+    struct test_signer bad = {0};
+    PupClient *client = NULL;
+    PupError *error = NULL;
+    PupStatus st = pup_client_new_with_signer(u8(cfg), strlen(cfg), NULL, count_release, &bad, both,
+                                              &client, &error);
+    check(st == PUP_STATUS_NULL_ARGUMENT && client == NULL && error_message_contains(error, "sign"),
+          "new_with_signer with a NULL sign function -> NULL_ARGUMENT naming it");
+    check(atomic_load(&bad.releases) == 1, "  ... and user_data is released once");
+    pup_error_free(error);
+    error = NULL;
+    st = pup_client_new_with_signer(u8(cfg), strlen(cfg), refusing_sign, count_release, &bad, 0,
+                                    &client, &error);
+    check(st == PUP_STATUS_INVALID_ARGUMENT && client == NULL && error_message_contains(error, "algorithms"),
+          "new_with_signer offering no algorithm -> INVALID_ARGUMENT naming algorithms");
+    check(atomic_load(&bad.releases) == 2, "  ... and user_data is released once more");
+    pup_error_free(error);
+    error = NULL;
+    st = pup_client_new_with_signer(u8(cfg), strlen(cfg), refusing_sign, count_release, &bad, both,
+                                    NULL, NULL);
+    check(st == PUP_STATUS_NULL_ARGUMENT && atomic_load(&bad.releases) == 3,
+          "new_with_signer with a NULL out_client -> NULL_ARGUMENT, user_data released");
+    const char *secret_cfg = "{\"tenantId\":\"contoso.onmicrosoft.com\",\"auth\":{\"mode\":\"clientSecret\","
+                             "\"clientId\":\"6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b\"}}";
+    st = pup_client_new_with_signer(u8(secret_cfg), strlen(secret_cfg), refusing_sign, count_release, &bad,
+                                    both, &client, &error);
+    check(st == PUP_STATUS_INVALID_ARGUMENT && error_message_contains(error, "certificate"),
+          "new_with_signer with a client secret config -> INVALID_ARGUMENT (certificate only)");
+    check(atomic_load(&bad.releases) == 4 && atomic_load(&bad.signs) == 0,
+          "  ... released, and nothing was ever signed");
+    pup_error_free(error);
+    error = NULL;
+
+    /* A signer that cannot sign: the calls fail with its reason, nothing is sent, and it is
+       called from two threads at once (one client, no cached token: each call signs). */
+    struct test_signer refusing = {0};
+    st = pup_client_new_with_signer(u8(cfg), strlen(cfg), refusing_sign, count_release, &refusing, both,
+                                    &client, &error);
+    check(st == PUP_STATUS_OK && client != NULL && error == NULL, "new_with_signer -> client");
+    check(atomic_load(&refusing.signs) == 0, "  ... nothing signed when the client is made");
+    if (client) {
+        http("DELETE", "/_emulator/requests", NULL, NULL);
+        PupResult *result = NULL;
+        st = pup_policy_get(client, NULL, &result, &error);
+        check(st == PUP_STATUS_AUTHENTICATION && result == NULL, "get with a refusing signer -> AUTHENTICATION");
+        check(error_message_contains(error, "the smart card was removed (C test)"),
+              "  ... the message carries the signer's reason");
+        check(atomic_load(&refusing.last_algorithm) == PUP_SIGNATURE_ALGORITHM_PS256,
+              "  ... PS256 was asked for (both were offered)");
+        pup_error_free(error);
+        error = NULL;
+        char *log = NULL;
+        http("GET", "/_emulator/requests", NULL, &log);
+        check(log != NULL && strstr(log, "\"token\"") == NULL, "  ... and no token request was sent");
+        free(log);
+
+        struct get_args a = {client, PUP_STATUS_OK}, b = {client, PUP_STATUS_OK};
+        pthread_t ta, tb;
+        pthread_create(&ta, NULL, get_on_thread, &a);
+        pthread_create(&tb, NULL, get_on_thread, &b);
+        pthread_join(ta, NULL);
+        pthread_join(tb, NULL);
+        check(a.status == PUP_STATUS_AUTHENTICATION && b.status == PUP_STATUS_AUTHENTICATION &&
+                  atomic_load(&refusing.signs) == 3,
+              "two threads at once: each call asks the signer and fails the same way");
+
+        PupClient *other = NULL;
+        st = pup_client_for_tenant(client, u8("fabrikam.onmicrosoft.com"), strlen("fabrikam.onmicrosoft.com"),
+                                   &other, NULL);
+        check(st == PUP_STATUS_OK && other != NULL, "for_tenant on a signer client -> client");
+        pup_client_free(client);
+        check(atomic_load(&refusing.releases) == 0, "  ... freeing the first client keeps the signer for the other");
+        pup_client_free(other);
+    }
+    check(atomic_load(&refusing.releases) == 1, "the signer is released once, when its last client is freed");
+    free(cfg);
+}
+
 static void check_throttle(const char *token) {
     PupClient *client = make_client(token, 0);
     if (!client) {
@@ -953,6 +1121,7 @@ int main(int argc, char **argv) {
     if (readonly) check_service_error(readonly);
     free(readonly);
     check_authentication_error();
+    check_signer();
     check_throttle(token);
     pup_client_free(client);
 

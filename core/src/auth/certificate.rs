@@ -3,14 +3,23 @@
 //! The assertion's header names the certificate by thumbprint: `x5t#S256` (SHA-256 of the DER
 //! certificate) with PS256, or the older `x5t` (SHA-1) with RS256. Entra ID looks the certificate
 //! up on the app registration by that thumbprint and checks the signature with its public key.
+//!
+//! This module builds the header and claims and the base64url signing input; an
+//! [`AssertionSigner`] makes the signature: a key in memory ([`KeySigner`]), or the caller's key
+//! store through a callback, so a key that cannot be exported signs where it lives. Each
+//! signature is checked with the certificate's public key before anything is sent.
 
+use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use base64::Engine as _;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{DecodingKey, Header};
 use serde::Serialize;
 use sha1::Digest as _;
 use zeroize::Zeroizing;
+
+use super::assertion_signer::{AssertionSigner, SignatureAlgorithm};
+use super::private_key::{strip_zeros, KeySigner};
 
 use super::answer::parse_token_answer;
 use super::cache::{Clock, TokenCache, TokenFuture};
@@ -44,6 +53,8 @@ pub struct CertificateInfo {
     pub not_after: i64,
     /// RSA modulus without leading zero bytes (to check the private key matches).
     modulus: Vec<u8>,
+    /// RSA public exponent (to check each signature before it is sent).
+    exponent: Vec<u8>,
 }
 
 impl CertificateInfo {
@@ -66,8 +77,11 @@ impl CertificateInfo {
         let (_, cert) = x509_parser::parse_x509_certificate(&der).map_err(|_| {
             bad("the certificate could not be parsed (not X.509 DER inside the PEM)")
         })?;
-        let modulus = match cert.public_key().parsed() {
-            Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => strip_zeros(rsa.modulus).to_vec(),
+        let (modulus, exponent) = match cert.public_key().parsed() {
+            Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => (
+                strip_zeros(rsa.modulus).to_vec(),
+                strip_zeros(rsa.exponent).to_vec(),
+            ),
             _ => return Err(Error::invalid_argument(
                 "The certificate's key is not RSA: Entra ID certificate credentials for client \
                      assertions need an RSA key of at least 2048 bits.",
@@ -85,7 +99,26 @@ impl CertificateInfo {
             not_before: validity.not_before.timestamp(),
             not_after: validity.not_after.timestamp(),
             modulus,
+            exponent,
         })
+    }
+
+    /// The RSA key size, in bits.
+    pub fn key_bits(&self) -> usize {
+        self.modulus.len() * 8
+    }
+
+    /// Whether `signature` over `signing_input` verifies with this certificate's public key.
+    fn verifies(
+        &self,
+        algorithm: SignatureAlgorithm,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        let key = DecodingKey::from_rsa_raw_components(&self.modulus, &self.exponent);
+        let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signature);
+        jsonwebtoken::crypto::verify(&encoded, signing_input, &key, algorithm.jwt_algorithm())
+            .unwrap_or(false)
     }
 
     /// Fails with `Authentication` when `now` (epoch seconds) is outside the validity window,
@@ -121,15 +154,16 @@ impl CertificateInfo {
     }
 }
 
-/// Signs in as an application with a certificate. The private key lives only inside a zeroizing
-/// `EncodingKey`; `Debug` shows the client ID and thumbprint.
+/// Signs in as an application with a certificate. The private key is the signer's: in memory
+/// (zeroized on drop) or in the caller's key store; `Debug` shows the client ID, thumbprint and
+/// the signer's kind, never a key.
 pub struct CertificateSource {
     ctx: SignInContext,
     tenant: String,
     client_id: String,
     cert: CertificateInfo,
-    key: EncodingKey,
-    legacy_rs256: bool,
+    signer: Arc<dyn AssertionSigner>,
+    algorithm: SignatureAlgorithm,
     cache: TokenCache,
 }
 
@@ -139,7 +173,8 @@ impl std::fmt::Debug for CertificateSource {
             .field("tenant", &self.tenant)
             .field("client_id", &self.client_id)
             .field("thumbprint", &self.cert.thumbprint_sha1_hex)
-            .field("legacy_rs256", &self.legacy_rs256)
+            .field("algorithm", &self.algorithm)
+            .field("signer", &self.signer.kind())
             .field("key", &"<redacted>")
             .finish()
     }
@@ -157,6 +192,12 @@ struct AssertionClaims<'a> {
     exp: u64,
 }
 
+/// An assertion built but not yet signed.
+struct UnsignedAssertion {
+    /// `base64url(header) "." base64url(claims)`.
+    signing_input: String,
+}
+
 impl CertificateSource {
     /// Reads the certificate and the private key (PKCS#8 or PKCS#1, PEM or DER, from `key_bytes`),
     /// checks the key is RSA, large enough and belongs to the certificate. Nothing is sent.
@@ -170,32 +211,61 @@ impl CertificateSource {
         let tenant = ctx.require_tenant("a certificate")?.to_string();
         let client_id = validate_client_id(client_id)?;
         let cert = CertificateInfo::from_pem(certificate_pem)?;
-        let pkcs1 = private_key_pkcs1(&key_bytes)?;
-        let modulus = pkcs1_modulus(&pkcs1).ok_or_else(|| {
-            key_error("the RSA private key is malformed (its modulus could not be read)")
-        })?;
-        if modulus.len() * 8 < MIN_RSA_BITS {
-            return Err(key_error(&format!(
-                "the RSA key has {} bits; Entra ID needs at least {MIN_RSA_BITS}",
-                modulus.len() * 8
+        let key = KeySigner::from_bytes(&key_bytes)?;
+        let bits = key.modulus().len() * 8;
+        if bits < MIN_RSA_BITS {
+            return Err(super::private_key::key_error(&format!(
+                "the RSA key has {bits} bits; Entra ID needs at least {MIN_RSA_BITS}"
             )));
         }
-        if modulus != cert.modulus.as_slice() {
+        if key.modulus() != cert.modulus.as_slice() {
+            return Err(not_this_certificates_key(&cert));
+        }
+        Self::build(ctx, tenant, client_id, cert, Arc::new(key), legacy_rs256)
+    }
+
+    /// A source whose assertions `signer` signs: a key that stays in the caller's key store. The
+    /// certificate (public part) names the key by thumbprint and checks each signature. Prefers
+    /// PS256 (with `x5t#S256`) when the signer supports it, else RS256 (with `x5t`);
+    /// `legacy_rs256` asks for RS256. Nothing is sent and nothing is signed here.
+    pub fn with_signer(
+        ctx: SignInContext,
+        client_id: &str,
+        certificate_pem: &str,
+        signer: Arc<dyn AssertionSigner>,
+        legacy_rs256: bool,
+    ) -> Result<Self> {
+        let tenant = ctx.require_tenant("a certificate")?.to_string();
+        let client_id = validate_client_id(client_id)?;
+        let cert = CertificateInfo::from_pem(certificate_pem)?;
+        if cert.key_bits() < MIN_RSA_BITS {
             return Err(Error::invalid_argument(format!(
-                "The private key does not belong to certificate {}: pass the key that was created \
-                 with this certificate.",
-                cert.thumbprint_sha1_hex
+                "The RSA key of certificate {} has {} bits; Entra ID needs at least {MIN_RSA_BITS}: \
+                 create a certificate with a larger key.",
+                cert.thumbprint_sha1_hex,
+                cert.key_bits()
             ))
             .with_target("certificatePem"));
         }
-        let key = EncodingKey::from_rsa_der(&pkcs1);
+        Self::build(ctx, tenant, client_id, cert, signer, legacy_rs256)
+    }
+
+    fn build(
+        ctx: SignInContext,
+        tenant: String,
+        client_id: String,
+        cert: CertificateInfo,
+        signer: Arc<dyn AssertionSigner>,
+        legacy_rs256: bool,
+    ) -> Result<Self> {
+        let algorithm = choose_algorithm(signer.as_ref(), legacy_rs256)?;
         Ok(Self {
             ctx,
             tenant,
             client_id,
             cert,
-            key,
-            legacy_rs256,
+            signer,
+            algorithm,
             cache: TokenCache::default(),
         })
     }
@@ -211,8 +281,24 @@ impl CertificateSource {
         &self.cert
     }
 
-    /// Builds and signs a client assertion for `token_url`. Public so tests can inspect it.
+    /// The algorithm the assertions are signed with (the header's `alg`).
+    pub fn algorithm(&self) -> SignatureAlgorithm {
+        self.algorithm
+    }
+
+    /// Builds and signs a client assertion for `token_url`, on the calling thread. Public so
+    /// tests can inspect it; sign-ins sign on the blocking pool instead.
     pub fn client_assertion(&self, token_url: &str) -> Result<Zeroizing<String>> {
+        let unsigned = self.unsigned_assertion(token_url)?;
+        let signature = self
+            .signer
+            .sign(self.algorithm, unsigned.signing_input.as_bytes());
+        self.finish(unsigned, signature)
+    }
+
+    /// The header and claims of a new assertion (new `jti`, current times), after checking the
+    /// certificate is valid now.
+    fn unsigned_assertion(&self, token_url: &str) -> Result<UnsignedAssertion> {
         let now_secs = self
             .cache
             .now()
@@ -220,15 +306,10 @@ impl CertificateSource {
             .map(|d| d.as_secs())
             .unwrap_or(0);
         self.cert.check_validity(now_secs as i64)?;
-        let mut header = Header::new(if self.legacy_rs256 {
-            Algorithm::RS256
-        } else {
-            Algorithm::PS256
-        });
-        if self.legacy_rs256 {
-            header.x5t = Some(self.cert.x5t.clone());
-        } else {
-            header.x5t_s256 = Some(self.cert.x5t_s256.clone());
+        let mut header = Header::new(self.algorithm.jwt_algorithm());
+        match self.algorithm {
+            SignatureAlgorithm::Rs256 => header.x5t = Some(self.cert.x5t.clone()),
+            SignatureAlgorithm::Ps256 => header.x5t_s256 = Some(self.cert.x5t_s256.clone()),
         }
         let claims = AssertionClaims {
             aud: token_url,
@@ -239,9 +320,90 @@ impl CertificateSource {
             iat: now_secs,
             exp: now_secs + ASSERTION_LIFETIME.as_secs(),
         };
-        jsonwebtoken::encode(&header, &claims, &self.key)
-            .map(Zeroizing::new)
-            .map_err(|_| key_error("the RSA private key could not sign the client assertion"))
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let part = |value: serde_json::Result<Vec<u8>>| {
+            value.map(|json| b64.encode(json)).map_err(|e| {
+                Error::internal(format!("the client assertion could not be written: {e}"))
+            })
+        };
+        let signing_input = format!(
+            "{}.{}",
+            part(serde_json::to_vec(&header))?,
+            part(serde_json::to_vec(&claims))?
+        );
+        Ok(UnsignedAssertion { signing_input })
+    }
+
+    /// Checks the signer's answer against the certificate and assembles the JWT.
+    fn finish(
+        &self,
+        unsigned: UnsignedAssertion,
+        signature: std::result::Result<Vec<u8>, super::assertion_signer::SignerError>,
+    ) -> Result<Zeroizing<String>> {
+        let signature = signature.map_err(|e| self.signer_failed(e.message()))?;
+        if !self.cert.verifies(
+            self.algorithm,
+            unsigned.signing_input.as_bytes(),
+            &signature,
+        ) {
+            return Err(Error::invalid_argument(format!(
+                "The signature made with the certificate's private key ({}) does not verify with the \
+                 public key of certificate {}: the key that signed is not this certificate's, or \
+                 it did not sign with {}. Nothing was sent.",
+                self.signer.kind(),
+                self.cert.thumbprint_sha1_hex,
+                self.algorithm
+            ))
+            .with_recommended_action(
+                "Use the certificate together with its own private key (the pair imported from \
+                 one PFX file or created together).",
+            )
+            .with_target(self.cert.thumbprint_sha1_hex.clone()));
+        }
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        Ok(Zeroizing::new(format!(
+            "{}.{}",
+            unsigned.signing_input,
+            b64.encode(signature)
+        )))
+    }
+
+    /// A sign-in error for a signer that could not sign: its reason, never key material.
+    fn signer_failed(&self, reason: &str) -> Error {
+        let reason = if reason.is_empty() {
+            "no reason was given".to_string()
+        } else {
+            reason.trim_end_matches('.').to_string()
+        };
+        Error::new(
+            ErrorKind::Authentication,
+            format!(
+                "Certificate sign-in for application {} (certificate {}): the certificate's private \
+                 key could not sign the client assertion: {reason}. Nothing was sent.",
+                self.client_id, self.cert.thumbprint_sha1_hex
+            ),
+        )
+        .with_recommended_action(
+            "Check that this account may use the certificate's private key (Windows: certlm.msc or \
+             certmgr.msc > the certificate > All Tasks > Manage Private Keys), and that a smart card \
+             or hardware key holding it is present and unlocked.",
+        )
+        .with_target(self.cert.thumbprint_sha1_hex.clone())
+    }
+
+    /// Builds an assertion and has it signed on the blocking pool: a key store may take a while
+    /// (or wait for a smart card), and nothing may block the runtime's other calls.
+    async fn signed_assertion(&self, token_url: &str) -> Result<Zeroizing<String>> {
+        let unsigned = self.unsigned_assertion(token_url)?;
+        let signer = self.signer.clone();
+        let algorithm = self.algorithm;
+        let input = unsigned.signing_input.clone().into_bytes();
+        let signature = tokio::task::spawn_blocking(move || signer.sign(algorithm, &input))
+            .await
+            .map_err(|_| {
+                Error::internal("the client assertion's signer stopped before it answered")
+            })?;
+        self.finish(unsigned, signature)
     }
 
     async fn fetch(&self, call: &CallContext) -> Result<AccessToken> {
@@ -249,7 +411,7 @@ impl CertificateSource {
         let scope = self.ctx.cloud.graph_scope();
         // A fresh assertion per sign-in (new jti, current times); retries reuse it: it is valid
         // for 10 minutes and the retry budget is shorter in practice.
-        let assertion = self.client_assertion(&url)?;
+        let assertion = self.signed_assertion(&url).await?;
         let build = || {
             self.ctx.http.post(&url).form(&[
                 ("client_id", self.client_id.as_str()),
@@ -290,8 +452,8 @@ impl TokenSource for CertificateSource {
                 ctx,
                 client_id: self.client_id.clone(),
                 cert: self.cert.clone(),
-                key: self.key.clone(),
-                legacy_rs256: self.legacy_rs256,
+                signer: self.signer.clone(),
+                algorithm: self.algorithm,
                 cache: TokenCache::default(),
             }) as std::sync::Arc<dyn TokenSource>
         }))
@@ -307,179 +469,39 @@ impl TokenSource for CertificateSource {
     }
 }
 
-fn key_error(why: &str) -> Error {
-    Error::invalid_argument(format!(
-        "The certificate's private key is not usable: {why}. Pass an unencrypted RSA private key \
-         (PKCS#8 'BEGIN PRIVATE KEY' or PKCS#1 'BEGIN RSA PRIVATE KEY', PEM or DER)."
-    ))
-    .with_target("CertificatePrivateKey")
-}
-
-fn strip_zeros(b: &[u8]) -> &[u8] {
-    let first = b.iter().position(|&x| x != 0).unwrap_or(b.len());
-    &b[first..]
-}
-
-/// One DER TLV: (tag, content, rest). Definite lengths up to 4 length bytes only.
-fn der_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let tag = *input.first()?;
-    let first = *input.get(1)? as usize;
-    let (len, header) = if first < 0x80 {
-        (first, 2)
+/// PS256 when the signer can and RS256 was not asked for, else RS256.
+fn choose_algorithm(
+    signer: &dyn AssertionSigner,
+    legacy_rs256: bool,
+) -> Result<SignatureAlgorithm> {
+    let preferred = if legacy_rs256 {
+        [SignatureAlgorithm::Rs256].as_slice()
     } else {
-        let n = first & 0x7f;
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let bytes = input.get(2..2 + n)?;
-        (
-            bytes.iter().fold(0usize, |acc, &b| (acc << 8) | b as usize),
-            2 + n,
-        )
+        [SignatureAlgorithm::Ps256, SignatureAlgorithm::Rs256].as_slice()
     };
-    let content = input.get(header..header.checked_add(len)?)?;
-    Some((tag, content, &input[header + len..]))
-}
-
-const TAG_SEQUENCE: u8 = 0x30;
-const TAG_INTEGER: u8 = 0x02;
-const TAG_OCTET_STRING: u8 = 0x04;
-const TAG_OID: u8 = 0x06;
-const OID_RSA: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01];
-const OID_EC: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01];
-const OID_ED25519: &[u8] = &[0x2B, 0x65, 0x70];
-
-/// The modulus of a PKCS#1 RSAPrivateKey (SEQUENCE { version, modulus, … }), without leading zeros.
-fn pkcs1_modulus(der: &[u8]) -> Option<&[u8]> {
-    let (tag, seq, _) = der_tlv(der)?;
-    if tag != TAG_SEQUENCE {
-        return None;
-    }
-    let (t1, _, rest) = der_tlv(seq)?;
-    let (t2, modulus, _) = der_tlv(rest)?;
-    (t1 == TAG_INTEGER && t2 == TAG_INTEGER).then(|| strip_zeros(modulus))
-}
-
-/// Unwraps PKCS#8 PrivateKeyInfo to the PKCS#1 key inside, checking the algorithm is RSA.
-fn pkcs8_to_pkcs1(der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let malformed = || key_error("the PKCS#8 structure is malformed");
-    let (tag, seq, _) = der_tlv(der).ok_or_else(malformed)?;
-    if tag != TAG_SEQUENCE {
-        return Err(malformed());
-    }
-    let (_, _version, rest) = der_tlv(seq).ok_or_else(malformed)?;
-    let (alg_tag, alg, rest) = der_tlv(rest).ok_or_else(malformed)?;
-    let (oid_tag, oid, _) = der_tlv(alg).ok_or_else(malformed)?;
-    if alg_tag != TAG_SEQUENCE || oid_tag != TAG_OID {
-        return Err(malformed());
-    }
-    if oid != OID_RSA {
-        let kind = if oid == OID_EC {
-            "an elliptic-curve (EC) key"
-        } else if oid == OID_ED25519 {
-            "an Ed25519 key"
-        } else {
-            "not an RSA key"
-        };
-        return Err(key_error(&format!(
-            "it is {kind}; client assertions here need RSA"
-        )));
-    }
-    let (key_tag, key, _) = der_tlv(rest).ok_or_else(malformed)?;
-    if key_tag != TAG_OCTET_STRING {
-        return Err(malformed());
-    }
-    Ok(Zeroizing::new(key.to_vec()))
-}
-
-/// Reads the private key bytes (PEM or DER, PKCS#8 or PKCS#1) and returns PKCS#1 DER.
-fn private_key_pkcs1(bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let start = bytes
+    preferred
         .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    if bytes[start..].starts_with(b"-----BEGIN") {
-        let blocks =
-            pem::parse_many(bytes).map_err(|_| key_error("the PEM text could not be read"))?;
-        let mut saw_certificate = false;
-        for block in blocks {
-            let encrypted = block
-                .headers()
-                .get("Proc-Type")
-                .is_some_and(|v| v.contains("ENCRYPTED"));
-            match block.tag() {
-                "PRIVATE KEY" => return pkcs8_to_pkcs1(&Zeroizing::new(block.into_contents())),
-                "RSA PRIVATE KEY" if encrypted => {
-                    return Err(key_error(
-                        "it is encrypted with a password; export it without one",
-                    ))
+        .copied()
+        .find(|a| signer.supports(*a))
+        .ok_or_else(|| {
+            Error::invalid_argument(format!(
+                "The certificate's signer ({}) offers no algorithm this sign-in can use: it needs {}.",
+                signer.kind(),
+                if legacy_rs256 {
+                    "RS256 (legacyRs256 is set)"
+                } else {
+                    "PS256 or RS256"
                 }
-                "RSA PRIVATE KEY" => return Ok(Zeroizing::new(block.into_contents())),
-                "ENCRYPTED PRIVATE KEY" => {
-                    return Err(key_error(
-                        "it is encrypted with a password; export it without one",
-                    ))
-                }
-                "EC PRIVATE KEY" => {
-                    return Err(key_error(
-                        "it is an elliptic-curve (EC) key; client assertions here need RSA",
-                    ))
-                }
-                "CERTIFICATE" => saw_certificate = true,
-                _ => {}
-            }
-        }
-        return Err(key_error(if saw_certificate {
-            "the PEM text holds only a certificate, not its private key"
-        } else {
-            "the PEM text holds no private key block"
-        }));
-    }
-    // DER: PKCS#8 is SEQUENCE { INTEGER, SEQUENCE {…}, … }; PKCS#1 is SEQUENCE { INTEGER, INTEGER, … }.
-    let (tag, seq, _) =
-        der_tlv(bytes).ok_or_else(|| key_error("it is neither PEM text nor DER"))?;
-    if tag != TAG_SEQUENCE {
-        return Err(key_error("it is neither PEM text nor DER"));
-    }
-    let (_, version, rest) =
-        der_tlv(seq).ok_or_else(|| key_error("the DER structure is malformed"))?;
-    match der_tlv(rest).map(|(t, _, _)| t) {
-        Some(TAG_SEQUENCE) if version == [3] => Err(key_error(
-            "it looks like a PFX/PKCS#12 file; export the private key as unencrypted PKCS#8 PEM",
-        )),
-        Some(TAG_SEQUENCE) => pkcs8_to_pkcs1(bytes),
-        Some(TAG_INTEGER) => Ok(Zeroizing::new(bytes.to_vec())),
-        _ => Err(key_error("the DER structure is not a private key")),
-    }
+            ))
+            .with_target("algorithms")
+        })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn der_tlv_reads_short_and_long_lengths() {
-        let (t, c, rest) = der_tlv(&[0x02, 0x01, 0x05, 0xFF]).unwrap();
-        assert_eq!((t, c, rest), (0x02, &[5u8][..], &[0xFFu8][..]));
-        let mut long = vec![0x04, 0x81, 0x80];
-        long.extend(std::iter::repeat_n(7u8, 0x80));
-        let (_, c, rest) = der_tlv(&long).unwrap();
-        assert_eq!(c.len(), 0x80);
-        assert!(rest.is_empty());
-        assert!(der_tlv(&[0x04, 0x05, 1]).is_none());
-        assert!(der_tlv(&[0x04, 0x85, 1, 1, 1, 1, 1]).is_none());
-    }
-
-    #[test]
-    fn junk_keys_are_invalid_argument() {
-        for junk in [
-            &b""[..],
-            b"hello",
-            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-            &[0x30, 0x03, 0x02, 0x01, 0x00],
-        ] {
-            let e = private_key_pkcs1(junk).unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
-        }
-    }
+fn not_this_certificates_key(cert: &CertificateInfo) -> Error {
+    Error::invalid_argument(format!(
+        "The private key does not belong to certificate {}: pass the key that was created \
+         with this certificate.",
+        cert.thumbprint_sha1_hex
+    ))
+    .with_target("certificatePem")
 }

@@ -18,6 +18,7 @@ pub mod token;
 // Sign-in modes (client secret, certificate, managed identity, device code, browser, federated)
 // and their helpers.
 pub mod answer;
+pub mod assertion_signer;
 pub mod browser;
 pub mod cache;
 pub mod certificate;
@@ -30,6 +31,7 @@ mod http;
 mod loopback;
 pub mod managed_identity;
 pub mod permissions;
+pub mod private_key;
 mod refresh;
 pub mod rfc3339;
 pub mod signin_error;
@@ -37,6 +39,7 @@ pub mod sources;
 pub mod tenant;
 
 pub use crate::config::auth::{auth_mode_name, AuthConfig, DEFAULT_PUBLIC_CLIENT_ID};
+pub use assertion_signer::{AssertionSigner, SignatureAlgorithm, SignerError};
 pub use connection::{connection_info, ConnectionInfo};
 pub use permissions::{check_permissions, Access};
 pub use token::{AccessToken, SignInIdentity, TokenSource};
@@ -57,4 +60,13 @@ pub fn token_source(
         | AuthConfig::Browser { .. }
         | AuthConfig::Federated { .. } => sources::build(config, secret),
     }
+}
+
+/// Builds a certificate sign-in whose client assertions `signer` signs where the key lives (see
+/// [`sources::build_with_signer`]); `config.auth` must be the `certificate` mode.
+pub fn token_source_with_signer(
+    config: &ClientConfig,
+    signer: Arc<dyn AssertionSigner>,
+) -> Result<Arc<dyn TokenSource>> {
+    sources::build_with_signer(config, signer)
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
+use super::assertion_signer::AssertionSigner;
 use super::browser::BrowserSource;
 use super::certificate::CertificateSource;
 use super::client_secret::ClientSecretSource;
@@ -28,6 +29,40 @@ pub fn build(config: &ClientConfig, secret: Zeroizing<Vec<u8>>) -> Result<Arc<dy
         config.timeouts.connect_ms,
     ))?;
     build_with(config, secret, http, ManagedIdentityEnv::from_process())
+}
+
+/// Builds a certificate sign-in whose client assertions `signer` signs: the private key stays
+/// where it lives (the caller's key store), only signatures come back. `config.auth` must be the
+/// `certificate` mode (its `certificatePem` names and checks the key); anything else is
+/// `InvalidArgument`. Nothing is sent or signed here.
+pub fn build_with_signer(
+    config: &ClientConfig,
+    signer: Arc<dyn AssertionSigner>,
+) -> Result<Arc<dyn TokenSource>> {
+    let AuthConfig::Certificate {
+        client_id,
+        certificate_pem,
+        legacy_rs256,
+    } = &config.auth
+    else {
+        return Err(Error::invalid_argument(format!(
+            "A signer signs certificate sign-ins only: the config's auth.mode must be \
+             'certificate', not '{}'.",
+            crate::config::auth::auth_mode_name(&config.auth)
+        ))
+        .with_target("auth.mode"));
+    };
+    let http = crate::runtime::http_client_with_connect_timeout(Duration::from_millis(
+        config.timeouts.connect_ms,
+    ))?;
+    let ctx = SignInContext::from_config(config, http)?;
+    Ok(Arc::new(CertificateSource::with_signer(
+        ctx,
+        client_id,
+        certificate_pem,
+        signer,
+        *legacy_rs256,
+    )?))
 }
 
 /// [`build`] with an explicit HTTP client and managed identity environment (tests, tools).
