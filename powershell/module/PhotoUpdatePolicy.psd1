@@ -40,6 +40,10 @@
 
     FormatsToProcess     = @('PhotoUpdatePolicy.format.ps1xml')
 
+    # Update-Help reads PhotoUpdatePolicy_<GUID>_HelpInfo.xml and the HelpContent .zip from here:
+    # build.ps1 writes them to out/updatable-help and each release carries them as assets.
+    HelpInfoUri          = 'https://github.com/photoupdatepolicy/PhotoUpdatePolicy/releases/latest/download/'
+
     PrivateData          = @{
         PSData = @{
             Tags         = @('EntraID', 'AzureAD', 'Graph', 'MicrosoftGraph', 'ProfilePhoto', 'Microsoft365', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')

@@ -77,6 +77,42 @@ Describe 'Help drift checks' {
         ($problems -join "`n") | Should -Match 'parameter -Bogus is documented but the cmdlet has no such parameter'
     }
 
+    It 'the drift check notices a wrong default, range, wildcard flag, output type and property list' {
+        # Proves the metadata comparison can fail: a copy of Test-PhotoUpdatePolicy.md with the
+        # -ThrottleLimit the old help had (1 to 64, default 4), a wildcard claim, and wrong outputs.
+        $source = [System.IO.File]::ReadAllText((Join-Path $repo 'docs/help/Test-PhotoUpdatePolicy.md')) -replace "`r`n", "`n"
+        $edited = $source -replace '(?s)(### -ThrottleLimit.*?)Accepted range: 1 to 1024(.*?)Default value: 10', '$1Accepted range: 1 to 64$2Default value: 4'
+        $edited = $edited -replace '(?s)(### -Quiet.*?)Accept wildcard characters: False', '$1Accept wildcard characters: True'
+        $edited = $edited -replace '### PhotoUpdatePolicy\.PolicyTestResult', '### PhotoUpdatePolicy.DriftResult'
+        $edited = $edited -replace '### System\.Boolean\nWith -Quiet\.', "### System.Boolean`nWith -Quiet.`nProperties: Value."
+        $edited | Should -Not -Be $source
+        $dir = Join-Path ([System.IO.Path]::GetTempPath()) ('pup-help-' + [guid]::NewGuid().ToString('N'))
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        try {
+            $copy = Join-Path $dir 'Test-PhotoUpdatePolicy.md'
+            [System.IO.File]::WriteAllText($copy, $edited)
+            $problems = @(Compare-HelpWithCommand -Help (Read-HelpMarkdown -Path $copy) -Command (Get-Command Test-PhotoUpdatePolicy)) -join "`n"
+        } finally { Remove-Item -LiteralPath $dir -Recurse -Force }
+        $problems | Should -Match "-ThrottleLimit \(set \(All\)\): Accepted range is '1 to 64', the cmdlet says '1 to 1024'"
+        $problems | Should -Match "-ThrottleLimit \(set \(All\)\): Default value is '4', the cmdlet says '10'"
+        $problems | Should -Match '-Quiet \(set \(All\)\): Accept wildcard characters is True, the cmdlet says False'
+        $problems | Should -Match 'OUTPUTS lacks PhotoUpdatePolicy\.PolicyTestResult'
+        $problems | Should -Match 'OUTPUTS names PhotoUpdatePolicy\.DriftResult, which the cmdlet does not declare'
+        $problems | Should -Match 'OUTPUTS System\.Boolean: lists properties'
+    }
+
+    It 'the defaults compared are the compiled cmdlets'' own' {
+        $throttle = Get-CommandParameterFacts (Get-Command Import-PhotoUpdatePolicy) | Where-Object Name -eq 'ThrottleLimit'
+        $throttle.DefaultValue | Should -Be ([string](New-Object PhotoUpdatePolicy.Commands.ImportPhotoUpdatePolicyCommand).ThrottleLimit)
+        $throttle.Limits['Accepted range'] | Should -Be '1 to 1024'
+        $environment = Get-CommandParameterFacts (Get-Command Get-PhotoUpdatePolicy) | Where-Object Name -eq 'Environment'
+        $environment.DefaultValue | Should -Be 'Global' -Because '[PSDefaultValue(Value = "Global")] declares the default applied when none is given'
+        (Get-CommandParameterFacts (Get-Command Get-PhotoUpdatePolicyRole) | Where-Object Name -eq 'Name').Wildcard | Should -BeTrue
+        $outputs = @(Get-CommandOutputFacts (Get-Command Test-PhotoUpdatePolicy))
+        @($outputs | ForEach-Object Type) | Should -Be @('PhotoUpdatePolicy.PolicyTestResult', 'System.Boolean')
+        $outputs[0].Properties | Should -Contain 'Compliant'
+    }
+
     It 'the module folder holds the help build.ps1 generated, identical to the committed MAML' {
         Test-Path -LiteralPath $mamlInModule | Should -BeTrue -Because 'build.ps1 -Task Build runs tools/help/Build-Help.ps1 -ModuleFolder out/PhotoUpdatePolicy'
         ([System.IO.File]::ReadAllText($mamlInModule) -replace "`r`n", "`n") |
@@ -120,6 +156,82 @@ Describe 'Get-Help -Full on the assembled module: <Name>' -ForEach $exported {
         $text | Should -Match 'INPUTS'
         $text | Should -Match ([regex]::Escape($help.Outputs[0].Type))
         ($full.alertSet | Out-String).Trim() | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'Help online and updatable' {
+    BeforeAll {
+        $cargo = [System.IO.File]::ReadAllText((Join-Path $repo 'Cargo.toml'))
+        $repositoryUrl = [regex]::Match($cargo, '(?m)^repository\s*=\s*"([^"]+)"').Groups[1].Value
+        $manifest = Test-ModuleManifest -Path (Join-Path $moduleFolder 'PhotoUpdatePolicy.psd1')
+    }
+
+    It 'the manifest HelpInfoUri is an https folder of the project (the release assets)' {
+        $repositoryUrl | Should -Match '^https://github\.com/'
+        $uri = $null
+        [System.Uri]::TryCreate($manifest.HelpInfoUri, [System.UriKind]::Absolute, [ref]$uri) | Should -BeTrue
+        $uri.Scheme | Should -Be 'https'
+        $manifest.HelpInfoUri | Should -BeLike "$repositoryUrl/*"
+        $manifest.HelpInfoUri | Should -Match '/$' -Because 'Update-Help appends the HelpInfo.xml file name'
+    }
+
+    It 'every cmdlet''s help carries its page of the project''s docs as the online link' {
+        foreach ($cmd in (Get-Command -Module PhotoUpdatePolicy -CommandType Cmdlet)) {
+            $expected = "$repositoryUrl/blob/main/docs/help/$($cmd.Name).md"
+            Test-Path -LiteralPath (Join-Path $repo "docs/help/$($cmd.Name).md") | Should -BeTrue
+            $links = @((Get-Help -Name $cmd.Name).relatedLinks.navigationLink | Where-Object { $_.uri })
+            $links[0].uri | Should -Be $expected -Because 'Get-Help -Online opens the first related link with an address'
+        }
+    }
+
+    It 'Get-Help -Online opens the cmdlet''s page (a stand-in xdg-open records the address)' {
+        if (-not $IsLinux) { Set-ItResult -Skipped -Because 'the stand-in browser is an xdg-open script (Linux); the link itself is checked above on every system'; return }
+        $bin = Join-Path ([System.IO.Path]::GetTempPath()) ('pup-online-' + [guid]::NewGuid().ToString('N'))
+        New-Item -ItemType Directory -Path $bin | Out-Null
+        $log = Join-Path $bin 'opened.txt'
+        $opener = Join-Path $bin 'xdg-open'
+        [System.IO.File]::WriteAllText($opener, "#!/bin/sh`nprintf '%s\n' `"`$1`" >> '$log'`n")
+        & chmod +x $opener
+        $savedPath = $env:PATH
+        try {
+            $env:PATH = $bin + [System.IO.Path]::PathSeparator + $env:PATH
+            Get-Help -Name Test-PhotoUpdatePolicy -Online
+            Get-Help -Name Import-PhotoUpdatePolicy -Online
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while ([DateTime]::UtcNow -lt $deadline -and @(Get-Content -LiteralPath $log -ErrorAction SilentlyContinue).Count -lt 2) { Start-Sleep -Milliseconds 50 }
+            @(Get-Content -LiteralPath $log) | Should -Be @("$repositoryUrl/blob/main/docs/help/Test-PhotoUpdatePolicy.md", "$repositoryUrl/blob/main/docs/help/Import-PhotoUpdatePolicy.md")
+        } finally {
+            $env:PATH = $savedPath
+            Remove-Item -LiteralPath $bin -Recurse -Force
+        }
+    }
+
+    It 'Update-Help installs the help from what the build publishes (HelpInfo.xml and the HelpContent .zip)' {
+        if ($PSVersionTable.PSEdition -eq 'Desktop') { Set-ItResult -Skipped -Because 'Windows PowerShell 5.1 reads only a HelpContent .cab, which this build does not make yet'; return }
+        $work = Join-Path ([System.IO.Path]::GetTempPath()) ('pup-updatehelp-' + [guid]::NewGuid().ToString('N'))
+        try {
+            # What a release publishes, made by the build's own code from the module's help.
+            $published = Join-Path $work 'published'
+            $files = @(New-UpdatableHelp -ModuleName PhotoUpdatePolicy -Guid $manifest.Guid -Version $manifest.Version -HelpInfoUri $manifest.HelpInfoUri `
+                    -CultureFolder (Join-Path $moduleFolder 'en-US') -Destination $published)
+            @($files | ForEach-Object Name | Sort-Object) | Should -Be @("PhotoUpdatePolicy_$($manifest.Guid)_en-US_HelpContent.zip", "PhotoUpdatePolicy_$($manifest.Guid)_HelpInfo.xml")
+            # A copy of the module without help, updated by Update-Help in a fresh PowerShell.
+            $copy = Join-Path $work 'PhotoUpdatePolicy'
+            Copy-Item -LiteralPath $moduleFolder -Destination $copy -Recurse
+            Remove-Item -LiteralPath (Join-Path $copy 'en-US') -Recurse -Force
+            # This PowerShell's command line (`dotnet pwsh` runs pwsh.dll).
+            $process = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+            $pwsh = if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @($process, (Join-Path $PSHOME 'pwsh.dll')) } else { @($process) }
+            $script = "Import-Module '$copy/PhotoUpdatePolicy.psd1'; Update-Help -Module PhotoUpdatePolicy -SourcePath '$published' -Scope AllUsers -UICulture en-US -Force -ErrorAction Stop; (Get-Help Get-PhotoUpdatePolicy).Synopsis"
+            $out = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+            ($out -join "`n") | Should -Match ([regex]::Escape((Read-HelpMarkdown -Path (Join-Path $repo 'docs/help/Get-PhotoUpdatePolicy.md')).Synopsis))
+            ([System.IO.File]::ReadAllText((Join-Path $copy 'en-US/PhotoUpdatePolicy.dll-Help.xml')) -replace "`r`n", "`n") |
+                Should -Be ([System.IO.File]::ReadAllText((Join-Path $repo 'docs/help/en-US/PhotoUpdatePolicy.dll-Help.xml')) -replace "`r`n", "`n")
+            Test-Path -LiteralPath (Join-Path $copy 'en-US/about_PhotoUpdatePolicy.help.txt') | Should -BeTrue
+        } finally {
+            Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+        }
     }
 }
 

@@ -20,9 +20,23 @@ module root is the one Windows PowerShell 5.1 and 7 share, and where about topic
     yet are reported and skipped.
 Import-Module runs in this session, so call the script in a fresh pwsh (build.ps1 does).
 
--UpdateMarkdown imports the module and rewrites each markdown file's parameter metadata and syntax
-from the loaded cmdlets (descriptions are kept; new parameters get a placeholder that -Check
-rejects until someone writes the text).
+-UpdateMarkdown imports the module and rewrites from the loaded cmdlets everything that is not
+prose: each parameter's yaml block (type, sets, aliases, accepted values, the accepted range, length
+or count from [ValidateRange]/[ValidateLength]/[ValidateCount], required, position, default value,
+pipeline input, wildcards), the SYNTAX section, the OUTPUTS types ([OutputType]) with a
+'Properties: ...' line for the module's own types, and `online version:`. Descriptions are kept;
+new parameters and output types get a placeholder that -Check rejects until someone writes the text.
+A default applied elsewhere than the property's initial value is declared on the property with
+[PSDefaultValue(Value = ...)] or [PSDefaultValue(Help = "...")], and read from there.
+
+Examples: ```powershell blocks are the code; an ```output block right after it is what the code
+prints, and tests/pester/HelpExamples.Tests.ps1 runs every example against the Graph emulator and
+compares (its runner describes the seeded tenant the examples see). An example that cannot run
+there carries <!-- not run: reason --> and is reported as skipped with that reason.
+
+The default (build) run also writes the files Update-Help downloads to -UpdatableHelpFolder
+(<Module>_<GUID>_HelpInfo.xml and the en-US HelpContent.zip); publishing them at the manifest's
+HelpInfoUri (the GitHub release's assets) makes Update-Help find the help.
 
 .EXAMPLE
 ./tools/help/Build-Help.ps1 -ModuleFolder out/PhotoUpdatePolicy -Check
@@ -36,7 +50,9 @@ param(
     # Rewrite the committed MAML copy from the markdown.
     [Parameter(ParameterSetName = 'UpdateCommitted')] [switch] $UpdateCommitted,
     # Rewrite the markdown's parameter metadata and syntax from the loaded cmdlets.
-    [Parameter(ParameterSetName = 'UpdateMarkdown')] [switch] $UpdateMarkdown
+    [Parameter(ParameterSetName = 'UpdateMarkdown')] [switch] $UpdateMarkdown,
+    # Where the build writes the files Update-Help downloads (publish them at the manifest's HelpInfoUri).
+    [string] $UpdatableHelpFolder = (Join-Path (Split-Path -Parent $ModuleFolder) 'updatable-help')
 )
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
@@ -124,6 +140,14 @@ if (Test-Path -LiteralPath $ModuleFolder) {
     [System.IO.File]::WriteAllText((Join-Path $culture $mamlName), $maml)
     foreach ($a in $abouts) { Copy-Item -LiteralPath $a.FullName -Destination $culture -Force }
     Write-Host "Help written to $culture ($($helps.Count) cmdlets, $($abouts.Count) about topics)."
+    $manifestPath = Join-Path $ModuleFolder "$moduleName.psd1"
+    if (-not $Check -and (Test-Path -LiteralPath $manifestPath)) {
+        $manifest = Test-ModuleManifest -Path $manifestPath -ErrorAction Stop
+        if (-not $manifest.HelpInfoUri) { throw "$manifestPath has no HelpInfoUri: Update-Help would find nothing." }
+        $files = New-UpdatableHelp -ModuleName $moduleName -Guid $manifest.Guid -Version $manifest.Version -HelpInfoUri $manifest.HelpInfoUri `
+            -CultureFolder $culture -Destination $UpdatableHelpFolder
+        Write-Host "Updatable help for $($manifest.HelpInfoUri) written to $UpdatableHelpFolder ($(@($files | ForEach-Object Name) -join ', '))."
+    }
 } elseif (-not $Check) {
     throw "Module folder '$ModuleFolder' does not exist: assemble the module first (build.ps1 -Task Build)."
 }

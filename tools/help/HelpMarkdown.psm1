@@ -788,6 +788,51 @@ function Update-HelpMarkdown {
     [System.IO.File]::WriteAllText($Path, (($lines -join "`n").TrimEnd() + "`n"))
 }
 
+function New-UpdatableHelp {
+    <#
+    .SYNOPSIS
+    Writes what Update-Help downloads from the manifest's HelpInfoUri: <Module>_<GUID>_HelpInfo.xml
+    (the culture and version on offer, and where the content is) and
+    <Module>_<GUID>_<culture>_HelpContent.zip (the MAML and the about topics). PowerShell 7 takes
+    the .zip (it looks for it before a .cab); Windows PowerShell 5.1 only takes a .cab, which needs
+    makecab.exe (Windows) and is not made here. Returns the files written.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $ModuleName,
+        [Parameter(Mandatory)] [guid] $Guid,
+        [Parameter(Mandatory)] [version] $Version,
+        # The folder Update-Help reads (the manifest's HelpInfoUri, ending in '/').
+        [Parameter(Mandatory)] [string] $HelpInfoUri,
+        # The culture folder holding the help (the module folder's en-US).
+        [Parameter(Mandatory)] [string] $CultureFolder,
+        [Parameter(Mandatory)] [string] $Destination,
+        [string] $Culture = 'en-US'
+    )
+    if ($HelpInfoUri -notmatch '^https://\S+/$') { throw "HelpInfoUri '$HelpInfoUri' must be an https:// folder address ending in '/'." }
+    New-Item -ItemType Directory -Force -Path $Destination | Out-Null
+    # Update-Help compares four-part versions.
+    $v4 = New-Object System.Version($Version.Major, $Version.Minor, [Math]::Max($Version.Build, 0), [Math]::Max($Version.Revision, 0))
+    $infoPath = Join-Path $Destination "${ModuleName}_${Guid}_HelpInfo.xml"
+    $info = @(
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<HelpInfo xmlns="http://schemas.microsoft.com/powershell/help/2010/05">'
+        "  <HelpContentURI>$([System.Security.SecurityElement]::Escape($HelpInfoUri))</HelpContentURI>"
+        '  <SupportedUICultures>'
+        '    <UICulture>'
+        "      <UICultureName>$Culture</UICultureName>"
+        "      <UICultureVersion>$v4</UICultureVersion>"
+        '    </UICulture>'
+        '  </SupportedUICultures>'
+        '</HelpInfo>'
+    ) -join "`n"
+    [System.IO.File]::WriteAllText($infoPath, $info + "`n")
+    $zipPath = Join-Path $Destination "${ModuleName}_${Guid}_${Culture}_HelpContent.zip"
+    if (Test-Path -LiteralPath $zipPath) { Remove-Item -LiteralPath $zipPath -Force }
+    Add-Type -AssemblyName System.IO.Compression.FileSystem
+    [System.IO.Compression.ZipFile]::CreateFromDirectory($CultureFolder, $zipPath)
+    Get-Item -LiteralPath $infoPath, $zipPath
+}
+
 function Test-AboutTopic {
     <#
     .SYNOPSIS
@@ -808,4 +853,4 @@ function Test-AboutTopic {
 }
 
 Export-ModuleMember -Function Read-HelpMarkdown, ConvertTo-HelpMaml, Test-HelpMarkdown, Get-HelpSyntaxText,
-    Get-CommandParameterFacts, Get-CommandOutputFacts, Get-HelpOnlineUri, Compare-HelpWithCommand, Update-HelpMarkdown, Test-AboutTopic
+    Get-CommandParameterFacts, Get-CommandOutputFacts, Get-HelpOnlineUri, New-UpdatableHelp, Compare-HelpWithCommand, Update-HelpMarkdown, Test-AboutTopic
