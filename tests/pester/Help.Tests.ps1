@@ -77,7 +77,7 @@ Describe 'Help drift checks' {
         ($problems -join "`n") | Should -Match 'parameter -Bogus is documented but the cmdlet has no such parameter'
     }
 
-    It 'the drift check notices a wrong default, range, wildcard flag, output type and property list' {
+    It 'the drift check notices a wrong default, range, wildcard flag, input, output type and property list' {
         # Proves the metadata comparison can fail: a copy of Test-PhotoUpdatePolicy.md with the
         # -ThrottleLimit the old help had (1 to 64, default 4), a wildcard claim, and wrong outputs.
         $source = [System.IO.File]::ReadAllText((Join-Path $repo 'docs/help/Test-PhotoUpdatePolicy.md')) -replace "`r`n", "`n"
@@ -85,6 +85,7 @@ Describe 'Help drift checks' {
         $edited = $edited -replace '(?s)(### -Quiet.*?)Accept wildcard characters: False', '$1Accept wildcard characters: True'
         $edited = $edited -replace '### PhotoUpdatePolicy\.PolicyTestResult', '### PhotoUpdatePolicy.DriftResult'
         $edited = $edited -replace '### System\.Boolean\nWith -Quiet\.', "### System.Boolean`nWith -Quiet.`nProperties: Value."
+        $edited = $edited -replace '(?s)## INPUTS\n\n### System\.String\n', "## INPUTS`n`n### None`n"
         $edited | Should -Not -Be $source
         $dir = Join-Path ([System.IO.Path]::GetTempPath()) ('pup-help-' + [guid]::NewGuid().ToString('N'))
         New-Item -ItemType Directory -Path $dir | Out-Null
@@ -99,6 +100,7 @@ Describe 'Help drift checks' {
         $problems | Should -Match 'OUTPUTS lacks PhotoUpdatePolicy\.PolicyTestResult'
         $problems | Should -Match 'OUTPUTS names PhotoUpdatePolicy\.DriftResult, which the cmdlet does not declare'
         $problems | Should -Match 'OUTPUTS System\.Boolean: lists properties'
+        $problems | Should -Match 'INPUTS says None, but .*-TenantId.* take\(s\) pipeline input'
     }
 
     It 'the defaults compared are the compiled cmdlets'' own' {

@@ -89,8 +89,9 @@ function Initialize-World([string] $Folder) {
     Clear-EmulatorRequest -Emulator $emulator
 }
 
-$examples = @([System.IO.File]::ReadAllText($ExamplesFile) | ConvertFrom-Json)
-foreach ($example in $examples) {
+# (Windows PowerShell 5.1's ConvertFrom-Json writes an array as one object: @() keeps it whole.)
+$examples = ConvertFrom-Json -InputObject ([System.IO.File]::ReadAllText($ExamplesFile))
+foreach ($example in @($examples)) {
     $folder = Join-Path $WorkRoot ($example.Id -replace '[^\w-]', '_')
     Initialize-World $folder
     $code = $example.Script.Replace('http://127.0.0.1:5099', $EmulatorUrl)

@@ -616,6 +616,8 @@ function Get-CommandParameterFacts {
         [pscustomobject]@{
             Name           = $p.Name
             Type           = Get-ParameterTypeName $p.ParameterType
+            # What one pipeline object must be to bind by value (the element type of an array).
+            ElementType    = $(if ($p.ParameterType.IsArray) { $p.ParameterType.GetElementType().FullName } else { $p.ParameterType.FullName })
             Aliases        = @($p.Aliases | Sort-Object)
             AcceptedValues = @($accepted)
             Limits         = Get-ParameterLimits $p
@@ -668,6 +670,21 @@ function Compare-HelpWithCommand {
             $liveName = if ($ds -eq '(All)') { '__AllParameterSets' } else { $ds }
             if ($liveSets -notcontains $liveName) { "${f}: parameter -$($p.Name) is documented in parameter set '$ds', which the cmdlet does not give it." }
         }
+    }
+    # INPUTS: 'None' exactly when no parameter takes pipeline input; the type of each parameter that
+    # binds by value is named (any object can bind by property name, so those are not checked).
+    $docInputs = @($Help.Inputs | ForEach-Object Type)
+    $piped = @($facts | Where-Object { @($_.Sets | Where-Object PipelineInput -ne 'False').Count })
+    if ($piped.Count -and -not @($docInputs | Where-Object { $_ -ne 'None' }).Count) {
+        "${f}: INPUTS says None, but $(@($piped | ForEach-Object { '-' + $_.Name }) -join ', ') take(s) pipeline input."
+    }
+    if (-not $piped.Count -and @($docInputs | Where-Object { $_ -ne 'None' }).Count) {
+        "${f}: INPUTS names $(@($docInputs) -join ', '), but no parameter takes pipeline input (write '### None')."
+    }
+    foreach ($fact in $piped) {
+        if (-not @($fact.Sets | Where-Object PipelineInput -like '*ByValue*').Count) { continue }
+        if ($fact.ElementType -in 'System.Object', 'System.Management.Automation.PSObject') { continue }
+        if ($docInputs -notcontains $fact.ElementType) { "${f}: INPUTS lacks $($fact.ElementType): -$($fact.Name) takes it from the pipeline by value." }
     }
     # OUTPUTS: exactly the [OutputType] types ('None' may be added: what is written without a switch),
     # each of the module's own types with its real property list.
