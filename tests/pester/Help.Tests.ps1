@@ -208,15 +208,39 @@ Describe 'Help online and updatable' {
         }
     }
 
-    It 'Update-Help installs the help from what the build publishes (HelpInfo.xml and the HelpContent .zip)' {
-        if ($PSVersionTable.PSEdition -eq 'Desktop') { Set-ItResult -Skipped -Because 'Windows PowerShell 5.1 reads only a HelpContent .cab, which this build does not make yet'; return }
+    It 'the HelpContent .cab holds the module''s help files, byte for byte (checked by a cabinet reader)' {
+        $work = Join-Path ([System.IO.Path]::GetTempPath()) ('pup-cab-' + [guid]::NewGuid().ToString('N'))
+        try {
+            $files = @(New-UpdatableHelp -ModuleName PhotoUpdatePolicy -Guid $manifest.Guid -Version $manifest.Version -HelpInfoUri $manifest.HelpInfoUri `
+                    -CultureFolder (Join-Path $moduleFolder 'en-US') -Destination (Join-Path $work 'published'))
+            $cab = ($files | Where-Object Extension -eq '.cab').FullName
+            $out = Join-Path $work 'extracted'
+            New-Item -ItemType Directory -Path $out | Out-Null
+            # Windows' own expand.exe (cabinet.dll, what Update-Help uses), else cabextract or gcab
+            # (.ci/run installs cabextract), which both verify the blocks' checksums.
+            if ($IsWindows -or $PSVersionTable.PSEdition -eq 'Desktop') { $reader = 'expand.exe'; & expand.exe $cab -F:* $out | Out-Null }
+            elseif (Get-Command cabextract -ErrorAction SilentlyContinue) { $reader = 'cabextract'; & cabextract -q -d $out $cab }
+            elseif (Get-Command gcab -ErrorAction SilentlyContinue) { $reader = 'gcab'; Push-Location $out; try { & gcab -x $cab } finally { Pop-Location } }
+            else { Set-ItResult -Skipped -Because 'no cabinet reader here (expand.exe, cabextract or gcab; .ci/run installs cabextract)'; return }
+            $LASTEXITCODE | Should -Be 0 -Because "$reader must read the cabinet"
+            $expected = @(Get-ChildItem -LiteralPath (Join-Path $moduleFolder 'en-US') -File | Sort-Object Name)
+            @(Get-ChildItem -LiteralPath $out -File | ForEach-Object Name | Sort-Object) | Should -Be @($expected | ForEach-Object Name)
+            foreach ($f in $expected) {
+                (Get-FileHash -LiteralPath (Join-Path $out $f.Name) -Algorithm SHA256).Hash | Should -Be (Get-FileHash -LiteralPath $f.FullName -Algorithm SHA256).Hash -Because "$($f.Name) must come out as it went in"
+            }
+        } finally {
+            Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'Update-Help installs the help from what the build publishes (HelpInfo.xml, the HelpContent .zip and .cab)' {
         $work = Join-Path ([System.IO.Path]::GetTempPath()) ('pup-updatehelp-' + [guid]::NewGuid().ToString('N'))
         try {
             # What a release publishes, made by the build's own code from the module's help.
             $published = Join-Path $work 'published'
             $files = @(New-UpdatableHelp -ModuleName PhotoUpdatePolicy -Guid $manifest.Guid -Version $manifest.Version -HelpInfoUri $manifest.HelpInfoUri `
                     -CultureFolder (Join-Path $moduleFolder 'en-US') -Destination $published)
-            @($files | ForEach-Object Name | Sort-Object) | Should -Be @("PhotoUpdatePolicy_$($manifest.Guid)_en-US_HelpContent.zip", "PhotoUpdatePolicy_$($manifest.Guid)_HelpInfo.xml")
+            @($files | ForEach-Object Name | Sort-Object) | Should -Be @("PhotoUpdatePolicy_$($manifest.Guid)_en-US_HelpContent.cab", "PhotoUpdatePolicy_$($manifest.Guid)_en-US_HelpContent.zip", "PhotoUpdatePolicy_$($manifest.Guid)_HelpInfo.xml")
             # A copy of the module without help, updated by Update-Help in a fresh PowerShell.
             $copy = Join-Path $work 'PhotoUpdatePolicy'
             Copy-Item -LiteralPath $moduleFolder -Destination $copy -Recurse
@@ -224,7 +248,10 @@ Describe 'Help online and updatable' {
             # This PowerShell's command line (`dotnet pwsh` runs pwsh.dll).
             $process = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
             $pwsh = if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @($process, (Join-Path $PSHOME 'pwsh.dll')) } else { @($process) }
-            $script = "Import-Module '$copy/PhotoUpdatePolicy.psd1'; Update-Help -Module PhotoUpdatePolicy -SourcePath '$published' -Scope AllUsers -UICulture en-US -Force -ErrorAction Stop; (Get-Help Get-PhotoUpdatePolicy).Synopsis"
+            # PowerShell 7 takes the .zip (-Scope AllUsers: into the module folder); Windows PowerShell
+            # 5.1 takes the .cab and always installs into the module folder.
+            $scope = if ($PSVersionTable.PSEdition -eq 'Desktop') { '' } else { '-Scope AllUsers' }
+            $script = "Import-Module '$copy/PhotoUpdatePolicy.psd1'; Update-Help -Module PhotoUpdatePolicy -SourcePath '$published' $scope -UICulture en-US -Force -ErrorAction Stop; (Get-Help Get-PhotoUpdatePolicy).Synopsis"
             $out = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script 2>&1
             $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
             ($out -join "`n") | Should -Match ([regex]::Escape((Read-HelpMarkdown -Path (Join-Path $repo 'docs/help/Get-PhotoUpdatePolicy.md')).Synopsis))

@@ -35,7 +35,7 @@ compares (its runner describes the seeded tenant the examples see). An example t
 there carries <!-- not run: reason --> and is reported as skipped with that reason.
 
 The default (build) run also writes the files Update-Help downloads to -UpdatableHelpFolder
-(<Module>_<GUID>_HelpInfo.xml and the en-US HelpContent.zip); publishing them at the manifest's
+(<Module>_<GUID>_HelpInfo.xml and the en-US HelpContent .zip and .cab); publishing them at the manifest's
 HelpInfoUri (the GitHub release's assets) makes Update-Help find the help.
 
 .EXAMPLE

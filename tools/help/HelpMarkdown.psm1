@@ -805,14 +805,95 @@ function Update-HelpMarkdown {
     [System.IO.File]::WriteAllText($Path, (($lines -join "`n").TrimEnd() + "`n"))
 }
 
+function Get-CabinetChecksum {
+    # [MS-CAB]'s checksum: the little-endian 32-bit words XORed into the seed, then the 1-3 bytes
+    # left over (the first in bits 16-23 when there are three), as libmspack and cabinet.dll compute it.
+    param([byte[]] $Data, [int] $Offset, [int] $Count, [uint32] $Seed)
+    [long] $sum = $Seed
+    $words = [int][Math]::Floor($Count / 4)
+    $i = $Offset
+    for ($n = 0; $n -lt $words; $n++) { $sum = $sum -bxor [long][BitConverter]::ToUInt32($Data, $i); $i += 4 }
+    [long] $rest = 0
+    switch ($Count % 4) {
+        3 { $rest = ([long]$Data[$i] -shl 16) -bor ([long]$Data[$i + 1] -shl 8) -bor $Data[$i + 2] }
+        2 { $rest = ([long]$Data[$i] -shl 8) -bor $Data[$i + 1] }
+        1 { $rest = $Data[$i] }
+    }
+    [uint32](($sum -bxor $rest) -band 0xFFFFFFFFL)
+}
+
+function Write-HelpCabinet {
+    <#
+    .SYNOPSIS
+    Writes a cabinet (.cab, [MS-CAB]) holding the given files, stored without compression: one
+    folder, 32 KB data blocks, each with its checksum. Windows
+    PowerShell 5.1's Update-Help reads only cabinets; makecab.exe and platyPS's
+    New-ExternalHelpCab exist only on Windows, hence this writer.
+    #>
+    param([Parameter(Mandatory)] [System.IO.FileInfo[]] $File, [Parameter(Mandatory)] [string] $Path)
+    $blockSize = 32768
+    $names = New-Object System.Collections.Generic.List[byte[]]
+    foreach ($f in $File) { $names.Add([System.Text.Encoding]::UTF8.GetBytes($f.Name)) }
+    $total = [long]0
+    foreach ($f in $File) { $total += $f.Length }
+    if ($total -gt [int]::MaxValue) { throw 'The help is too large for one cabinet folder.' }
+    $blocks = [int][Math]::Ceiling($total / $blockSize)
+    $headerSize = 36; $folderSize = 8
+    $filesSize = 0
+    foreach ($n in $names) { $filesSize += 16 + $n.Length + 1 }
+    $dataStart = $headerSize + $folderSize + $filesSize
+    $cabSize = $dataStart + $blocks * 8 + $total
+
+    $stream = New-Object System.IO.MemoryStream
+    $w = New-Object System.IO.BinaryWriter($stream)
+    # CFHEADER
+    $w.Write([byte[]][char[]]'MSCF'); $w.Write([uint32]0); $w.Write([uint32]$cabSize); $w.Write([uint32]0)
+    $w.Write([uint32]($headerSize + $folderSize)); $w.Write([uint32]0)
+    $w.Write([byte]3); $w.Write([byte]1)                      # version 1.3
+    $w.Write([uint16]1); $w.Write([uint16]$File.Count)        # folders, files
+    $w.Write([uint16]0); $w.Write([uint16]0); $w.Write([uint16]0)   # flags, set ID, cabinet number
+    # CFFOLDER: where its data blocks start, how many, no compression
+    $w.Write([uint32]$dataStart); $w.Write([uint16]$blocks); $w.Write([uint16]0)
+    # CFFILE per file: size, offset in the folder's data, folder 0, DOS date and time, attributes
+    $offset = 0
+    for ($i = 0; $i -lt $File.Count; $i++) {
+        $t = $File[$i].LastWriteTime
+        if ($t.Year -lt 1980) { $t = Get-Date -Year 1980 -Month 1 -Day 1 }
+        $w.Write([uint32]$File[$i].Length); $w.Write([uint32]$offset); $w.Write([uint16]0)
+        $w.Write([uint16]((($t.Year - 1980) -shl 9) -bor ($t.Month -shl 5) -bor $t.Day))
+        $w.Write([uint16](($t.Hour -shl 11) -bor ($t.Minute -shl 5) -bor [int][Math]::Floor($t.Second / 2)))
+        $utf = [bool](@($names[$i] | Where-Object { $_ -ge 0x80 }).Count)
+        $w.Write([uint16]$(if ($utf) { 0x20 -bor 0x80 } else { 0x20 }))   # archive (+ name is UTF-8)
+        $w.Write([byte[]]$names[$i]); $w.Write([byte]0)
+        $offset += $File[$i].Length
+    }
+    # CFDATA blocks over the files' bytes, one after another
+    $all = New-Object System.IO.MemoryStream
+    foreach ($f in $File) { $bytes = [System.IO.File]::ReadAllBytes($f.FullName); $all.Write($bytes, 0, $bytes.Length) }
+    $data = $all.ToArray()
+    for ($b = 0; $b -lt $blocks; $b++) {
+        $start = $b * $blockSize
+        $count = [Math]::Min($blockSize, $data.Length - $start)
+        # The block's checksum covers its data, then its two size fields.
+        $sizes = [byte[]]@(($count -band 0xFF), ($count -shr 8), ($count -band 0xFF), ($count -shr 8))
+        $sum = Get-CabinetChecksum -Data $sizes -Offset 0 -Count 4 -Seed (Get-CabinetChecksum -Data $data -Offset $start -Count $count -Seed 0)
+        $w.Write([uint32]$sum); $w.Write([uint16]$count); $w.Write([uint16]$count)
+        $w.Write($data, $start, $count)
+    }
+    $w.Flush()
+    if ($stream.Length -ne $cabSize) { throw "Cabinet size is $($stream.Length), expected $cabSize." }
+    [System.IO.File]::WriteAllBytes($Path, $stream.ToArray())
+    $w.Dispose()
+}
+
 function New-UpdatableHelp {
     <#
     .SYNOPSIS
     Writes what Update-Help downloads from the manifest's HelpInfoUri: <Module>_<GUID>_HelpInfo.xml
     (the culture and version on offer, and where the content is) and
-    <Module>_<GUID>_<culture>_HelpContent.zip (the MAML and the about topics). PowerShell 7 takes
-    the .zip (it looks for it before a .cab); Windows PowerShell 5.1 only takes a .cab, which needs
-    makecab.exe (Windows) and is not made here. Returns the files written.
+    <Module>_<GUID>_<culture>_HelpContent.zip and .cab (the MAML and the about topics). PowerShell 7
+    takes the .zip (it looks for it before a .cab); Windows PowerShell 5.1 only takes the .cab.
+    Returns the files written.
     #>
     param(
         [Parameter(Mandatory)] [string] $ModuleName,
@@ -847,7 +928,9 @@ function New-UpdatableHelp {
     if (Test-Path -LiteralPath $zipPath) { Remove-Item -LiteralPath $zipPath -Force }
     Add-Type -AssemblyName System.IO.Compression.FileSystem
     [System.IO.Compression.ZipFile]::CreateFromDirectory($CultureFolder, $zipPath)
-    Get-Item -LiteralPath $infoPath, $zipPath
+    $cabPath = Join-Path $Destination "${ModuleName}_${Guid}_${Culture}_HelpContent.cab"
+    Write-HelpCabinet -File @(Get-ChildItem -LiteralPath $CultureFolder -File | Sort-Object Name) -Path $cabPath
+    Get-Item -LiteralPath $infoPath, $zipPath, $cabPath
 }
 
 function Test-AboutTopic {
@@ -870,4 +953,4 @@ function Test-AboutTopic {
 }
 
 Export-ModuleMember -Function Read-HelpMarkdown, ConvertTo-HelpMaml, Test-HelpMarkdown, Get-HelpSyntaxText,
-    Get-CommandParameterFacts, Get-CommandOutputFacts, Get-HelpOnlineUri, New-UpdatableHelp, Compare-HelpWithCommand, Update-HelpMarkdown, Test-AboutTopic
+    Get-CommandParameterFacts, Get-CommandOutputFacts, Get-HelpOnlineUri, New-UpdatableHelp, Write-HelpCabinet, Compare-HelpWithCommand, Update-HelpMarkdown, Test-AboutTopic
