@@ -24,7 +24,7 @@ Describe 'Policy as code' {
     It 'exports, reports drift, imports to restore, and then complies' {
         Set-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Tenant -Policy @{ source = 'cloud'; allowedRoles = @($script:Roles.Global, $script:Roles.People) }
         $file = Join-Path $script:Dir 'contoso.json'
-        $info = Export-PhotoUpdatePolicy @script:Conn -Path $file -PassThru
+        $info = Export-PhotoUpdatePolicy @script:Conn -Path $file
         $info.FullName | Should -Be $file
         $doc = Get-Content -LiteralPath $file -Raw | ConvertFrom-Json
         $doc.schemaVersion | Should -Be 1

@@ -174,7 +174,7 @@ Describe 'No secret, token or client assertion appears anywhere' {
                 Get-PhotoUpdatePolicy -Verbose -Debug
                 Set-PhotoUpdatePolicy -Source Cloud -AddAllowedRole 'People Administrator' -PassThru -Confirm:$false -Verbose
                 Set-PhotoUpdatePolicy -Source OnPremises -AllowedRoles @() -WhatIf -Verbose
-                Export-PhotoUpdatePolicy -Path $document -Force -PassThru -Verbose -Debug
+                Export-PhotoUpdatePolicy -Path $document -Force -Verbose -Debug
                 Test-PhotoUpdatePolicy -Path $document -Verbose -Debug
                 Import-PhotoUpdatePolicy -Path $document -PassThru -Confirm:$false -Verbose
                 Reset-PhotoUpdatePolicy -PassThru -Confirm:$false -Verbose

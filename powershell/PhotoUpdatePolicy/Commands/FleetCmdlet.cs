@@ -6,14 +6,14 @@ using PhotoUpdatePolicy.Internal;
 namespace PhotoUpdatePolicy.Commands
 {
     /// <summary>
-    /// Base of the cmdlets that work on one tenant or a fleet (Test-, Import-PhotoUpdatePolicy).
+    /// Base of the cmdlets that work on one tenant or a fleet (Test-, Import-PhotoUpdatePolicy,
+    /// Get-PhotoUpdateAccess).
     ///
     /// Tenants come from <c>-TenantId a,b,c</c> (sharing one credential set) and/or from pipeline
     /// objects with a <c>TenantId</c> and their own <c>AccessToken</c>. Each record's tenants get a
     /// client in ProcessRecord (credentials resolved by <see cref="Internal.SignInParameters.Build"/>,
     /// so every sign-in mode of the module works per tenant); EndProcessing runs them all in one
-    /// native fleet call (<c>pup_fleet_run</c>) with -ThrottleLimit tenants at a time. The desired
-    /// state is a policy document (see docs/policy-as-code.md) from -Path or -InputObject.
+    /// native fleet call (<c>pup_fleet_run</c>) with -ThrottleLimit tenants at a time.
     /// </summary>
     public abstract class FleetCmdlet : GraphCmdlet
     {
@@ -34,14 +34,6 @@ namespace PhotoUpdatePolicy.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
         public new object? AccessToken { get; set; }
-
-        /// <summary>
-        /// Accepts a document whose allowed roles include roles that hold the photo permission but
-        /// that the service refuses (Directory Writers, Intune Administrator, Partner Tier1/Tier2
-        /// Support), with a warning. Without it such a document is refused before anything is sent.
-        /// </summary>
-        [Parameter]
-        public SwitchParameter AllowRefusedRole { get; set; }
 
         /// <summary>How many tenants are processed at the same time (1 to 1024).</summary>
         [Parameter]
@@ -118,7 +110,6 @@ namespace PhotoUpdatePolicy.Commands
             return report.Entries;
         }
 
-        /// <summary>Reads a policy document from a file (resolved against the PowerShell location).</summary>
         /// <summary>
         /// True when an error must stop the command (-ErrorAction Stop, or $ErrorActionPreference
         /// = 'Stop'): then the run starts no tenant after the first failure, the tenants in flight
@@ -196,62 +187,6 @@ namespace PhotoUpdatePolicy.Commands
             ErrorRecord record = failed.Exception.ToErrorRecord(tenant);
             record.ErrorDetails = new ErrorDetails(message) { RecommendedAction = record.ErrorDetails?.RecommendedAction };
             ThrowTerminatingError(record);
-        }
-
-        internal string ReadDocumentFile(string path)
-        {
-            string full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
-            try
-            {
-                return System.IO.File.ReadAllText(full);
-            }
-            catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException || ex is NotSupportedException || ex is ArgumentException)
-            {
-                ThrowUsageError("PhotoUpdatePolicy.DocumentNotReadable", $"The policy document '{full}' could not be read: {ex.Message}", ErrorCategory.ReadError, path);
-                return string.Empty;
-            }
-        }
-
-        /// <summary>
-        /// Checks a document offline (the core's strict reader) and returns it normalised; a bad
-        /// document stops the cmdlet before anything is sent.
-        /// </summary>
-        internal PolicyDocument ParseDocument(string text, object? target)
-        {
-            try
-            {
-                PolicyDocument document = PolicyDocument.Parse(text, AllowRefusedRole);
-                foreach (string warning in document.Warnings)
-                {
-                    WriteWarning(warning);
-                }
-
-                return document;
-            }
-            catch (PhotoPolicyException ex)
-            {
-                ThrowTerminatingError(ex.ToErrorRecord(target, "PhotoUpdatePolicy.InvalidDocument"));
-                throw;
-            }
-        }
-
-        /// <summary>
-        /// A document given as an object (Export output, ConvertFrom-Json, hashtable) or JSON text, as
-        /// JSON text. An object that cannot be a document (a cycle, absurd nesting or size, a
-        /// property that throws) stops the cmdlet with a PhotoUpdatePolicy.* ErrorRecord; see
-        /// <see cref="PolicyDocument.TextOf(object)"/>.
-        /// </summary>
-        internal string DocumentText(object value)
-        {
-            try
-            {
-                return PolicyDocument.TextOf(value);
-            }
-            catch (UsageException ex)
-            {
-                ThrowUsageError(ex.ErrorId, ex.Message, ErrorCategory.InvalidArgument, ex.Target);
-                return string.Empty;
-            }
         }
 
         /// <summary>Writes a failed tenant's error (non-terminating).</summary>

@@ -43,13 +43,25 @@ namespace PhotoUpdatePolicy.Commands
         }
 
         /// <summary>
-        /// A -BackupPath for the core: resolved against the PowerShell location; a folder (given with
-        /// a trailing separator, or <paramref name="folder"/>) keeps a trailing separator, so the core
-        /// writes photoUpdatePolicy-&lt;tenant&gt;-&lt;time&gt;.json into it.
+        /// A -BackupPath for the core: resolved as PowerShell's file cmdlets resolve a path to write
+        /// (the PowerShell location, <c>~</c>, PSDrives; taken literally), refused with a terminating
+        /// error when it is not a file system path; a folder (given with a trailing separator, or
+        /// <paramref name="folder"/>) keeps a trailing separator, so the core writes
+        /// photoUpdatePolicy-&lt;tenant&gt;-&lt;time&gt;.json into it.
         /// </summary>
         internal string ResolveBackupPath(string path, bool folder = false)
         {
-            string full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            string full;
+            try
+            {
+                full = FileSystemPaths.ResolveForWrite(this, path, literal: true);
+            }
+            catch (UsageException ex)
+            {
+                ThrowUsageError(ex.ErrorId, $"-BackupPath: {ex.Message}", ErrorCategory.InvalidArgument, ex.Target);
+                throw;
+            }
+
             folder |= path.EndsWith("/", StringComparison.Ordinal) || path.EndsWith("\\", StringComparison.Ordinal);
             return folder && !full.EndsWith(System.IO.Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal)
                 ? full + System.IO.Path.DirectorySeparatorChar

@@ -14,22 +14,8 @@ namespace PhotoUpdatePolicy.Commands
     /// </summary>
     [Cmdlet(VerbsData.Import, "PhotoUpdatePolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PathSet)]
     [OutputType(typeof(PolicyImportResult))]
-    public sealed class ImportPhotoUpdatePolicyCommand : FleetCmdlet
+    public sealed class ImportPhotoUpdatePolicyCommand : PolicyDocumentCmdlet
     {
-        private const string PathSet = "Path";
-        private const string ObjectSet = "InputObject";
-
-        /// <summary>The policy document (JSON) to apply, e.g. an export or a backup file.</summary>
-        [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0)]
-        [Alias("FullName")]
-        [ValidateNotNullOrEmpty]
-        public string? Path { get; set; }
-
-        /// <summary>The document as an object (Export-PhotoUpdatePolicy output, ConvertFrom-Json, a hashtable) or JSON text.</summary>
-        [Parameter(ParameterSetName = ObjectSet, Mandatory = true)]
-        [ValidateNotNull]
-        public object? InputObject { get; set; }
-
         /// <summary>
         /// Where each tenant's policy is saved before it is changed: a folder (one
         /// photoUpdatePolicy-&lt;tenant&gt;-&lt;time&gt;.json per tenant, created when missing), or a file
@@ -43,18 +29,19 @@ namespace PhotoUpdatePolicy.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        private PolicyDocument? desired;
-
-        /// <summary>Checks the document before any tenant is read.</summary>
+        /// <summary>Refuses a -BackupPath that cannot be one before any document or tenant is read.</summary>
         protected override void BeginProcessing()
         {
-            string text = ParameterSetName == ObjectSet ? DocumentText(InputObject!) : ReadDocumentFile(Path!);
-            desired = ParseDocument(text, ParameterSetName == ObjectSet ? InputObject : Path);
-            WriteVerbose($"Desired state: {desired.Summary}");
+            if (BackupPath != null)
+            {
+                ResolveBackupPath(BackupPath);
+            }
+
+            base.BeginProcessing();
         }
 
-        /// <summary>Compares every tenant, confirms each change, applies the confirmed ones.</summary>
-        protected override void EndProcessing()
+        /// <summary>Compares every tenant with the document, confirms each change, applies the confirmed ones.</summary>
+        internal override void RunDocument(PolicyDocument desired)
         {
             try
             {
@@ -170,10 +157,6 @@ namespace PhotoUpdatePolicy.Commands
             catch (PhotoPolicyException ex)
             {
                 ThrowTerminatingError(ex.ToErrorRecord(null));
-            }
-            finally
-            {
-                DisposeTargets();
             }
         }
 

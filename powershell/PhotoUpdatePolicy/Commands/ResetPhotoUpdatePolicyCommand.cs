@@ -29,6 +29,8 @@ namespace PhotoUpdatePolicy.Commands
         /// <summary>Confirms, resets and verifies for each input record.</summary>
         protected override void ProcessRecord()
         {
+            // A path that cannot be a backup is refused before the policy is read.
+            string? backup = BackupPath == null ? null : ResolveBackupPath(BackupPath);
             using NativeClient? client = TryCreateClient();
             if (client == null)
             {
@@ -62,7 +64,7 @@ namespace PhotoUpdatePolicy.Commands
                     return;
                 }
 
-                PolicyResetResult result = client.Reset(plan, BackupPath == null ? null : ResolveBackupPath(BackupPath));
+                PolicyResetResult result = client.Reset(plan, backup);
                 WriteVerbose($"Reset of {tenant} used {result.ResetMethod}; verified by reading back: {result.Verified}.");
                 if (!result.Verified)
                 {

@@ -8,28 +8,16 @@ namespace PhotoUpdatePolicy.Commands
 {
     /// <summary>
     /// <para type="synopsis">Compares one tenant or many with a desired photo update policy.</para>
-    /// <para type="description">The desired state comes from a policy document (-Path, -InputObject) or
-    /// from -Source / -AllowedRoles. Returns one result per tenant (Compliant, Differences, Current,
-    /// Desired, CheckedAt), or with -Quiet a single Boolean. Only reads are sent.</para>
+    /// <para type="description">The desired state comes from a policy document (-Path, -LiteralPath,
+    /// -InputObject, or files and documents piped in) or from -Source / -AllowedRoles. Returns one
+    /// result per tenant and document (Compliant, Differences, Current, Desired, CheckedAt), or with
+    /// -Quiet one Boolean per document. Only reads are sent.</para>
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "PhotoUpdatePolicy", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(PolicyTestResult), typeof(bool))]
-    public sealed class TestPhotoUpdatePolicyCommand : FleetCmdlet
+    public sealed class TestPhotoUpdatePolicyCommand : PolicyDocumentCmdlet
     {
-        private const string PathSet = "Path";
-        private const string ObjectSet = "InputObject";
         private const string ValuesSet = "Values";
-
-        /// <summary>The policy document (JSON) holding the desired state.</summary>
-        [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0)]
-        [Alias("FullName")]
-        [ValidateNotNullOrEmpty]
-        public string? Path { get; set; }
-
-        /// <summary>The desired state as an object (Export-PhotoUpdatePolicy output, ConvertFrom-Json, a hashtable) or JSON text.</summary>
-        [Parameter(ParameterSetName = ObjectSet, Mandatory = true)]
-        [ValidateNotNull]
-        public object? InputObject { get; set; }
 
         /// <summary>The desired source: Cloud, OnPremises or NotSet.</summary>
         [Parameter(ParameterSetName = ValuesSet)]
@@ -42,46 +30,19 @@ namespace PhotoUpdatePolicy.Commands
         [ArgumentCompleter(typeof(RoleNameCompleter))]
         public string[]? AllowedRoles { get; set; }
 
-        /// <summary>Returns only True (every tenant matches) or False.</summary>
+        /// <summary>Returns only True (every tenant matches the document) or False, one Boolean per document.</summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
-        private PolicyDocument? desired;
+        /// <summary>-Source or -AllowedRoles given: the desired state comes from them.</summary>
+        internal override bool HasOtherDesiredState =>
+            MyInvocation.BoundParameters.ContainsKey(nameof(Source)) || MyInvocation.BoundParameters.ContainsKey(nameof(AllowedRoles));
 
-        /// <summary>Checks the desired state before any tenant is read.</summary>
-        protected override void BeginProcessing()
-        {
-            string text;
-            object? target;
-            switch (ParameterSetName)
-            {
-                case ObjectSet:
-                    text = DocumentText(InputObject!);
-                    target = InputObject;
-                    break;
-                case ValuesSet:
-                    string? values = PolicyDocument.TextOf(Source, AllowedRoles);
-                    if (values == null)
-                    {
-                        ThrowUsageError("PhotoUpdatePolicy.NoDesiredState", "Nothing to compare: give -Path, -InputObject, -Source or -AllowedRoles.", ErrorCategory.InvalidArgument, null);
-                        return;
-                    }
+        /// <summary>The desired state of -Source and -AllowedRoles as document text (null when neither is given).</summary>
+        internal override string? OtherDesiredStateText() => PolicyDocument.TextOf(Source, AllowedRoles);
 
-                    text = values;
-                    target = null;
-                    break;
-                default:
-                    text = ReadDocumentFile(Path!);
-                    target = Path;
-                    break;
-            }
-
-            desired = ParseDocument(text, target);
-            WriteVerbose($"Desired state: {desired.Summary}");
-        }
-
-        /// <summary>Reads every tenant and writes the results.</summary>
-        protected override void EndProcessing()
+        /// <summary>Reads every tenant and writes the results (with -Quiet, one Boolean for the document).</summary>
+        internal override void RunDocument(PolicyDocument desired)
         {
             try
             {
@@ -133,10 +94,6 @@ namespace PhotoUpdatePolicy.Commands
             catch (PhotoPolicyException ex)
             {
                 ThrowTerminatingError(ex.ToErrorRecord(null));
-            }
-            finally
-            {
-                DisposeTargets();
             }
         }
     }

@@ -105,8 +105,9 @@ namespace PhotoUpdatePolicy.Internal
         internal static PolicyDocument FromTree(object? document) => new PolicyDocument(document, string.Empty);
 
         /// <summary>
-        /// A document given as an object (Export output, ConvertFrom-Json, a hashtable) or as JSON
-        /// text, as JSON text for <see cref="Parse"/>.
+        /// A document given as an object (Export output, ConvertFrom-Json, a hashtable, a Policy from
+        /// Get-PhotoUpdatePolicy; see <see cref="PolicyObjects"/>) or as JSON text, as JSON text for
+        /// <see cref="Parse"/>.
         /// </summary>
         /// <exception cref="UsageException">An object that cannot be a document: a cycle, absurd
         /// nesting or size (<see cref="InputObjectTree"/>), a property that throws. Its target is the
@@ -114,22 +115,24 @@ namespace PhotoUpdatePolicy.Internal
         /// whatever formats or serialises the error record next.</exception>
         internal static string TextOf(object value)
         {
-            if ((value is PSObject p ? p.BaseObject : value) is string text)
+            object inner = value is PolicyDocumentInput input ? input.Value : value;
+            if ((inner is PSObject p ? p.BaseObject : inner) is string text)
             {
                 return text;
             }
 
             try
             {
-                return JsonCodec.Instance.Serialize(InputObjectTree.Convert(value));
+                Dictionary<string, object?>? fromPolicy = PolicyObjects.ToDocument(inner);
+                return JsonCodec.Instance.Serialize(fromPolicy ?? InputObjectTree.Convert(inner));
             }
             catch (InputObjectException ex)
             {
-                throw new UsageException(ex.ErrorId, ex.Message, TypeName(value));
+                throw new UsageException(ex.ErrorId, ex.Message, TypeName(inner));
             }
             catch (Exception ex) when (ex is InvalidOperationException || ex is RuntimeException || ex is NotSupportedException || ex is ArgumentException || ex is FormatException)
             {
-                throw new UsageException("PhotoUpdatePolicy.InvalidDocument", $"The input object could not be read as a policy document: {ex.Message}", TypeName(value));
+                throw new UsageException("PhotoUpdatePolicy.InvalidDocument", $"The input object could not be read as a policy document: {ex.Message}", TypeName(inner));
             }
         }
 
@@ -159,11 +162,25 @@ namespace PhotoUpdatePolicy.Internal
             return JsonCodec.Instance.Serialize(doc);
         }
 
-        /// <summary>The document as PowerShell shows it: objects as PSObjects, arrays as lists that print as their items.</summary>
-        internal object? ToPSObject() => ToPSObject(JsonTree.ToPowerShell(tree));
+        /// <summary>
+        /// The document as PowerShell shows it: objects as PSObjects, arrays as lists that print as
+        /// their items. The document and each of its roles print as text (in Export-Csv, ConvertTo-Csv,
+        /// string expansion and logs) through a ToString of their own, since a PSObject would print
+        /// as <c>@{id=…; name=…}</c>; ConvertTo-Json still shows the document's fields.
+        /// </summary>
+        internal object? ToPSObject()
+        {
+            object? shown = ToPSObject(JsonTree.ToPowerShell(tree), inRoles: false);
+            if (shown is PSObject document)
+            {
+                document.Members.Add(new PSCodeMethod("ToString", DocumentText.DocumentMethod));
+            }
+
+            return shown;
+        }
 
         /// <summary>Ordered dictionaries (the JSON tree) as PSObjects, so the document reads like ConvertFrom-Json output.</summary>
-        private static object? ToPSObject(object? value)
+        private static object? ToPSObject(object? value, bool inRoles)
         {
             switch (value)
             {
@@ -173,10 +190,16 @@ namespace PhotoUpdatePolicy.Internal
                     {
                         // additionalProperties stays a dictionary: its keys are the service's, verbatim
                         // (a PropertyBag, which prints as name=value pairs in CSV and logs).
-                        object? inner = (string)kv.Key == "additionalProperties"
+                        string name = (string)kv.Key;
+                        object? inner = name == "additionalProperties"
                             ? (kv.Value is IDictionary bag ? new PropertyBag(bag) : kv.Value)
-                            : ToPSObject(kv.Value);
-                        obj.Properties.Add(new PSNoteProperty((string)kv.Key, inner));
+                            : ToPSObject(kv.Value, string.Equals(name, "allowedRoles", StringComparison.OrdinalIgnoreCase));
+                        obj.Properties.Add(new PSNoteProperty(name, inner));
+                    }
+
+                    if (inRoles)
+                    {
+                        obj.Members.Add(new PSCodeMethod("ToString", DocumentText.RoleMethod));
                     }
 
                     return obj;
@@ -184,7 +207,7 @@ namespace PhotoUpdatePolicy.Internal
                     var list = new object?[items.Length];
                     for (int i = 0; i < items.Length; i++)
                     {
-                        list[i] = ToPSObject(items[i]);
+                        list[i] = ToPSObject(items[i], inRoles);
                     }
 
                     // A list that prints as its items (an array prints as System.Object[] in CSV).

@@ -66,16 +66,15 @@ namespace PhotoUpdatePolicy
             CanChangeOwnPhoto = json.TryGetValue("canChangeOwnPhoto", out object? own) && own is bool b ? b : (bool?)null;
             WillBeRefused = JsonTree.Bool(json, "willBeRefused");
             Scope = JsonTree.String(json, "scope") ?? "None";
-            ScopeIds = Strings(json, "scopeIds");
-            Via = Strings(json, "via");
-            AppPermissions = Strings(json, "appPermissions");
+            ScopeIds = DisplayList.Of(Strings(json, "scopeIds"));
+            Via = DisplayList.Sentences(Strings(json, "via"));
+            AppPermissions = DisplayList.Of(Strings(json, "appPermissions"));
             Reason = JsonTree.String(json, "reason") ?? string.Empty;
             Fix = JsonTree.String(json, "fix");
             ExpectedError = JsonTree.String(json, "expectedError");
-            Holdings = JsonTree.List(json, "holdings")
+            Holdings = DisplayList.Of(JsonTree.List(json, "holdings")
                 .OfType<Dictionary<string, object?>>()
-                .Select(PhotoAccessHolding.FromJson)
-                .ToArray();
+                .Select(PhotoAccessHolding.FromJson));
         }
 
         /// <summary>The tenant.</summary>
@@ -109,13 +108,13 @@ namespace PhotoUpdatePolicy
         public string Scope { get; }
 
         /// <summary>The administrative units of scoped holdings.</summary>
-        public string[] ScopeIds { get; }
+        public DisplayList<string> ScopeIds { get; }
 
         /// <summary>Each role held: name, Active or Eligible (PIM), direct or through which group, scope.</summary>
-        public string[] Via { get; }
+        public DisplayList<string> Via { get; }
 
         /// <summary>Photo-writing Microsoft Graph application permissions (service principals).</summary>
-        public string[] AppPermissions { get; }
+        public DisplayList<string> AppPermissions { get; }
 
         /// <summary>Why, in words.</summary>
         public string Reason { get; }
@@ -127,7 +126,7 @@ namespace PhotoUpdatePolicy
         public string? ExpectedError { get; }
 
         /// <summary>The role holdings behind <see cref="Via"/>.</summary>
-        public PhotoAccessHolding[] Holdings { get; }
+        public DisplayList<PhotoAccessHolding> Holdings { get; }
 
         /// <summary>The display name, else the sign-in name, else the ID.</summary>
         public override string ToString() => DisplayName ?? UserPrincipalName ?? Id;
@@ -150,13 +149,12 @@ namespace PhotoUpdatePolicy
             ServiceAllowedOperations = JsonTree.String(json, "serviceAllowedOperations");
             ServiceAgrees = json.TryGetValue("serviceAgrees", out object? a) && a is bool b ? b : (bool?)null;
             Restricted = JsonTree.Bool(json, "restricted");
-            AllowedRoles = JsonTree.List(json, "allowedRoles")
+            AllowedRoles = DisplayList.Of(JsonTree.List(json, "allowedRoles")
                 .OfType<Dictionary<string, object?>>()
-                .Select(r => JsonTree.String(r, "name") ?? JsonTree.String(r, "id") ?? string.Empty)
-                .ToArray();
+                .Select(r => JsonTree.String(r, "name") ?? JsonTree.String(r, "id") ?? string.Empty));
             Summary = JsonTree.String(json, "summary") ?? string.Empty;
-            Warnings = PhotoUpdateAccess.Strings(json, "warnings");
-            MissingPermissions = PhotoUpdateAccess.Strings(json, "missingPermissions");
+            Warnings = DisplayList.Sentences(PhotoUpdateAccess.Strings(json, "warnings"));
+            MissingPermissions = DisplayList.Of(PhotoUpdateAccess.Strings(json, "missingPermissions"));
             Complete = JsonTree.Bool(json, "complete", true);
         }
 
@@ -188,7 +186,7 @@ namespace PhotoUpdatePolicy
         public string Scope => Principal.Scope;
 
         /// <summary>Each role held, in words.</summary>
-        public string[] Via => Principal.Via;
+        public DisplayList<string> Via => Principal.Via;
 
         /// <summary>Why, in words.</summary>
         public string Reason => Principal.Reason;
@@ -209,16 +207,16 @@ namespace PhotoUpdatePolicy
         public bool Restricted { get; }
 
         /// <summary>The policy's allowed roles (names).</summary>
-        public string[] AllowedRoles { get; }
+        public DisplayList<string> AllowedRoles { get; }
 
         /// <summary>The answer in one or two sentences.</summary>
         public string Summary { get; }
 
         /// <summary>Parts that could not be read.</summary>
-        public string[] Warnings { get; }
+        public DisplayList<string> Warnings { get; }
 
         /// <summary>The permissions that would have shown them.</summary>
-        public string[] MissingPermissions { get; }
+        public DisplayList<string> MissingPermissions { get; }
 
         /// <summary>Whether every part was read.</summary>
         public bool Complete { get; }
