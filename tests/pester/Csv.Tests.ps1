@@ -6,8 +6,9 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestCommon.ps1')
     $script:Emulator = Start-GraphEmulator -Path $script:EmulatorExe
 
-    # A .NET type name as CSV or a log would show it.
-    $script:TypeName = '(PhotoUpdatePolicy|System|Microsoft)\.[A-Z][\w`]*(\.[A-Z][\w`]*)*(\[\])?|\[\]'
+    # A .NET type name as CSV or a log would show it, or a PSObject printed as its hashtable
+    # form (@{id=…; name=…}).
+    $script:TypeName = '(PhotoUpdatePolicy|System|Microsoft)\.[A-Z][\w`]*(\.[A-Z][\w`]*)*(\[\])?|\[\]|@\{'
 
     # CSV of the objects, through both cmdlets (Export-Csv writes what ConvertTo-Csv returns).
     function ConvertTo-CsvText {
@@ -88,7 +89,16 @@ Describe 'CSV and logs' {
         $csv = ConvertTo-CsvText @($document)
         $csv | Should -Not -Match $script:TypeName
         ($csv | ConvertFrom-Csv).allowedRoles | Should -Match 'Global Administrator'
-        Export-PhotoUpdatePolicy @script:Conn -Path $file | Out-Null
+        ($csv | ConvertFrom-Csv).allowedRoles | Should -Be 'Global Administrator, User Administrator'
+        ($csv | ConvertFrom-Csv).source | Should -Be 'cloud'
+        # Each role, and the document itself, print as text too (logs, string expansion).
+        "$($document.allowedRoles[0])" | Should -Be 'Global Administrator'
+        "$document" | Should -Be 'Source: Cloud; AllowedRoles: Global Administrator, User Administrator'
+        $roles = ConvertTo-CsvText @($document.allowedRoles)
+        $roles | Should -Not -Match $script:TypeName
+        @($roles | ConvertFrom-Csv).name | Should -Be @('Global Administrator', 'User Administrator')
+        # With -Path, Export returns the file as Get-Item does (PowerShell's own FileInfo).
+        Export-PhotoUpdatePolicy @script:Conn -Path $file | Should -BeOfType System.IO.FileInfo
 
         Set-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Tenant -Policy @{ source = 'onPremises' }
         $test = Test-PhotoUpdatePolicy @script:Conn -Path $file
@@ -97,6 +107,8 @@ Describe 'CSV and logs' {
         $row = $csv | ConvertFrom-Csv
         $row.Status | Should -Be 'Drifted'
         $row.Differences | Should -Match 'AllowedRoles: expected Global Administrator, User Administrator'
+        $row.Desired | Should -Be 'Source: Cloud; AllowedRoles: Global Administrator, User Administrator'
+        $row.Current | Should -Be 'Source: OnPremises; AllowedRoles: (none: everyone can change their photo)'
         $differences = ConvertTo-CsvText @($test.Differences)
         $differences | Should -Not -Match $script:TypeName
 
@@ -104,6 +116,57 @@ Describe 'CSV and logs' {
         $csv = ConvertTo-CsvText @($import)
         $csv | Should -Not -Match $script:TypeName
         ($csv | ConvertFrom-Csv).Status | Should -Be 'Changed'
+
+        # A run over a fleet: the result of a tenant that failed carries its error as text.
+        $tenants = @(
+            [pscustomobject]@{ TenantId = $script:Tenant; AccessToken = $script:Conn.AccessToken }
+            [pscustomobject]@{ TenantId = [guid]::NewGuid().ToString(); AccessToken = $script:Conn.AccessToken })
+        $fleet = @{ GraphEndpoint = $script:Emulator.Url; AllowInsecureLoopback = $true }
+        $results = @($tenants | Test-PhotoUpdatePolicy @fleet -Path $file -ErrorAction SilentlyContinue)
+        $results.Count | Should -Be 2
+        $csv = ConvertTo-CsvText $results
+        $csv | Should -Not -Match $script:TypeName
+        $rows = @($csv | ConvertFrom-Csv)
+        ($rows | Where-Object TenantId -eq $script:Tenant).Status | Should -Be 'Compliant'
+        $failed = $rows | Where-Object TenantId -eq $tenants[1].TenantId
+        $failed.Status | Should -Be 'Failed'
+        $failed.Error | Should -Match '\w'
+        $results = @($tenants | Import-PhotoUpdatePolicy @fleet -Path $file -PassThru -Confirm:$false -ErrorAction SilentlyContinue)
+        $csv = ConvertTo-CsvText $results
+        $csv | Should -Not -Match $script:TypeName
+        @($csv | ConvertFrom-Csv).Status | Sort-Object | Should -Be @('Failed', 'Unchanged')
+    }
+
+    It 'Get-PhotoUpdateAccess and Test-PhotoUpdateAccess: roles held, scopes, permissions and warnings as text' {
+        $fixture = Get-Content -Raw (Join-Path $script:RepoRoot 'tests/emulator/tests/fixtures/directory-photo-access.json') | ConvertFrom-Json
+        Invoke-EmulatorApi -Emulator $script:Emulator -Method Put -Path "/_emulator/tenants/$($script:Tenant)/directory" -Body $fixture | Out-Null
+        Set-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Tenant -Policy @{ source = 'cloud'; allowedRoles = @($script:Roles.People, $script:Roles.Global) }
+        # Without GroupMember.Read.All: the answer carries a warning and a missing permission.
+        $token = New-EmulatorToken -Emulator $script:Emulator -TenantId $script:Tenant -Roles @('PeopleSettings.Read.All', 'RoleManagement.Read.Directory',
+            'RoleEligibilitySchedule.Read.Directory', 'Application.Read.All', 'User.Read.All')
+        $access = @{ TenantId = $script:Tenant; AccessToken = $token; GraphEndpoint = $script:Emulator.Url; AllowInsecureLoopback = $true }
+
+        $all = @(Get-PhotoUpdateAccess @access -WarningAction SilentlyContinue)
+        $all.Count | Should -BeGreaterThan 3
+        $csv = ConvertTo-CsvText $all
+        $csv | Should -Not -Match $script:TypeName
+        $rows = @($csv | ConvertFrom-Csv)
+        ($rows | Where-Object DisplayName -eq 'Pat People').Via | Should -Be 'People Administrator (Active, direct, tenant)'
+        ($rows | Where-Object DisplayName -eq 'Pat People').Holdings | Should -Be 'People Administrator'
+        ($rows | Where-Object DisplayName -eq 'HR Photo Sync').AppPermissions | Should -Be 'ProfilePhoto.ReadWrite.All'
+        ($rows | Where-Object DisplayName -eq 'Uma Scoped').ScopeIds | Should -Match '\w'
+        $holdings = ConvertTo-CsvText @($all | ForEach-Object Holdings)
+        $holdings | Should -Not -Match $script:TypeName
+
+        $answer = Test-PhotoUpdateAccess @access -UserId uma@contoso.example -WarningAction SilentlyContinue
+        $csv = ConvertTo-CsvText @($answer)
+        $csv | Should -Not -Match $script:TypeName
+        $row = $csv | ConvertFrom-Csv
+        $row.AllowedRoles | Should -Be 'People Administrator, Global Administrator'
+        $row.Principal | Should -Be 'Uma Scoped'
+        $row.Scope | Should -Be 'AdministrativeUnit'
+        $row.MissingPermissions | Should -Be $answer.MissingPermissions.ToString()
+        $row.Warnings | Should -Be $answer.Warnings.ToString()
     }
 
     It 'prints every information record as a sentence, fleet summaries included' {
