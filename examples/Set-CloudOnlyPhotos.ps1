@@ -36,7 +36,8 @@ if ($before.Source -eq 'Cloud') {
     return
 }
 if ($PSCmdlet.ShouldProcess($BackupPath, 'Save the current photo update policy')) {
-    Export-PhotoUpdatePolicy @auth -Path $BackupPath
-    Write-Host "Saved the current policy (source: $($before.Source)) to $BackupPath."
+    # This script has asked already; Export returns the file it wrote.
+    $saved = Export-PhotoUpdatePolicy @auth -Path $BackupPath -Confirm:$false
+    Write-Host "Saved the current policy (source: $($before.Source)) to $($saved.FullName)."
 }
 Set-PhotoUpdatePolicy @auth -Source Cloud

@@ -77,9 +77,9 @@ function Initialize-World([string] $Folder) {
     New-Item -ItemType Directory -Path (Join-Path $Folder 'tenants/contoso') | Out-Null
     # The documents are written by Export-PhotoUpdatePolicy from a tenant in the desired state.
     Set-EmulatorPolicy -Emulator $emulator -TenantId $contoso -Policy "{`"source`":`"cloud`",`"allowedRoles`":[`"$globalAdmin`",`"$peopleAdmin`",`"$userAdmin`"]}"
-    Export-PhotoUpdatePolicy -Path (Join-Path $Folder 'tenants/contoso/photo-policy.json')
+    Export-PhotoUpdatePolicy -Path (Join-Path $Folder 'tenants/contoso/photo-policy.json') | Out-Null
     Set-EmulatorPolicy -Emulator $emulator -TenantId $contoso -Policy "{`"source`":`"cloud`",`"allowedRoles`":[`"$peopleAdmin`"]}"
-    Export-PhotoUpdatePolicy -Path (Join-Path $Folder 'baseline.json')
+    Export-PhotoUpdatePolicy -Path (Join-Path $Folder 'baseline.json') | Out-Null
     Set-EmulatorPolicy -Emulator $emulator -TenantId $contoso -Policy "{`"source`":`"cloud`",`"allowedRoles`":[`"$globalAdmin`",`"$peopleAdmin`"]}"
     Set-Content -LiteralPath (Join-Path $Folder 'customers.txt') -Value @($contoso, $fabrikam)
     $rows = foreach ($t in $contoso, $fabrikam) {

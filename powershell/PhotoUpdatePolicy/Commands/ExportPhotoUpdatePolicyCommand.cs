@@ -27,6 +27,7 @@ namespace PhotoUpdatePolicy.Commands
         /// name that holds wildcard characters).
         /// </summary>
         [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0)]
+        [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         public string? Path { get; set; }
 

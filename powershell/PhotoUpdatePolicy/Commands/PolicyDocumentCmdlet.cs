@@ -38,6 +38,7 @@ namespace PhotoUpdatePolicy.Commands
         /// matched is one document). Relative paths are resolved against the PowerShell location.
         /// </summary>
         [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         public string[]? Path { get; set; }
 
