@@ -85,7 +85,7 @@ Describe 'Help drift checks' {
         $edited = $edited -replace '(?s)(### -Quiet.*?)Accept wildcard characters: False', '$1Accept wildcard characters: True'
         $edited = $edited -replace '### PhotoUpdatePolicy\.PolicyTestResult', '### PhotoUpdatePolicy.DriftResult'
         $edited = $edited -replace '### System\.Boolean\nWith -Quiet\.', "### System.Boolean`nWith -Quiet.`nProperties: Value."
-        $edited = $edited -replace '(?s)## INPUTS\n\n### System\.String\n', "## INPUTS`n`n### None`n"
+        $edited = $edited -replace '(?s)## INPUTS\n.*?(?=## OUTPUTS)', "## INPUTS`n`n### None`nNothing.`n`n"
         $edited | Should -Not -Be $source
         $dir = Join-Path ([System.IO.Path]::GetTempPath()) ('pup-help-' + [guid]::NewGuid().ToString('N'))
         New-Item -ItemType Directory -Path $dir | Out-Null
