@@ -103,6 +103,20 @@ Describe 'Help drift checks' {
         $problems | Should -Match 'INPUTS says None, but .*-TenantId.* take\(s\) pipeline input'
     }
 
+    It 'the drift check notices an output type documented for the wrong parameter sets' {
+        $source = [System.IO.File]::ReadAllText((Join-Path $repo 'docs/help/Export-PhotoUpdatePolicy.md')) -replace "`r`n", "`n"
+        $edited = $source -replace 'Parameter sets: Path, LiteralPath\.', 'Parameter sets: Path.'
+        $edited | Should -Not -Be $source
+        $dir = Join-Path ([System.IO.Path]::GetTempPath()) ('pup-help-' + [guid]::NewGuid().ToString('N'))
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        try {
+            $copy = Join-Path $dir 'Export-PhotoUpdatePolicy.md'
+            [System.IO.File]::WriteAllText($copy, $edited)
+            $problems = @(Compare-HelpWithCommand -Help (Read-HelpMarkdown -Path $copy) -Command (Get-Command Export-PhotoUpdatePolicy)) -join "`n"
+        } finally { Remove-Item -LiteralPath $dir -Recurse -Force }
+        $problems | Should -Match "OUTPUTS System\.IO\.FileInfo: written in parameter sets 'Path' says the help, 'Path, LiteralPath' says \[OutputType\]"
+    }
+
     It 'the defaults compared are the compiled cmdlets'' own' {
         $throttle = Get-CommandParameterFacts (Get-Command Import-PhotoUpdatePolicy) | Where-Object Name -eq 'ThrottleLimit'
         $throttle.DefaultValue | Should -Be ([string](New-Object PhotoUpdatePolicy.Commands.ImportPhotoUpdatePolicyCommand).ThrottleLimit)

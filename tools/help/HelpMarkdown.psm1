@@ -28,6 +28,8 @@ $script:DocsBaseUri = 'https://github.com/photoupdatepolicy/PhotoUpdatePolicy/bl
 $script:NotRunPattern = '^\s*<!--\s*not run:\s*(.*?)\s*-->\s*$'
 # A generated line under an output type listing its properties.
 $script:PropertiesPattern = '^Properties: (.*)\.$'
+# A generated line under an output type written only in some parameter sets ([OutputType(ParameterSetName = ...)]).
+$script:OutputSetsPattern = '^Parameter sets: (.*)\.$'
 
 function ConvertTo-HelpParagraphs {
     # Blank lines separate paragraphs; list items, table rows and code lines keep their own line,
@@ -222,8 +224,12 @@ function Read-HelpMarkdown {
             param($sectionLines)
             foreach ($entry in (Split-HelpSections -Lines $sectionLines -Prefix '### ').GetEnumerator()) {
                 $props = $null
-                foreach ($l in $entry.Value) { if ($l -match $script:PropertiesPattern) { $props = @($Matches[1] -split ',\s*') } }
-                [pscustomobject]@{ Type = $entry.Key; Description = ConvertTo-HelpParagraphs $entry.Value; Properties = $props }
+                $sets = $null
+                foreach ($l in $entry.Value) {
+                    if ($l -match $script:PropertiesPattern) { $props = @($Matches[1] -split ',\s*') }
+                    if ($l -match $script:OutputSetsPattern) { $sets = @($Matches[1] -split ',\s*') }
+                }
+                [pscustomobject]@{ Type = $entry.Key; Description = ConvertTo-HelpParagraphs $entry.Value; Properties = $props; Sets = $sets }
             }
         }
 
@@ -559,8 +565,9 @@ function Get-ParameterLimits {
 function Get-CommandOutputFacts {
     <#
     .SYNOPSIS
-    The output types a compiled cmdlet declares ([OutputType]), each with its parameter sets and,
-    for the module's own types, its public properties in declaration order.
+    The output types a compiled cmdlet declares ([OutputType]), each with the parameter sets it is
+    written in (empty: all) and, for the module's own types, its public properties in declaration
+    order.
     #>
     param([Parameter(Mandatory)] [System.Management.Automation.CommandInfo] $Command)
     $seen = [ordered]@{}
@@ -575,9 +582,11 @@ function Get-CommandOutputFacts {
                 }
                 $seen[$name] = [pscustomobject]@{ Type = $name; Properties = $props; Sets = New-Object System.Collections.Generic.List[string] }
             }
-            foreach ($set in @($attr.ParameterSetName)) { if ($set) { $seen[$name].Sets.Add($set) } }
+            foreach ($set in @($attr.ParameterSetName)) { if ($set -and -not $seen[$name].Sets.Contains($set)) { $seen[$name].Sets.Add($set) } }
         }
     }
+    # Declared for every set by one attribute: written in all of them.
+    foreach ($o in $seen.Values) { if ($o.Sets.Contains('__AllParameterSets')) { $o.Sets.Clear() } }
     @($seen.Values)
 }
 
@@ -698,6 +707,11 @@ function Compare-HelpWithCommand {
             if ($null -eq $doc.Properties) { "${f}: OUTPUTS $($o.Type): no 'Properties: ...' line; the type has: $expected. (-UpdateMarkdown writes it.)" }
             elseif (($doc.Properties -join ', ') -ne $expected) { "${f}: OUTPUTS $($o.Type): Properties are '$($doc.Properties -join ', ')', the type has '$expected'." }
         } elseif ($null -ne $doc.Properties) { "${f}: OUTPUTS $($o.Type): lists properties, but only the module's own types' properties are checked; remove the line." }
+        $liveSets = @($o.Sets | Where-Object { $_ -ne '__AllParameterSets' })
+        $docSets = @($doc.Sets | Where-Object { $_ })
+        if (($docSets -join ', ') -ne ($liveSets -join ', ')) {
+            "${f}: OUTPUTS $($o.Type): written in parameter sets '$($docSets -join ', ')' says the help, '$($liveSets -join ', ')' says [OutputType] (empty: all). (-UpdateMarkdown writes the line.)"
+        }
     }
     foreach ($t in $docTypes) {
         if (-not ($outputs | Where-Object Type -eq $t)) { "${f}: OUTPUTS names $t, which the cmdlet does not declare with [OutputType] (it declares: $(@($outputs | ForEach-Object Type) -join ', '))." }
@@ -779,10 +793,14 @@ function Update-HelpMarkdown {
         $names = @(@($existing.Keys | Where-Object { $_ -eq 'None' }) + @($outputs | ForEach-Object Type))
         foreach ($name in $names) {
             $o = $outputs | Where-Object Type -eq $name
-            $text = if ($existing.Contains($name)) { @($existing[$name] | Where-Object { $_ -notmatch $script:PropertiesPattern }) } else { @("$($script:Placeholder) when and what the cmdlet writes as $name }}") }
+            $text = if ($existing.Contains($name)) { @($existing[$name] | Where-Object { $_ -notmatch $script:PropertiesPattern -and $_ -notmatch $script:OutputSetsPattern }) } else { @("$($script:Placeholder) when and what the cmdlet writes as $name }}") }
             $text = @(($text -join "`n").Trim() -split "`n")
             $newSection.Add("### $name")
             foreach ($l in $text) { $newSection.Add($l) }
+            # The generated lines form their own paragraph in Get-Help.
+            $outSets = @($o | ForEach-Object { $_.Sets } | Where-Object { $_ -and $_ -ne '__AllParameterSets' })
+            if ($outSets.Count -or ($o -and $null -ne $o.Properties)) { $newSection.Add('') }
+            if ($outSets.Count) { $newSection.Add("Parameter sets: $($outSets -join ', ').") }
             if ($o -and $null -ne $o.Properties) { $newSection.Add("Properties: $($o.Properties -join ', ').") }
             $newSection.Add('')
         }

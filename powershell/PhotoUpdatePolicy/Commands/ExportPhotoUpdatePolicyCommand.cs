@@ -14,7 +14,8 @@ namespace PhotoUpdatePolicy.Commands
     /// Import-PhotoUpdatePolicy take as -InputObject (also from the pipeline).</para>
     /// </summary>
     [Cmdlet(VerbsData.Export, "PhotoUpdatePolicy", SupportsShouldProcess = true, DefaultParameterSetName = DocumentSet)]
-    [OutputType(typeof(PSObject), typeof(FileInfo))]
+    [OutputType(typeof(PSObject), ParameterSetName = new[] { DocumentSet })]
+    [OutputType(typeof(FileInfo), ParameterSetName = new[] { PathSet, LiteralPathSet })]
     public sealed class ExportPhotoUpdatePolicyCommand : GraphCmdlet
     {
         private const string DocumentSet = "Document";
