@@ -2,20 +2,19 @@
 //! for one principal, and the impact of a planned change (docs/c-abi.md, "Photo access").
 
 use photo_policy_core::access::{self, AccessRequest, CheckRequest};
-use photo_policy_core::client::PolicyClient;
 use photo_policy_core::plan::ChangeRequest;
-use photo_policy_core::runtime::block_on;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::client::{call_context, client_ref, run, run_scoped, PupClient};
-use crate::context::{CallScope, PupCallContext};
-use crate::error::{Failure, PupError};
+use crate::client::{client_ref, complete, run, run_scoped, PupClient};
+use crate::context::PupCallContext;
+use crate::error::PupError;
 use crate::json::parse_optional_json;
 use crate::panic::call;
-use crate::policy_as_code::{error_json, PUP_MAX_FLEET_CLIENTS};
-use crate::result::{deliver_result, PupResult};
+use crate::plan::{plan_for, PupPlan};
+use crate::result::PupResult;
 use crate::status::PupStatus;
 use crate::strings::{out_arg, str_arg};
+use crate::tenants::{clients_arg, entry_json};
 
 /// Resolves each tenant's photo policy into principals: `clients[0..client_count]` (one handle per
 /// tenant, borrowed for the call). Request (NULL,0 for the defaults):
@@ -41,27 +40,8 @@ pub unsafe extern "C" fn pup_access_get(
     out_error: *mut *mut PupError,
 ) -> PupStatus {
     call(out_error, || {
-        if clients.is_null() {
-            return Err(Box::new(PupError::null_argument("clients")));
-        }
-        if client_count == 0 || client_count > PUP_MAX_FLEET_CLIENTS {
-            return Err(Box::new(PupError::new(
-                PupStatus::InvalidArgument,
-                format!(
-                    "client_count is {client_count}; give 1 to {PUP_MAX_FLEET_CLIENTS} client \
-                     handles."
-                ),
-            )));
-        }
-        // SAFETY: non-NULL, `client_count` readable pointers (caller's contract).
-        let handles = unsafe { std::slice::from_raw_parts(clients, client_count) };
-        let mut borrowed: Vec<&PolicyClient> = Vec::with_capacity(client_count);
-        for (i, handle) in handles.iter().enumerate() {
-            // SAFETY: each is NULL or a live handle (caller's contract).
-            let client = unsafe { client_ref(*handle) }
-                .map_err(|_| Box::new(PupError::null_argument(&format!("clients[{i}]"))))?;
-            borrowed.push(client);
-        }
+        // SAFETY: caller's contract.
+        let borrowed = unsafe { clients_arg(clients, client_count) }?;
         // SAFETY: caller's contract.
         let text = unsafe { str_arg("request_json", request_json, request_len) }?;
         out_arg("out_result", out_result)?;
@@ -69,39 +49,21 @@ pub unsafe extern "C" fn pup_access_get(
         let concurrency = request
             .concurrency
             .unwrap_or(photo_policy_core::fleet::DEFAULT_CONCURRENCY);
-        // SAFETY: caller's contract.
-        let scope = unsafe { CallScope::new(ctx) };
-        let context = call_context(&scope);
-        let outcome = block_on(scope.cancel.run_until_cancelled(access::get_many(
-            &borrowed,
-            &request,
-            concurrency,
-            &context,
-        )));
-        let entries = match outcome {
-            Some(Ok(entries)) => entries,
-            Some(Err(e)) => return Err(Box::new(PupError::from(e))),
-            None => {
-                return run(&scope, false, async {
-                    Err::<(), _>(photo_policy_core::Error::cancelled())
-                })
-                .map(|_| ());
-            }
-        };
-        drop(scope);
-        let mut results = Vec::with_capacity(entries.len());
-        for entry in &entries {
-            let mut v = serde_json::to_value(entry).map_err(internal)?;
-            v["error"] = match &entry.error {
-                Some(e) => error_json(PupError::from(e.clone()))?,
-                None => Value::Null,
-            };
-            results.push(v);
+        // SAFETY: caller's contract; `out_result` checked non-NULL above.
+        unsafe {
+            run_scoped(ctx, out_result, |scope, context| {
+                let entries = complete(
+                    scope,
+                    false,
+                    access::get_many(&borrowed, &request, concurrency, context),
+                )?;
+                let results = entries
+                    .iter()
+                    .map(|entry| entry_json(entry, entry.error.as_ref()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                PupResult::from_serialize(&json!({ "results": results }))
+            })
         }
-        let result = PupResult::from_serialize(&json!({ "results": results }))?;
-        // SAFETY: checked non-NULL above.
-        unsafe { deliver_result(out_result, result) };
-        Ok(())
     })
 }
 
@@ -172,11 +134,40 @@ pub unsafe extern "C" fn pup_access_impact(
     })
 }
 
-fn internal(e: serde_json::Error) -> Failure {
-    Box::new(PupError::new(
-        PupStatus::Internal,
-        format!("internal error: the access result could not be written as JSON: {e}"),
-    ))
+/// Who gains and who loses the ability to change photos under a plan made with `client`
+/// (`pup_policy_plan_begin` or `pup_policy_reset_begin`), between the policy the plan read and
+/// the one it leads to: the policy is not read again, only the directory. Result: AccessImpact,
+/// as [`pup_access_impact`]. A plan made with another client is `PUP_STATUS_INVALID_ARGUMENT` and
+/// nothing is sent. The plan stays the caller's (it can still be applied). Blocking; reads only.
+///
+/// # Safety
+/// `client` is a live client handle; `plan` is a live plan handle; `ctx` is NULL or a live
+/// context; `out_result` is writable; `out_error` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pup_access_plan_impact(
+    client: *const PupClient,
+    plan: *const PupPlan,
+    ctx: *const PupCallContext,
+    out_result: *mut *mut PupResult,
+    out_error: *mut *mut PupError,
+) -> PupStatus {
+    call(out_error, || {
+        // SAFETY: caller's contract.
+        let policy_client = unsafe { client_ref(client) }?;
+        // SAFETY: caller's contract.
+        let plan = unsafe { plan_for(client, plan) }?;
+        out_arg("out_result", out_result)?;
+        // SAFETY: caller's contract; `out_result` checked non-NULL above.
+        unsafe {
+            run_scoped(ctx, out_result, |scope, context| {
+                run(
+                    scope,
+                    false,
+                    access::impact_of_plan(policy_client, plan.plan(), context),
+                )
+            })
+        }
+    })
 }
 
 #[cfg(test)]
@@ -184,6 +175,8 @@ mod tests {
     use std::ptr;
 
     use graph_emulator::{Emulator, Profile, TokenSpec};
+
+    use serde_json::Value;
 
     use super::*;
     use crate::client::{pup_client_free, pup_client_new};

@@ -29,6 +29,7 @@ pub mod client;
 pub mod connection;
 pub mod context;
 pub mod error;
+pub mod fleet_plan;
 mod json;
 pub mod panic;
 pub mod plan;
@@ -38,12 +39,14 @@ pub mod roles;
 pub mod signer;
 pub mod status;
 pub mod strings;
+pub mod tenants;
 
 pub use access::*;
 pub use client::*;
 pub use connection::*;
 pub use context::*;
 pub use error::*;
+pub use fleet_plan::*;
 pub use plan::*;
 pub use policy_as_code::*;
 pub use result::*;
@@ -51,6 +54,7 @@ pub use roles::*;
 pub use signer::*;
 pub use status::PupStatus;
 pub use strings::PUP_MAX_INPUT_BYTES;
+pub use tenants::PUP_MAX_FLEET_CLIENTS;
 
 /// Version of this C ABI. Bumped on any incompatible change to an export, a handle's rules or a
 /// status value's meaning; callers (the C# module) refuse a library whose `pup_abi_version()`

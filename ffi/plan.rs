@@ -12,16 +12,22 @@
 //!
 //! When the answer took long (a person read a prompt), pass [`PUP_APPLY_REREAD`]: the policy is
 //! read again and the same change planned anew before writing, as `pup_policy_apply` does.
+//!
+//! A reset takes the same path: [`pup_policy_reset_begin`] plans the default against the policy
+//! as read, [`pup_policy_plan_apply`] writes it and reads it back (the Reset JSON of
+//! `pup_policy_reset`). [`crate::access::pup_access_plan_impact`] says who gains and who loses
+//! the ability to change photos under a plan, without reading the policy again.
 
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use photo_policy_core::client::PlannedChange;
-use photo_policy_core::plan::ChangeRequest;
+use photo_policy_core::client::{CallContext, PlannedChange, PlannedReset};
+use photo_policy_core::plan::{ChangeRequest, Plan, ResetOptions};
 
 use crate::client::{call_context, client_ref, complete, run, PupClient};
 use crate::context::{CallScope, PupCallContext};
 use crate::error::{Failure, PupError};
+use crate::json::parse_optional_json;
 use crate::panic::{call, guard};
 use crate::result::{deliver_result, PupResult};
 use crate::status::PupStatus;
@@ -34,17 +40,118 @@ pub const PUP_APPLY_REREAD: u32 = 1;
 /// Every flag [`pup_policy_plan_apply`] knows.
 const KNOWN_APPLY_FLAGS: u32 = PUP_APPLY_REREAD;
 
-/// A change planned against the policy as read. Created by [`pup_policy_plan_begin`], read with
-/// [`pup_plan_json`], applied at most once with [`pup_policy_plan_apply`], freed with
-/// [`pup_plan_free`]. Immutable apart from being marked applied, so it may be read from any
-/// thread.
+/// A change (or a reset) planned against the policy as read. Created by
+/// [`pup_policy_plan_begin`] or [`pup_policy_reset_begin`], read with [`pup_plan_json`], applied
+/// at most once with [`pup_policy_plan_apply`], freed with [`pup_plan_free`]. Immutable apart
+/// from being marked applied, so it may be read from any thread.
 pub struct PupPlan {
-    /// The client that made it (compared, never dereferenced): a plan is applied with it only.
+    /// The client that made it (compared, never dereferenced): a plan is used with it only.
     client: usize,
-    planned: PlannedChange,
+    planned: Planned,
     /// The Plan JSON, built once so `pup_plan_json` can lend it.
     json: String,
     applied: AtomicBool,
+}
+
+/// What a plan writes when applied.
+pub(crate) enum Planned {
+    Change(PlannedChange),
+    Reset(PlannedReset),
+}
+
+impl PupPlan {
+    /// Wraps a plan made with `client` into a handle the caller owns.
+    pub(crate) fn into_raw(
+        client: *const PupClient,
+        planned: Planned,
+    ) -> Result<*mut PupPlan, Failure> {
+        let plan = match &planned {
+            Planned::Change(c) => c.plan(),
+            Planned::Reset(r) => r.plan(),
+        };
+        let json = PupResult::from_serialize(plan)?.into_json();
+        Ok(Box::into_raw(Box::new(PupPlan {
+            client: client as usize,
+            planned,
+            json,
+            applied: AtomicBool::new(false),
+        })))
+    }
+
+    /// The plan: before, after, each changed property.
+    pub(crate) fn plan(&self) -> &Plan {
+        match &self.planned {
+            Planned::Change(c) => c.plan(),
+            Planned::Reset(r) => r.plan(),
+        }
+    }
+
+    /// The planned change; `None` for a reset plan.
+    pub(crate) fn change(&self) -> Option<&PlannedChange> {
+        match &self.planned {
+            Planned::Change(c) => Some(c),
+            Planned::Reset(_) => None,
+        }
+    }
+
+    /// Marks the plan applied: a plan is applied at most once, so a second claim (also after a
+    /// failed first apply) is `PUP_STATUS_INVALID_ARGUMENT`.
+    pub(crate) fn claim(&self) -> Result<(), Failure> {
+        if self.applied.swap(true, Ordering::AcqRel) {
+            return Err(invalid(
+                "The plan was already applied: begin a new plan to change the policy again."
+                    .to_string(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Borrows the plan behind `plan` for use with `client`: `PUP_STATUS_NULL_ARGUMENT` for NULL,
+/// `PUP_STATUS_INVALID_ARGUMENT` when another client made it (a plan belongs to one tenant).
+///
+/// # Safety
+/// `plan` is NULL or a live plan handle.
+pub(crate) unsafe fn plan_for<'a>(
+    client: *const PupClient,
+    plan: *const PupPlan,
+) -> Result<&'a PupPlan, Failure> {
+    // SAFETY: caller's contract.
+    let plan = unsafe { plan.as_ref() }.ok_or_else(|| Box::new(PupError::null_argument("plan")))?;
+    if plan.client != client as usize {
+        return Err(invalid(
+            "The plan was made with another client: use it with the client that began it."
+                .to_string(),
+        ));
+    }
+    Ok(plan)
+}
+
+/// The shared body of the `*_begin` exports (after their argument checks): runs the future `begin` makes
+/// from the call context (the core's read and plan) under the call scope of `ctx`, closes the scope (no event reaches the caller's
+/// callback after this point), then writes the new plan handle.
+///
+/// # Safety
+/// `ctx` is NULL or a live context; `out_plan` was checked non-NULL and is writable; `client` is
+/// the live client handle the future's client was borrowed from.
+unsafe fn begin<F>(
+    client: *const PupClient,
+    ctx: *const PupCallContext,
+    out_plan: *mut *mut PupPlan,
+    begin: impl FnOnce(CallContext) -> F,
+) -> Result<(), Failure>
+where
+    F: std::future::Future<Output = photo_policy_core::Result<Planned>>,
+{
+    // SAFETY: caller's contract.
+    let scope = unsafe { CallScope::new(ctx) };
+    let context = call_context(&scope);
+    let planned = complete(&scope, false, begin(context))?;
+    drop(scope);
+    let raw = PupPlan::into_raw(client, planned)?;
+    // SAFETY: checked non-NULL above; writable per contract.
+    unsafe { *out_plan = raw };
+    Ok(())
 }
 
 /// Resolves the change request JSON (docs/c-abi.md; role names, aliases and IDs included: a bad
@@ -76,22 +183,55 @@ pub unsafe extern "C" fn pup_policy_plan_begin(
         let text = unsafe { str_arg("change_json", change_json, change_len) }?;
         out_arg("out_plan", out_plan)?;
         let change = ChangeRequest::from_json(text)?;
+        // SAFETY: caller's contract; `client` is the handle `policy_client` came from.
+        unsafe {
+            begin(client, ctx, out_plan, |context| async move {
+                let planned = policy_client.begin_change(&change, &context).await?;
+                Ok(Planned::Change(planned))
+            })
+        }
+    })
+}
+
+/// Reads the policy once and plans a reset to the default against it (the Plan JSON shows what
+/// the reset changes; `hasChanges` false: already the default). Nothing is written.
+/// `(options_json, options_len)` is NULL,0 or the options of `pup_policy_reset`
+/// (`{"backupPath":"<file or folder>"}`: the policy is saved there before the write). Blocking;
+/// `ctx` may be NULL.
+///
+/// On success `*out_plan` holds the plan: read it with [`pup_plan_json`], write it with
+/// [`pup_policy_plan_apply`] (which answers the Reset JSON of `pup_policy_reset`: the write and
+/// the read-back that verifies it, without reading the policy again first unless
+/// [`PUP_APPLY_REREAD`]), free it with [`pup_plan_free`]. On failure `*out_error` (when not NULL)
+/// holds the details; free with `pup_error_free`.
+///
+/// # Safety
+/// `client` is a live client handle; `(options_json, options_len)` is NULL with length 0 or
+/// points to `options_len` readable bytes; `ctx` is NULL or a live context; `out_plan` is
+/// writable; `out_error` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn pup_policy_reset_begin(
+    client: *const PupClient,
+    options_json: *const u8,
+    options_len: usize,
+    ctx: *const PupCallContext,
+    out_plan: *mut *mut PupPlan,
+    out_error: *mut *mut PupError,
+) -> PupStatus {
+    call(out_error, || {
         // SAFETY: caller's contract.
-        let scope = unsafe { CallScope::new(ctx) };
-        let context = call_context(&scope);
-        let planned = complete(&scope, false, policy_client.begin_change(&change, &context))?;
-        // No event reaches the caller's callback after this point.
-        drop(scope);
-        let json = PupResult::from_serialize(planned.plan())?.into_json();
-        let plan = PupPlan {
-            client: client as usize,
-            planned,
-            json,
-            applied: AtomicBool::new(false),
-        };
-        // SAFETY: checked non-NULL above; writable per contract.
-        unsafe { *out_plan = Box::into_raw(Box::new(plan)) };
-        Ok(())
+        let policy_client = unsafe { client_ref(client) }?;
+        // SAFETY: caller's contract.
+        let text = unsafe { str_arg("options_json", options_json, options_len) }?;
+        out_arg("out_plan", out_plan)?;
+        let options: ResetOptions = parse_optional_json("options_json", "reset options", text)?;
+        // SAFETY: caller's contract; `client` is the handle `policy_client` came from.
+        unsafe {
+            begin(client, ctx, out_plan, |context| async move {
+                let planned = policy_client.begin_reset(&options, &context).await?;
+                Ok(Planned::Reset(planned))
+            })
+        }
     })
 }
 
@@ -120,7 +260,9 @@ pub unsafe extern "C" fn pup_plan_json(
 /// Writes a plan made by [`pup_policy_plan_begin`] with the same `client`: the minimal PATCH of
 /// its plan (nothing when it changes nothing), without reading the policy again, unless `flags`
 /// holds [`PUP_APPLY_REREAD`]. Returns the Apply JSON, as `pup_policy_apply` does
-/// (`requests` counts the plan's read too). Changes take up to 24 hours to take effect across
+/// (`requests` counts the plan's read too). A plan made by [`pup_policy_reset_begin`] is written
+/// as `pup_policy_reset` writes (PATCH, DELETE as the fallback, the read-back that verifies it)
+/// and returns the Reset JSON; `PUP_STATUS_RESET_NOT_VERIFIED` when the read-back disagrees. Changes take up to 24 hours to take effect across
 /// Microsoft 365. Blocking; `ctx` may be NULL.
 ///
 /// A plan is applied at most once: a second call (also after a failed first one) is
@@ -146,35 +288,26 @@ pub unsafe extern "C" fn pup_policy_plan_apply(
         // SAFETY: caller's contract.
         let policy_client = unsafe { client_ref(client) }?;
         // SAFETY: caller's contract.
-        let plan =
-            unsafe { plan.as_ref() }.ok_or_else(|| Box::new(PupError::null_argument("plan")))?;
+        let plan = unsafe { plan_for(client, plan) }?;
         out_arg("out_result", out_result)?;
         if flags & !KNOWN_APPLY_FLAGS != 0 {
             return Err(invalid(format!(
                 "The argument 'flags' is {flags:#x}; the known flags are PUP_APPLY_REREAD (1)."
             )));
         }
-        if plan.client != client as usize {
-            return Err(invalid(
-                "The plan was made with another client: apply it with the client that began it."
-                    .to_string(),
-            ));
-        }
-        if plan.applied.swap(true, Ordering::AcqRel) {
-            return Err(invalid(
-                "The plan was already applied: begin a new plan to change the policy again."
-                    .to_string(),
-            ));
-        }
+        plan.claim()?;
         let reread = flags & PUP_APPLY_REREAD != 0;
         // SAFETY: caller's contract.
         let scope = unsafe { CallScope::new(ctx) };
         let context = call_context(&scope);
-        let result = run(
-            &scope,
-            true,
-            policy_client.apply_planned(&plan.planned, reread, &context),
-        )?;
+        let result = match &plan.planned {
+            Planned::Change(c) => run(
+                &scope,
+                true,
+                policy_client.apply_planned(c, reread, &context),
+            ),
+            Planned::Reset(r) => run(&scope, true, policy_client.apply_reset(r, reread, &context)),
+        }?;
         drop(scope);
         // SAFETY: checked non-NULL above.
         unsafe { deliver_result(out_result, result) };
@@ -197,6 +330,6 @@ pub unsafe extern "C" fn pup_plan_free(plan: *mut PupPlan) {
     })
 }
 
-fn invalid(message: String) -> Failure {
+pub(crate) fn invalid(message: String) -> Failure {
     Box::new(PupError::new(PupStatus::InvalidArgument, message))
 }

@@ -1,25 +1,20 @@
 //! Policy as code over the C ABI: export a tenant's policy as a document, check a document
 //! offline, and run one desired state against many tenants (fleet runs).
 
-use photo_policy_core::client::PolicyClient;
 use photo_policy_core::document::PolicyDocument;
-use photo_policy_core::events::{Event, EventLevel};
 use photo_policy_core::export::{self, ExportOptions};
 use photo_policy_core::fleet::{self, FleetRequest};
-use photo_policy_core::runtime::try_block_on;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::client::{call_context, client_ref, run, run_scoped, PupClient};
+use crate::client::{call_context, client_ref, complete, run, run_scoped, PupClient};
 use crate::context::{CallScope, PupCallContext};
-use crate::error::{pup_error_json, Failure, PupError};
+use crate::error::PupError;
 use crate::json::parse_optional_json;
 use crate::panic::call;
 use crate::result::{deliver_result, PupResult};
 use crate::status::PupStatus;
 use crate::strings::{out_arg, str_arg};
-
-/// The most clients one fleet run accepts (a guard against a wrong count from the caller).
-pub const PUP_MAX_FLEET_CLIENTS: usize = 100_000;
+use crate::tenants::{clients_arg, report_result, result_events};
 
 /// Reads the tenant's policy and returns it as a policy document (docs/c-abi.md, "Policy
 /// document"). `(options_json, options_len)` is NULL,0 for none, or
@@ -127,27 +122,8 @@ pub unsafe extern "C" fn pup_fleet_run(
     out_error: *mut *mut PupError,
 ) -> PupStatus {
     call(out_error, || {
-        if clients.is_null() {
-            return Err(Box::new(PupError::null_argument("clients")));
-        }
-        if client_count == 0 || client_count > PUP_MAX_FLEET_CLIENTS {
-            return Err(Box::new(PupError::new(
-                PupStatus::InvalidArgument,
-                format!(
-                    "client_count is {client_count}; give 1 to {PUP_MAX_FLEET_CLIENTS} client \
-                     handles."
-                ),
-            )));
-        }
-        // SAFETY: non-NULL, `client_count` readable pointers (caller's contract).
-        let handles = unsafe { std::slice::from_raw_parts(clients, client_count) };
-        let mut borrowed: Vec<&PolicyClient> = Vec::with_capacity(client_count);
-        for (i, handle) in handles.iter().enumerate() {
-            // SAFETY: each is NULL or a live handle (caller's contract).
-            let client = unsafe { client_ref(*handle) }
-                .map_err(|_| Box::new(PupError::null_argument(&format!("clients[{i}]"))))?;
-            borrowed.push(client);
-        }
+        // SAFETY: caller's contract.
+        let borrowed = unsafe { clients_arg(clients, client_count) }?;
         // SAFETY: caller's contract.
         let text = unsafe { str_arg("request_json", request_json, request_len) }?;
         out_arg("out_result", out_result)?;
@@ -156,79 +132,18 @@ pub unsafe extern "C" fn pup_fleet_run(
         let scope = unsafe { CallScope::new(ctx) };
         let context = call_context(&scope);
         let may_write = request.operation == fleet::FleetOperation::Apply;
-        // The report's per-tenant errors are core errors; run on the runtime, then shape them
-        // like every other error of this ABI.
-        // Each tenant's entry goes out as a result event (level 6) as soon as it is done, in the
-        // same shape as in the final result, so a caller loses none when it stops early.
-        let events = scope.events.clone();
-        let on_done = move |tenant: &fleet::TenantResult| {
-            if let Ok(entry) = tenant_entry(tenant) {
-                events.emit(Event {
-                    level: EventLevel::Result,
-                    message: entry.to_string(),
-                });
-            }
-        };
-        let outcome = try_block_on(scope.cancel.run_until_cancelled(fleet::run_reporting(
-            &borrowed, &request, &context, &on_done,
-        )))?;
-        let report = match outcome {
-            Some(Ok(report)) => report,
-            Some(Err(e)) => return Err(Box::new(PupError::from(e))),
-            None => {
-                // Same message and advice as any other cancelled call.
-                return run(&scope, may_write, async {
-                    Err::<(), _>(photo_policy_core::Error::cancelled())
-                })
-                .map(|_| ());
-            }
-        };
+        let on_done = result_events(scope.events.clone());
+        let report = complete(
+            &scope,
+            may_write,
+            fleet::run_reporting(&borrowed, &request, &context, &on_done),
+        )?;
         drop(scope);
-        let mut value = serde_json::to_value(&report).map_err(internal)?;
-        if let Some(entries) = value.get_mut("results").and_then(Value::as_array_mut) {
-            for (entry, tenant) in entries.iter_mut().zip(&report.results) {
-                *entry = tenant_entry(tenant)?;
-            }
-        }
-        let result = PupResult::from_serialize(&value)?;
+        let result = report_result(&report)?;
         // SAFETY: checked non-NULL above.
         unsafe { deliver_result(out_result, result) };
         Ok(())
     })
-}
-
-/// One tenant's entry of the fleet result, its error in the shape of `pup_error_json`.
-fn tenant_entry(tenant: &fleet::TenantResult) -> Result<Value, Failure> {
-    let mut entry = serde_json::to_value(tenant).map_err(internal)?;
-    entry["error"] = match &tenant.error {
-        Some(e) => error_json(PupError::from(e.clone()))?,
-        None => Value::Null,
-    };
-    Ok(entry)
-}
-
-/// The JSON form `pup_error_json` lends, as a value (one error shape across the ABI).
-pub(crate) fn error_json(error: PupError) -> Result<Value, Failure> {
-    let mut ptr: *const u8 = std::ptr::null();
-    let mut len = 0usize;
-    // SAFETY: `error` is a live local; the out pointers are locals.
-    let status = unsafe { pup_error_json(&error, &mut ptr, &mut len) };
-    if status != PupStatus::Ok || ptr.is_null() {
-        return Err(Box::new(PupError::new(
-            PupStatus::Internal,
-            "internal error: a tenant's error could not be written as JSON".to_string(),
-        )));
-    }
-    // SAFETY: borrowed from `error`, which outlives this read.
-    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
-    serde_json::from_slice(bytes).map_err(internal)
-}
-
-fn internal(e: serde_json::Error) -> Failure {
-    Box::new(PupError::new(
-        PupStatus::Internal,
-        format!("internal error: the fleet result could not be written as JSON: {e}"),
-    ))
 }
 
 #[cfg(test)]
@@ -236,6 +151,9 @@ mod tests {
     use std::ptr;
 
     use graph_emulator::{Emulator, Profile, TokenSpec};
+
+    use photo_policy_core::events::EventLevel;
+    use serde_json::Value;
 
     use super::*;
     use crate::client::{pup_client_free, pup_client_new, pup_policy_reset};

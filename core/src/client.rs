@@ -48,6 +48,38 @@ impl PlannedChange {
     pub fn requests(&self) -> u32 {
         self.reads
     }
+
+    /// The same plan, saving the policy before the write to `backup_path` instead (a fleet
+    /// decides where backups go once it knows how many tenants were confirmed).
+    pub fn with_backup_path(&self, backup_path: Option<String>) -> PlannedChange {
+        PlannedChange {
+            change: self.change.clone().with_backup_path(backup_path),
+            ..self.clone()
+        }
+    }
+}
+
+/// A reset planned against the policy as read ([`PolicyClient::begin_reset`]), waiting for the
+/// caller's confirmation; [`PolicyClient::apply_reset`] writes it. Its plan is the default
+/// expressed as a change (source not set, no allowed roles), so a caller shows what the reset
+/// changes exactly as for any other change.
+#[derive(Debug, Clone)]
+pub struct PlannedReset {
+    planned: PlannedChange,
+    /// The policy as read: whether it is already the default decides whether anything is sent.
+    current: Policy,
+}
+
+impl PlannedReset {
+    /// What the reset changes: before, after (the default), each changed property.
+    pub fn plan(&self) -> &Plan {
+        self.planned.plan()
+    }
+
+    /// HTTP requests the planning sent (the read, retries included).
+    pub fn requests(&self) -> u32 {
+        self.planned.requests()
+    }
 }
 
 /// Reads and changes one tenant's photo update policy. `Send + Sync`; share it with an `Arc`.
@@ -179,13 +211,7 @@ impl PolicyClient {
         let change = plan::resolve_change(change)?;
         // Pre-flight before the first request: a caller who may not write learns it before
         // anything is sent (not after a read and a refused PATCH).
-        let token = self.token_for(auth::Access::Write, ctx).await?;
-        let tenant = auth::tenant::acting_tenant(&self.config, &token, ctx).await?;
-        let _turn = tokio::select! {
-            biased;
-            _ = ctx.cancel.cancelled() => return Err(Error::cancelled()),
-            t = write_lock::turn(self.graph.policy_url().as_str(), tenant.as_deref()) => t,
-        };
+        let _turn = self.write_turn(ctx).await?;
         let counter = RequestCounter::new(0);
         let planned = self.plan_against_read(change, ctx, &counter).await?;
         self.write_planned(&planned, ctx, &counter).await
@@ -215,16 +241,10 @@ impl PolicyClient {
         reread: bool,
         ctx: &CallContext,
     ) -> Result<ApplyOutcome> {
-        // Pre-flight before the write (see `apply`).
-        let token = self.token_for(auth::Access::Write, ctx).await?;
-        // Take the tenant's turn before writing (see `apply`); the plan's own read happened
-        // before the caller's confirmation, so a relative change relies on its read-back here.
-        let tenant = auth::tenant::acting_tenant(&self.config, &token, ctx).await?;
-        let _turn = tokio::select! {
-            biased;
-            _ = ctx.cancel.cancelled() => return Err(Error::cancelled()),
-            t = write_lock::turn(self.graph.policy_url().as_str(), tenant.as_deref()) => t,
-        };
+        // Pre-flight before the write, and the tenant's turn (see `apply`); the plan's own read
+        // happened before the caller's confirmation, so a relative change relies on its
+        // read-back here.
+        let _turn = self.write_turn(ctx).await?;
         // The outcome counts every request of the change, the plan's read included.
         let counter = RequestCounter::new(planned.reads);
         // A relative role change planned outside the tenant's turn may rest on a stale read
@@ -238,6 +258,18 @@ impl PolicyClient {
         self.write_planned(planned, ctx, &counter).await
     }
 
+    /// Checks the write permission in the token (the pre-flight) and waits for the tenant's
+    /// turn to write ([`write_lock`]), which the caller holds until its read-back is done.
+    async fn write_turn(&self, ctx: &CallContext) -> Result<tokio::sync::OwnedMutexGuard<()>> {
+        let token = self.token_for(auth::Access::Write, ctx).await?;
+        let tenant = auth::tenant::acting_tenant(&self.config, &token, ctx).await?;
+        tokio::select! {
+            biased;
+            _ = ctx.cancel.cancelled() => Err(Error::cancelled()),
+            t = write_lock::turn(self.graph.policy_url().as_str(), tenant.as_deref()) => Ok(t),
+        }
+    }
+
     /// Reads the policy and plans `change` against it.
     async fn plan_against_read(
         &self,
@@ -245,14 +277,25 @@ impl PolicyClient {
         ctx: &CallContext,
         counter: &RequestCounter,
     ) -> Result<PlannedChange> {
+        Ok(self.read_and_plan(change, ctx, counter).await?.0)
+    }
+
+    /// Reads the policy and plans `change` against it; also returns the policy as read.
+    async fn read_and_plan(
+        &self,
+        change: ResolvedChange,
+        ctx: &CallContext,
+        counter: &RequestCounter,
+    ) -> Result<(PlannedChange, Policy)> {
         let (current, tenant) = self.read(ctx, counter).await?;
         let plan = plan::plan_resolved(&current, &change, tenant.clone(), self.config.cloud)?;
-        Ok(PlannedChange {
+        let planned = PlannedChange {
             change,
             tenant,
             plan,
             reads: counter.load(Ordering::Relaxed),
-        })
+        };
+        Ok((planned, current))
     }
 
     /// Sends the PATCH of `planned` (when it changes anything), after the backup it asks for.
@@ -480,8 +523,63 @@ impl PolicyClient {
     ) -> Result<ResetOutcome> {
         // Pre-flight before the first request (see `apply`).
         self.token_for(auth::Access::Write, ctx).await?;
+        let planned = self.begin_reset(options, ctx).await?;
+        self.apply_reset(&planned, false, ctx).await
+    }
+
+    /// The first half of a confirmed reset: reads the policy once and plans the default against
+    /// it (the plan shows what the reset changes). Nothing is written;
+    /// [`PolicyClient::apply_reset`] writes it after the caller's confirmation, without reading
+    /// the policy again. `options.backup_path` is where the policy is saved before the write.
+    pub async fn begin_reset(
+        &self,
+        options: &ResetOptions,
+        ctx: &CallContext,
+    ) -> Result<PlannedReset> {
+        let change = plan::resolve_change(&ChangeRequest {
+            source: Some("notSet".into()),
+            allowed_roles: Some(Vec::new()),
+            backup_path: options.backup_path.clone(),
+            ..ChangeRequest::default()
+        })?;
         let counter = RequestCounter::new(0);
-        let (previous, tenant) = self.read(ctx, &counter).await?;
+        let (planned, current) = self.read_and_plan(change, ctx, &counter).await?;
+        Ok(PlannedReset { planned, current })
+    }
+
+    /// Writes a reset planned by [`PolicyClient::begin_reset`] and proves it by reading back
+    /// (see [`PolicyClient::reset`]): the PATCH (or DELETE) and the verifying read, without
+    /// reading the policy again first. With `reread` (the caller waited for a person to confirm)
+    /// the policy is read again before writing.
+    pub async fn apply_reset(
+        &self,
+        planned: &PlannedReset,
+        reread: bool,
+        ctx: &CallContext,
+    ) -> Result<ResetOutcome> {
+        let _turn = self.write_turn(ctx).await?;
+        // The outcome counts every request of the reset, the plan's read included.
+        let counter = RequestCounter::new(planned.requests());
+        let (previous, tenant) = if reread {
+            self.read(ctx, &counter).await?
+        } else {
+            (planned.current.clone(), planned.planned.tenant.clone())
+        };
+        let backup = planned.planned.change.backup_path();
+        self.reset_from(previous, tenant, backup, ctx, &counter)
+            .await
+    }
+
+    /// The reset from `previous` as read: nothing when it is the default, else the backup, the
+    /// PATCH (DELETE as the fallback) and the read-back that proves it.
+    async fn reset_from(
+        &self,
+        previous: Policy,
+        tenant: Option<String>,
+        backup: Option<&str>,
+        ctx: &CallContext,
+        counter: &RequestCounter,
+    ) -> Result<ResetOutcome> {
         let view = |p: &Policy| PolicyView::new(p, tenant.clone(), self.config.cloud);
         if previous.is_default() {
             events::verbose(
@@ -497,12 +595,12 @@ impl PolicyClient {
                 backup_path: None,
             });
         }
-        let backup_path = save_backup(options.backup_path.as_deref(), &view(&previous), ctx)?;
+        let backup_path = save_backup(backup, &view(&previous), ctx)?;
 
         // Source not set is not cloud: the roles section is cleared with null (see plan.rs).
         let body = json!({"source": null, "allowedRoles": null});
         let mut method = ResetMethod::Patch;
-        match self.send(Method::Patch, Some(&body), ctx, &counter).await {
+        match self.send(Method::Patch, Some(&body), ctx, counter).await {
             Ok(_) => {}
             Err(e) if refused(&e) => {
                 events::verbose(
@@ -512,7 +610,7 @@ impl PolicyClient {
                         e.message()
                     ),
                 );
-                match self.send(Method::Delete, None, ctx, &counter).await {
+                match self.send(Method::Delete, None, ctx, counter).await {
                     Ok(_) => method = ResetMethod::Delete,
                     Err(d) if refused(&d) => return Err(both_refused(&e, d)),
                     Err(d) => return Err(d),
@@ -521,7 +619,7 @@ impl PolicyClient {
             Err(e) => return Err(e),
         }
 
-        let mut current = self.read(ctx, &counter).await?.0;
+        let mut current = self.read(ctx, counter).await?.0;
         if !current.is_default() && method == ResetMethod::Patch {
             events::verbose(
                 &ctx.events,
@@ -530,10 +628,10 @@ impl PolicyClient {
                     view(&current).summary()
                 ),
             );
-            match self.send(Method::Delete, None, ctx, &counter).await {
+            match self.send(Method::Delete, None, ctx, counter).await {
                 Ok(_) => {
                     method = ResetMethod::Delete;
-                    current = self.read(ctx, &counter).await?.0;
+                    current = self.read(ctx, counter).await?.0;
                 }
                 Err(e) if refused(&e) => {
                     events::verbose(

@@ -15,13 +15,13 @@ use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::client::{CallContext, PolicyClient};
+use crate::client::{CallContext, PlannedChange, PolicyClient};
 use crate::document::PolicyDocument;
 use crate::drift::{self, Difference};
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{self, Event, EventLevel, EventSink, Events};
 use crate::model::PolicyView;
-use crate::plan::PropertyChange;
+use crate::plan::{ApplyOutcome, PropertyChange};
 
 /// Concurrency when the request does not say.
 pub const DEFAULT_CONCURRENCY: usize = 10;
@@ -227,10 +227,130 @@ pub async fn run_reporting(
     ctx: &CallContext,
     on_done: &(dyn Fn(&TenantResult) + Sync),
 ) -> Result<FleetReport> {
+    let single = clients.len() == 1;
+    run_tenants(
+        clients,
+        request,
+        request.operation,
+        ctx,
+        on_done,
+        |index, client, tenant_ctx| async move {
+            run_one(index, client, request, single, &tenant_ctx).await
+        },
+    )
+    .await
+}
+
+/// What [`plan_reporting`] hands back: the report of the reads (a test's: each tenant compliant
+/// or drifted, with its differences) and each tenant's planned change, in client order (`None`
+/// for a tenant that failed or was not started).
+#[derive(Debug)]
+pub struct FleetPlan {
+    /// One entry per tenant, as a test reports it.
+    pub report: FleetReport,
+    /// Each tenant's change planned against the policy as read, for [`apply_plans_reporting`].
+    pub planned: Vec<Option<PlannedChange>>,
+}
+
+/// The first half of a confirmed fleet apply: reads each tenant once and plans the desired state
+/// against what was read ([`PolicyClient::begin_change`]); nothing is written. The report is a
+/// test's (compliant or drifted, with the differences), so the caller can ask about each tenant
+/// that differs; [`apply_plans_reporting`] then writes the plans without reading again. Runs as
+/// [`run_reporting`] does (concurrency, stop, `on_done`).
+pub async fn plan_reporting(
+    clients: &[&PolicyClient],
+    request: &FleetRequest,
+    ctx: &CallContext,
+    on_done: &(dyn Fn(&TenantResult) + Sync),
+) -> Result<FleetPlan> {
+    let slots: Vec<Mutex<Option<PlannedChange>>> =
+        clients.iter().map(|_| Mutex::new(None)).collect();
+    let report = run_tenants(
+        clients,
+        request,
+        FleetOperation::Test,
+        ctx,
+        on_done,
+        |index, client, tenant_ctx| {
+            let slot = &slots[index];
+            async move {
+                let (result, planned) = plan_one(index, client, request, &tenant_ctx).await;
+                *slot.lock().unwrap_or_else(|p| p.into_inner()) = planned;
+                result
+            }
+        },
+    )
+    .await?;
+    let planned = slots
+        .into_iter()
+        .map(|s| s.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect();
+    Ok(FleetPlan { report, planned })
+}
+
+/// The second half: writes each tenant's planned change (`plans[i]` with `clients[i]`, the client
+/// that planned it) as an apply run does, without reading the policy again first unless
+/// `reread` (the caller waited for a person to confirm each tenant). Backups go to
+/// `request.backup_folder` (one file per tenant; a lone tenant may name its file). The report is
+/// an apply's. `clients` and `plans` have the same length.
+pub async fn apply_plans_reporting(
+    clients: &[&PolicyClient],
+    plans: &[&PlannedChange],
+    request: &FleetRequest,
+    reread: bool,
+    ctx: &CallContext,
+    on_done: &(dyn Fn(&TenantResult) + Sync),
+) -> Result<FleetReport> {
+    if plans.len() != clients.len() {
+        return Err(Error::invalid_argument(format!(
+            "{} plans for {} clients: give one plan per client.",
+            plans.len(),
+            clients.len()
+        )));
+    }
+    let backup = backup_path(request, clients.len() == 1);
+    run_tenants(
+        clients,
+        request,
+        FleetOperation::Apply,
+        ctx,
+        on_done,
+        |index, client, tenant_ctx| {
+            let planned = plans[index].with_backup_path(backup.clone());
+            async move {
+                let started = Instant::now();
+                let mut result = not_started(index, client);
+                record_apply(
+                    &mut result,
+                    request,
+                    client.apply_planned(&planned, reread, &tenant_ctx).await,
+                );
+                finish(result, started, &tenant_ctx)
+            }
+        },
+    )
+    .await
+}
+
+/// The loop every fleet run shares: `one` for each client, at most `request.concurrency` at a
+/// time, each with its own call context (its events named after its tenant); progress and
+/// `on_done` as each finishes; the summary at the end. See [`run_reporting`].
+async fn run_tenants<'a, F, Fut>(
+    clients: &'a [&'a PolicyClient],
+    request: &FleetRequest,
+    operation: FleetOperation,
+    ctx: &CallContext,
+    on_done: &(dyn Fn(&TenantResult) + Sync),
+    one: F,
+) -> Result<FleetReport>
+where
+    F: Fn(usize, &'a PolicyClient, CallContext) -> Fut,
+    Fut: std::future::Future<Output = TenantResult>,
+{
     let started = Instant::now();
     let total = clients.len();
     let seen_warnings = Arc::new(Mutex::new(HashSet::new()));
-    let activity = match request.operation {
+    let activity = match operation {
         FleetOperation::Test => "Testing the photo update policy",
         FleetOperation::Apply => "Applying the photo update policy",
     };
@@ -257,14 +377,14 @@ pub async fn run_reporting(
                 }),
                 limits: ctx.limits,
             };
-            let single = total == 1;
+            let work = one(index, client, tenant_ctx);
             // buffer_unordered polls a tenant's future first when a slot frees up: that is when
             // it starts, so the stop check belongs here rather than when the stream is built.
             async move {
                 if stopping.is_cancelled() {
                     return not_started(index, client);
                 }
-                run_one(index, client, request, single, &tenant_ctx).await
+                work.await
             }
         })
         .buffer_unordered(request.concurrency);
@@ -317,7 +437,7 @@ pub async fn run_reporting(
         }
     }
     Ok(FleetReport {
-        operation: request.operation,
+        operation,
         results,
         summary,
     })
@@ -332,70 +452,118 @@ async fn run_one(
     ctx: &CallContext,
 ) -> TenantResult {
     let started = Instant::now();
-    let mut result = TenantResult {
-        index,
-        tenant_id: client.config().tenant_id.clone(),
-        status: TenantStatus::Failed,
-        differences: Vec::new(),
-        changes: Vec::new(),
-        description: None,
-        previous: None,
-        current: None,
-        backup_path: None,
-        outcome: None,
-        requests: 0,
-        elapsed_ms: 0,
-        error: None,
-    };
+    let mut result = not_started(index, client);
     match request.operation {
-        FleetOperation::Test => match client.get(ctx).await {
-            Ok(current) => {
-                let report = drift::report(&request.desired, current);
-                result.tenant_id = report.tenant_id.clone().or(result.tenant_id);
-                result.status = if report.compliant {
-                    TenantStatus::Compliant
-                } else {
-                    TenantStatus::Drifted
-                };
-                result.differences = report.differences;
-                result.previous = Some(report.current.clone());
-                result.current = Some(report.current);
-                result.requests = 1;
-            }
-            Err(e) => result.error = Some(e),
-        },
+        FleetOperation::Test => {
+            let read = client.get(ctx).await;
+            record_read(&mut result, request, read, 1);
+        }
         FleetOperation::Apply => {
             let mut change = request.desired.change_request();
-            // Many tenants share the folder, one file each; a lone tenant may name its file.
-            change.backup_path =
-                request
-                    .backup_folder
-                    .as_ref()
-                    .map(|f| if single { f.clone() } else { as_folder(f) });
-            match client.apply(&change, ctx).await {
-                Ok(outcome) => {
-                    result.tenant_id = outcome.previous.tenant_id.clone().or(result.tenant_id);
-                    result.status = if outcome.applied {
-                        TenantStatus::Changed
-                    } else {
-                        TenantStatus::Unchanged
-                    };
-                    result.differences = drift::compare(&request.desired, &outcome.previous);
-                    result.changes = outcome.plan.changes.clone();
-                    result.description = Some(outcome.plan.description.clone());
-                    result.previous = Some(outcome.previous);
-                    result.current = Some(outcome.current);
-                    result.backup_path = outcome.backup_path;
-                    result.requests = outcome.requests;
-                    result.outcome = outcome.outcome;
-                }
-                Err(e) => {
-                    result.outcome = e.outcome();
-                    result.error = Some(e);
-                }
-            }
+            change.backup_path = backup_path(request, single);
+            record_apply(&mut result, request, client.apply(&change, ctx).await);
         }
     }
+    finish(result, started, ctx)
+}
+
+/// One tenant's read and plan ([`plan_reporting`]), never failing: errors become a `failed`
+/// result and no plan.
+async fn plan_one(
+    index: usize,
+    client: &PolicyClient,
+    request: &FleetRequest,
+    ctx: &CallContext,
+) -> (TenantResult, Option<PlannedChange>) {
+    let started = Instant::now();
+    let mut result = not_started(index, client);
+    let planned = match client
+        .begin_change(&request.desired.change_request(), ctx)
+        .await
+    {
+        Ok(planned) => {
+            let read = Ok(planned.plan().before.clone());
+            record_read(&mut result, request, read, planned.requests());
+            Some(planned)
+        }
+        Err(e) => {
+            record_read(&mut result, request, Err(e), 0);
+            None
+        }
+    };
+    (finish(result, started, ctx), planned)
+}
+
+/// A test's result from the policy as read: compliant or drifted, with the differences.
+fn record_read(
+    result: &mut TenantResult,
+    request: &FleetRequest,
+    read: Result<PolicyView>,
+    requests: u32,
+) {
+    match read {
+        Ok(current) => {
+            let report = drift::report(&request.desired, current);
+            result.tenant_id = report.tenant_id.clone().or(result.tenant_id.take());
+            result.status = if report.compliant {
+                TenantStatus::Compliant
+            } else {
+                TenantStatus::Drifted
+            };
+            result.differences = report.differences;
+            result.previous = Some(report.current.clone());
+            result.current = Some(report.current);
+            result.requests = requests;
+        }
+        Err(e) => {
+            result.status = TenantStatus::Failed;
+            result.error = Some(e);
+        }
+    }
+}
+
+/// An apply's result from the outcome of the write.
+fn record_apply(result: &mut TenantResult, request: &FleetRequest, applied: Result<ApplyOutcome>) {
+    match applied {
+        Ok(outcome) => {
+            result.tenant_id = outcome
+                .previous
+                .tenant_id
+                .clone()
+                .or(result.tenant_id.take());
+            result.status = if outcome.applied {
+                TenantStatus::Changed
+            } else {
+                TenantStatus::Unchanged
+            };
+            result.differences = drift::compare(&request.desired, &outcome.previous);
+            result.changes = outcome.plan.changes.clone();
+            result.description = Some(outcome.plan.description.clone());
+            result.previous = Some(outcome.previous);
+            result.current = Some(outcome.current);
+            result.backup_path = outcome.backup_path;
+            result.requests = outcome.requests;
+            result.outcome = outcome.outcome;
+        }
+        Err(e) => {
+            result.status = TenantStatus::Failed;
+            result.outcome = e.outcome();
+            result.error = Some(e);
+        }
+    }
+}
+
+/// Where a tenant's backup goes: many tenants share the folder, one file each; a lone tenant
+/// may name its file.
+fn backup_path(request: &FleetRequest, single: bool) -> Option<String> {
+    request
+        .backup_folder
+        .as_ref()
+        .map(|f| if single { f.clone() } else { as_folder(f) })
+}
+
+/// Logs a failure and stamps the time spent on the tenant.
+fn finish(mut result: TenantResult, started: Instant, ctx: &CallContext) -> TenantResult {
     if let Some(e) = &result.error {
         events::verbose(&ctx.events, format!("failed: {}", e.message()));
     }

@@ -248,6 +248,12 @@ impl ResolvedChange {
     pub fn backup_path(&self) -> Option<&str> {
         self.backup_path.as_deref()
     }
+
+    /// The same change, saving the policy before it to `backup_path` instead.
+    pub fn with_backup_path(mut self, backup_path: Option<String>) -> ResolvedChange {
+        self.backup_path = backup_path;
+        self
+    }
 }
 
 /// Checks `change` without the tenant's policy: everything that can be refused before anything

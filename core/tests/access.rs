@@ -603,6 +603,60 @@ fn impact_names_who_gains_and_who_loses() {
 }
 
 #[test]
+fn impact_of_a_planned_reset_reads_the_directory_only_and_says_everyone_may_change_their_own_photo()
+{
+    let emu = seeded(json!([PA, GA]));
+    let c = app_client(&emu, &ALL_READS);
+    let planned = block_on(c.begin_reset(&Default::default(), &CallContext::new())).unwrap();
+    emu.clear_requests();
+    let i = block_on(access::impact_of_plan(
+        &c,
+        planned.plan(),
+        &CallContext::new(),
+    ))
+    .unwrap();
+    assert!(i.known && i.roles_change);
+    let names =
+        |l: &[access::ImpactPrincipal]| l.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&i.gains),
+        ["Dora Writer", "HR Photo Sync", "Scoped App"]
+    );
+    assert!(
+        i.lines.iter().any(|l| l.contains(
+            "No role restriction after the change: every user regains the ability to change their own photo."
+        )),
+        "{:?}",
+        i.lines
+    );
+    // The plan's policy is not read again: only the directory.
+    assert!(emu
+        .requests()
+        .iter()
+        .filter(|q| q.route == "graph")
+        .all(|q| q.method == "GET" && !q.path.contains("photoUpdateSettings")));
+
+    // A reset of a policy without roles: the roles stay empty, and the lines say what that means.
+    let emu = seeded(json!([]));
+    let c = app_client(&emu, &ALL_READS);
+    let planned = block_on(c.begin_reset(&Default::default(), &CallContext::new())).unwrap();
+    let i = block_on(access::impact_of_plan(
+        &c,
+        planned.plan(),
+        &CallContext::new(),
+    ))
+    .unwrap();
+    assert!(!i.roles_change);
+    assert!(
+        i.lines.contains(
+            &"There is no role restriction: every user may change their own photo.".to_string()
+        ),
+        "{:?}",
+        i.lines
+    );
+}
+
+#[test]
 fn many_tenants_each_get_their_answer() {
     let emu = seeded(json!([PA]));
     let other = "9b4a5f2e-3f65-4f0a-9a52-6d0c1a2b3c4d";

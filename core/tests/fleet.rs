@@ -398,3 +398,92 @@ fn a_stop_lets_tenants_in_flight_finish_and_starts_no_more() {
         assert_eq!(in_desired_state_ga(&emu, &tenant(400 + i)), i < 2);
     }
 }
+
+#[test]
+fn a_planned_fleet_apply_reads_each_tenant_once_and_writes_the_confirmed_plans() {
+    let emu = Emulator::start_blocking(Profile::default());
+    let rw = ["PeopleSettings.ReadWrite.All"];
+    let clients: Vec<PolicyClient> = (0..3)
+        .map(|i| {
+            let t = tenant(i);
+            client(&emu, &t, emu.mint_token(TokenSpec::app(&t, &rw)))
+        })
+        .collect();
+    // Tenant 2 already matches.
+    emu.set_policy(
+        &tenant(2),
+        json!({"source": "cloud", "allowedRoles": [PA, GA]}),
+    );
+    let refs: Vec<&PolicyClient> = clients.iter().collect();
+    let planned = block_on(fleet::plan_reporting(
+        &refs,
+        &request("apply", 2),
+        &CallContext::new(),
+        &|_| {},
+    ))
+    .unwrap();
+    let statuses: Vec<TenantStatus> = planned.report.results.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            TenantStatus::Drifted,
+            TenantStatus::Drifted,
+            TenantStatus::Compliant
+        ]
+    );
+    assert!(planned.planned.iter().all(Option::is_some));
+    let methods = |emu: &Emulator| -> Vec<String> {
+        emu.requests()
+            .into_iter()
+            .filter(|r| r.route == "graph")
+            .map(|r| r.method)
+            .collect()
+    };
+    assert_eq!(methods(&emu), ["GET", "GET", "GET"]);
+
+    // Only tenant 0 is confirmed: one PATCH, no second read; tenant 1 stays as it was.
+    emu.clear_requests();
+    let plan0 = planned.planned[0].as_ref().unwrap();
+    let report = block_on(fleet::apply_plans_reporting(
+        &refs[..1],
+        &[plan0],
+        &request("apply", 2),
+        false,
+        &CallContext::new(),
+        &|_| {},
+    ))
+    .unwrap();
+    assert_eq!(report.results[0].status, TenantStatus::Changed);
+    assert_eq!(report.results[0].requests, 2);
+    assert_eq!(methods(&emu), ["PATCH"]);
+    assert!(in_desired_state(&emu, &tenant(0)));
+    assert!(!in_desired_state(&emu, &tenant(1)));
+
+    // Read again first when asked (a person answered prompts meanwhile).
+    emu.clear_requests();
+    let plan1 = planned.planned[1].as_ref().unwrap();
+    let report = block_on(fleet::apply_plans_reporting(
+        &refs[1..2],
+        &[plan1],
+        &request("apply", 2),
+        true,
+        &CallContext::new(),
+        &|_| {},
+    ))
+    .unwrap();
+    assert_eq!(report.results[0].status, TenantStatus::Changed);
+    assert_eq!(methods(&emu), ["GET", "PATCH"]);
+    assert!(in_desired_state(&emu, &tenant(1)));
+
+    // One plan per client, or nothing runs.
+    let err = block_on(fleet::apply_plans_reporting(
+        &refs,
+        &[plan0],
+        &request("apply", 2),
+        false,
+        &CallContext::new(),
+        &|_| {},
+    ))
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+}

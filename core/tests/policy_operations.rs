@@ -8,7 +8,7 @@ use graph_emulator::{
     Profile,
 };
 use photo_policy_core::events::EventLevel;
-use photo_policy_core::plan::{ChangeRequest, ResetMethod};
+use photo_policy_core::plan::{ChangeRequest, ResetMethod, ResetOptions};
 use photo_policy_core::ErrorKind;
 use serde_json::json;
 
@@ -307,6 +307,54 @@ fn a_planned_change_read_again_is_planned_anew() {
     // The addition is applied to what the policy is now, not to what it was when planned.
     assert_eq!(env.emu.policy(TENANT)["allowedRoles"], json!([UA, GA]));
     assert_eq!(out.plan.before.allowed_roles.len(), 1);
+}
+
+#[test]
+fn a_planned_reset_is_written_and_verified_without_reading_first() {
+    let env = Env::new(Profile::default());
+    env.emu
+        .set_policy(TENANT, json!({"source": "cloud", "allowedRoles": [PA]}));
+    let ctx = env.ctx();
+    let planned = block_on(env.client.begin_reset(&ResetOptions::default(), &ctx)).unwrap();
+    assert!(planned.plan().has_changes);
+    assert!(planned.plan().after.is_default());
+    assert_eq!(planned.requests(), 1);
+    assert_eq!(env.methods(), ["GET"]);
+
+    let out = block_on(env.client.apply_reset(&planned, false, &ctx)).unwrap();
+    // The plan's read, the write and the read-back that verifies the reset: no second read first.
+    assert_eq!(env.methods(), ["GET", "PATCH", "GET"]);
+    assert_eq!(out.requests, 3);
+    assert_eq!(out.method, ResetMethod::Patch);
+    assert!(out.verified && out.current.is_default());
+    assert_eq!(out.previous.source.as_deref(), Some("cloud"));
+}
+
+#[test]
+fn a_planned_reset_read_again_resets_what_the_policy_is_now() {
+    let env = Env::new(Profile::default());
+    env.emu.set_policy(TENANT, json!({"source": "cloud"}));
+    let ctx = env.ctx();
+    let planned = block_on(env.client.begin_reset(&ResetOptions::default(), &ctx)).unwrap();
+    // Someone else changes the policy while the user reads the prompt.
+    env.emu
+        .set_policy(TENANT, json!({"source": "cloud", "allowedRoles": [GA]}));
+    let out = block_on(env.client.apply_reset(&planned, true, &ctx)).unwrap();
+    assert_eq!(env.methods(), ["GET", "GET", "PATCH", "GET"]);
+    assert_eq!(out.requests, 4);
+    // The previous state reported is the one read again, not the plan's.
+    assert_eq!(out.previous.allowed_roles.len(), 1);
+    assert!(env.emu.policy(TENANT)["allowedRoles"]
+        .as_array()
+        .is_none_or(Vec::is_empty));
+
+    // Planned on a default policy: applying writes nothing.
+    let env = Env::new(Profile::default());
+    let planned = block_on(env.client.begin_reset(&ResetOptions::default(), &env.ctx())).unwrap();
+    assert!(!planned.plan().has_changes);
+    let out = block_on(env.client.apply_reset(&planned, false, &env.ctx())).unwrap();
+    assert_eq!(out.method, ResetMethod::AlreadyDefault);
+    assert_eq!(env.methods(), ["GET"]);
 }
 
 #[test]

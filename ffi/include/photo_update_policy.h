@@ -29,11 +29,6 @@
 #define PUP_APPLY_REREAD 1
 
 /**
- * The most clients one fleet run accepts (a guard against a wrong count from the caller).
- */
-#define PUP_MAX_FLEET_CLIENTS 100000
-
-/**
  * Bytes the signature buffer a [`PupSignFn`] receives holds: enough for an RSA key of 8192 bits.
  */
 #define PUP_MAX_SIGNATURE_BYTES 1024
@@ -48,6 +43,12 @@
  * length from the caller cannot make the library walk off into unrelated memory for long.
  */
 #define PUP_MAX_INPUT_BYTES ((16 * 1024) * 1024)
+
+/**
+ * The most clients one call over many tenants accepts (a guard against a wrong count from the
+ * caller).
+ */
+#define PUP_MAX_FLEET_CLIENTS 100000
 
 /**
  * The outcome of a call. `0` is success; details of a failure are in the `PupError` the call
@@ -247,10 +248,10 @@ typedef struct PupClient PupClient;
 typedef struct PupError PupError;
 
 /**
- * A change planned against the policy as read. Created by [`pup_policy_plan_begin`], read with
- * [`pup_plan_json`], applied at most once with [`pup_policy_plan_apply`], freed with
- * [`pup_plan_free`]. Immutable apart from being marked applied, so it may be read from any
- * thread.
+ * A change (or a reset) planned against the policy as read. Created by
+ * [`pup_policy_plan_begin`] or [`pup_policy_reset_begin`], read with [`pup_plan_json`], applied
+ * at most once with [`pup_policy_plan_apply`], freed with [`pup_plan_free`]. Immutable apart
+ * from being marked applied, so it may be read from any thread.
  */
 typedef struct PupPlan PupPlan;
 
@@ -395,6 +396,23 @@ PupStatus pup_access_impact(const struct PupClient *client,
                             const struct PupCallContext *ctx,
                             struct PupResult **out_result,
                             struct PupError **out_error);
+
+/**
+ * Who gains and who loses the ability to change photos under a plan made with `client`
+ * (`pup_policy_plan_begin` or `pup_policy_reset_begin`), between the policy the plan read and
+ * the one it leads to: the policy is not read again, only the directory. Result: AccessImpact,
+ * as [`pup_access_impact`]. A plan made with another client is `PUP_STATUS_INVALID_ARGUMENT` and
+ * nothing is sent. The plan stays the caller's (it can still be applied). Blocking; reads only.
+ *
+ * # Safety
+ * `client` is a live client handle; `plan` is a live plan handle; `ctx` is NULL or a live
+ * context; `out_result` is writable; `out_error` is NULL or writable.
+ */
+PupStatus pup_access_plan_impact(const struct PupClient *client,
+                                 const struct PupPlan *plan,
+                                 const struct PupCallContext *ctx,
+                                 struct PupResult **out_result,
+                                 struct PupError **out_error);
 
 /**
  * Creates a client from a JSON config (see docs/c-abi.md; every field optional, unknown fields
@@ -718,6 +736,62 @@ PupStatus pup_error_json(const struct PupError *error,
 void pup_error_free(struct PupError *error);
 
 /**
+ * Reads each tenant of `clients[0..client_count]` once and plans the desired state of the
+ * request against it; nothing is written. Request: the `pup_fleet_run` request with
+ * `"operation":"apply"` (what is planned) and no `backupFolder` (that is given to
+ * [`pup_fleet_plan_apply`]). Runs as `pup_fleet_run` does (concurrency, `stopOnFailure`, a
+ * result event per tenant, stop and cancel on `ctx`).
+ *
+ * On success `out_plans[i]` holds the plan of tenant `i` (a `PupPlan` of `clients[i]`, as
+ * `pup_policy_plan_begin` makes: read with `pup_plan_json`, show its impact with
+ * `pup_access_plan_impact`, free with `pup_plan_free`), or NULL when the tenant failed or was
+ * not started; `*out_result` holds the report of a `pup_fleet_run` test (`compliant`,
+ * `drifted`, `failed`, `notStarted`, with the differences). On failure nothing is written to
+ * `out_plans` or `out_result`, and `*out_error` (when not NULL) holds the details.
+ *
+ * # Safety
+ * As for `pup_fleet_run`; `out_plans` is writable for `client_count` pointers.
+ */
+PupStatus pup_fleet_plan_begin(const struct PupClient *const *clients,
+                               size_t client_count,
+                               const uint8_t *request_json,
+                               size_t request_len,
+                               const struct PupCallContext *ctx,
+                               struct PupPlan **out_plans,
+                               struct PupResult **out_result,
+                               struct PupError **out_error);
+
+/**
+ * Writes `plans[i]` (made by [`pup_fleet_plan_begin`] or `pup_policy_plan_begin` with
+ * `clients[i]`) for every `i` below `count`, concurrently as an apply run of `pup_fleet_run`:
+ * each tenant's minimal PATCH without reading the policy again, unless `flags` holds
+ * `PUP_APPLY_REREAD` (the caller asked a person about each tenant: each policy is read again
+ * and the change planned anew first). Request: the `pup_fleet_run` request with
+ * `"operation":"apply"` (its `desired` names each tenant's differences in the result,
+ * `backupFolder` is where each tenant's policy is saved before its write). Result: the report
+ * of a `pup_fleet_run` apply, with result events as each tenant finishes.
+ *
+ * Every plan is checked before anything is sent: a NULL entry is `PUP_STATUS_NULL_ARGUMENT`
+ * naming `plans[i]`; a plan made with another client, a reset plan, an unknown flag or a plan
+ * already applied is `PUP_STATUS_INVALID_ARGUMENT`. A plan is applied at most once; the plans
+ * stay the caller's to free.
+ *
+ * # Safety
+ * `clients` and `plans` each point to `count` readable pointers (live client handles and live
+ * plan handles); the JSON pair is NULL with length 0 or points to `request_len` readable bytes;
+ * `ctx` is NULL or a live context; `out_result` is writable; `out_error` is NULL or writable.
+ */
+PupStatus pup_fleet_plan_apply(const struct PupClient *const *clients,
+                               const struct PupPlan *const *plans,
+                               size_t count,
+                               uint32_t flags,
+                               const uint8_t *request_json,
+                               size_t request_len,
+                               const struct PupCallContext *ctx,
+                               struct PupResult **out_result,
+                               struct PupError **out_error);
+
+/**
  * Resolves the change request JSON (docs/c-abi.md; role names, aliases and IDs included: a bad
  * value fails here, before anything is sent), reads the policy once and plans the change
  * against it. Nothing is written. Blocking; `ctx` may be NULL.
@@ -740,6 +814,31 @@ PupStatus pup_policy_plan_begin(const struct PupClient *client,
                                 struct PupError **out_error);
 
 /**
+ * Reads the policy once and plans a reset to the default against it (the Plan JSON shows what
+ * the reset changes; `hasChanges` false: already the default). Nothing is written.
+ * `(options_json, options_len)` is NULL,0 or the options of `pup_policy_reset`
+ * (`{"backupPath":"<file or folder>"}`: the policy is saved there before the write). Blocking;
+ * `ctx` may be NULL.
+ *
+ * On success `*out_plan` holds the plan: read it with [`pup_plan_json`], write it with
+ * [`pup_policy_plan_apply`] (which answers the Reset JSON of `pup_policy_reset`: the write and
+ * the read-back that verifies it, without reading the policy again first unless
+ * [`PUP_APPLY_REREAD`]), free it with [`pup_plan_free`]. On failure `*out_error` (when not NULL)
+ * holds the details; free with `pup_error_free`.
+ *
+ * # Safety
+ * `client` is a live client handle; `(options_json, options_len)` is NULL with length 0 or
+ * points to `options_len` readable bytes; `ctx` is NULL or a live context; `out_plan` is
+ * writable; `out_error` is NULL or writable.
+ */
+PupStatus pup_policy_reset_begin(const struct PupClient *client,
+                                 const uint8_t *options_json,
+                                 size_t options_len,
+                                 const struct PupCallContext *ctx,
+                                 struct PupPlan **out_plan,
+                                 struct PupError **out_error);
+
+/**
  * Lends the plan's Plan JSON (`before`, `after`, `changes`, `patchBody`, `hasChanges`,
  * `description`, `warnings`; docs/c-abi.md). Borrowed: valid until `plan` is freed.
  * `PUP_STATUS_NULL_ARGUMENT` (nothing written) when any pointer is NULL.
@@ -755,7 +854,9 @@ PupStatus pup_plan_json(const struct PupPlan *plan,
  * Writes a plan made by [`pup_policy_plan_begin`] with the same `client`: the minimal PATCH of
  * its plan (nothing when it changes nothing), without reading the policy again, unless `flags`
  * holds [`PUP_APPLY_REREAD`]. Returns the Apply JSON, as `pup_policy_apply` does
- * (`requests` counts the plan's read too). Changes take up to 24 hours to take effect across
+ * (`requests` counts the plan's read too). A plan made by [`pup_policy_reset_begin`] is written
+ * as `pup_policy_reset` writes (PATCH, DELETE as the fallback, the read-back that verifies it)
+ * and returns the Reset JSON; `PUP_STATUS_RESET_NOT_VERIFIED` when the read-back disagrees. Changes take up to 24 hours to take effect across
  * Microsoft 365. Blocking; `ctx` may be NULL.
  *
  * A plan is applied at most once: a second call (also after a failed first one) is

@@ -524,6 +524,47 @@ static void check_plan_handles(PupClient *client, const char *token) {
     pup_error_free(error);
     error = NULL;
 
+    /* A reset through a plan: one GET to plan; the write and the read-back that verifies it. */
+    http("DELETE", "/_emulator/requests", NULL, NULL);
+    st = pup_policy_reset_begin(client, NULL, 0, NULL, &plan, &error);
+    check(st == PUP_STATUS_OK && plan != NULL, "pup_policy_reset_begin -> plan");
+    st = pup_plan_json(plan, &p, &n);
+    j = st == PUP_STATUS_OK ? copy_str(p, n) : copy_str(u8(""), 0);
+    check(strstr(j, "\"hasChanges\":true") != NULL, "a reset plan's JSON says what changes");
+    free(j);
+    st = pup_access_plan_impact(client, plan, NULL, &result, &error);
+    j = st == PUP_STATUS_OK ? result_text(result) : copy_str(u8(""), 0);
+    check(st == PUP_STATUS_OK && strstr(j, "every user may change their own photo") != NULL,
+          "pup_access_plan_impact -> the impact of the reset plan");
+    free(j);
+    pup_result_free(result);
+    result = NULL;
+    check(graph_requests("GET") == 1 && graph_requests("PATCH") == 0,
+          "planning a reset and its impact read the policy once and write nothing");
+    other = make_client(token, 0);
+    st = pup_access_plan_impact(other, plan, NULL, &result, &error);
+    check(st == PUP_STATUS_INVALID_ARGUMENT && error_message_contains(error, "another client"),
+          "the impact of a plan with another client -> INVALID_ARGUMENT");
+    pup_error_free(error);
+    error = NULL;
+    pup_client_free(other);
+    st = pup_policy_plan_apply(client, plan, 0, NULL, &result, &error);
+    j = st == PUP_STATUS_OK ? result_text(result) : copy_str(u8(""), 0);
+    check(st == PUP_STATUS_OK && strstr(j, "\"verified\":true") != NULL &&
+              strstr(j, "\"requests\":3") != NULL,
+          "applying a reset plan -> the Reset JSON, verified, requests 3");
+    free(j);
+    pup_result_free(result);
+    result = NULL;
+    check(graph_requests("GET") == 2 && graph_requests("PATCH") == 1,
+          "a reset costs GET, PATCH and the verifying GET");
+    pup_plan_free(plan);
+    plan = NULL;
+    check(pup_policy_reset_begin(client, NULL, 0, NULL, NULL, &error) == PUP_STATUS_NULL_ARGUMENT,
+          "pup_policy_reset_begin(out_plan NULL) -> NULL_ARGUMENT");
+    pup_error_free(error);
+    error = NULL;
+
     check(pup_policy_plan_begin(client, u8(change), strlen(change), NULL, NULL, &error) ==
               PUP_STATUS_NULL_ARGUMENT,
           "pup_policy_plan_begin(out_plan NULL) -> NULL_ARGUMENT");

@@ -16,6 +16,44 @@ BeforeAll {
         [pscustomobject]@{ TenantId = $tenant; AccessToken = New-EmulatorToken -Emulator $script:Emulator -TenantId $tenant -Roles $Roles }
     }
 
+    # What the host shows (the "What if:" lines): a transcript is how an admin's screen is captured.
+    function Get-HostText([scriptblock] $Script) {
+        $log = Join-Path ([System.IO.Path]::GetTempPath()) "host-$([guid]::NewGuid()).txt"
+        Start-Transcript -LiteralPath $log | Out-Null
+        try {
+            & $Script | Out-Null
+        } finally {
+            Stop-Transcript | Out-Null
+        }
+        try { Get-Content -LiteralPath $log -Raw } finally { Remove-Item -LiteralPath $log }
+    }
+
+    # The part of $Text about one tenant: from its "What if:" line to the next one.
+    function Get-TenantText([string] $Text, [string] $TenantId) {
+        $start = $Text.IndexOf("tenant '$TenantId'")
+        if ($start -lt 0) { return '' }
+        $end = $Text.IndexOf('What if:', $start)
+        if ($end -lt 0) { $end = $Text.Length }
+        $Text.Substring($start, $end - $start)
+    }
+
+    # Runs $Command in a fresh PowerShell whose console answers each prompt with a line of
+    # $Answers ($t: the tenant's connection, the token passed through the environment); returns
+    # what the console showed, prompts included, on one line.
+    function Invoke-Answered([pscustomobject] $Tenant, [string] $Command, [string[]] $Answers) {
+        $pwsh = @(Get-PwshCommand)
+        $env:PUP_TEST_TOKEN = [System.Net.NetworkCredential]::new('', $Tenant.AccessToken).Password
+        try {
+            $script = "Import-Module '$($script:Manifest)'; " +
+                "`$t = @{ TenantId = '$($Tenant.TenantId)'; AccessToken = `$env:PUP_TEST_TOKEN; GraphEndpoint = '$($script:Emulator.Url)'; AllowInsecureLoopback = `$true }; $Command"
+            $output = $Answers | & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -Command $script 2>&1
+            # The console wraps long lines at word boundaries: one space for any run of them.
+            (($output | ForEach-Object { "$_" }) -join ' ') -replace '\s+', ' '
+        } finally {
+            Remove-Item Env:PUP_TEST_TOKEN -ErrorAction SilentlyContinue
+        }
+    }
+
     # Writes a photo of $Target with a token minted for the principal; returns 'OK' or Graph's code.
     function Invoke-PhotoWrite([string] $Tenant, [string] $ObjectId, [hashtable] $Grant, [string] $Target) {
         $body = @{ tenantId = $Tenant; objectId = $ObjectId } + $Grant
@@ -190,5 +228,95 @@ Describe 'Set-PhotoUpdatePolicy shows who gains and who loses the ability' {
         $t = New-AccessTenant @($script:Roles.People) -Roles 'PeopleSettings.ReadWrite.All'
         Set-PhotoUpdatePolicy -AllowedRoles 'Global Administrator' -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -WhatIf -ShowImpact -InformationVariable info -WarningAction SilentlyContinue
         ($info | Where-Object { $_.Tags -contains 'Impact' }).MessageData | Should -Match 'RoleManagement\.Read\.Directory'
+    }
+}
+
+Describe 'Reset- and Import-PhotoUpdatePolicy show who gains and who loses the ability' {
+    BeforeEach { Reset-Emulator -Emulator $script:Emulator }
+
+    It 'Reset -WhatIf names them with counts and says every user may change their own photo; a plain Reset reads no role assignments' {
+        $t = New-AccessTenant @($script:Roles.People, $script:Roles.Global) -Roles ($script:Reads + 'PeopleSettings.ReadWrite.All')
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        $text = Get-HostText { Reset-PhotoUpdatePolicy -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -WhatIf }
+        $text | Should -Match 'What if: Reset the photo update policy'
+        $text | Should -Match ([regex]::Escape("3 gain the ability to change others' photos: Dora Writer, HR Photo Sync, Scoped App."))
+        $text | Should -Match 'No role restriction after the change: every user regains the ability to change their own photo\.'
+        @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object { $_.route -eq 'graph' -and $_.method -ne 'GET' }).Count | Should -Be 0
+        # The impact comes from the plan just read: the policy itself is read once.
+        @(Get-PolicyRequest -Emulator $script:Emulator).method | Should -Be @('GET')
+
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        Reset-PhotoUpdatePolicy -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -Confirm:$false -WarningAction SilentlyContinue
+        @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object { $_.route -eq 'graph' -and $_.path -notlike '/beta/admin/people/photoUpdateSettings*' }).Count | Should -Be 0
+        @(Get-PolicyRequest -Emulator $script:Emulator).method | Should -Be @('GET', 'PATCH', 'GET')
+        @((Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $t.TenantId).allowedRoles | Where-Object { $_ }).Count | Should -Be 0
+    }
+
+    It 'Reset -ShowImpact writes the lines without a prompt; without the permission to read role assignments one line names it' {
+        $t = New-AccessTenant @($script:Roles.People) -Roles 'PeopleSettings.ReadWrite.All'
+        $text = Get-HostText { Reset-PhotoUpdatePolicy -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -WhatIf -WarningAction SilentlyContinue }
+        $text | Should -Match 'is not shown: reading role assignments needs RoleManagement\.Read\.Directory\.'
+
+        Reset-PhotoUpdatePolicy -TenantId $t.TenantId -AccessToken $t.AccessToken @script:Endpoint -Confirm:$false -ShowImpact -InformationVariable info -WarningAction SilentlyContinue
+        ($info | Where-Object { $_.Tags -contains 'Impact' }).MessageData | Should -Match 'RoleManagement\.Read\.Directory'
+        ($info | Where-Object { $_.Tags -contains 'Impact' }).MessageData | Should -Match 'every user regains the ability to change their own photo'
+        @((Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $t.TenantId).allowedRoles | Where-Object { $_ }).Count | Should -Be 0
+    }
+
+    It 'Import -WhatIf gives each tenant its own impact; a plain Import reads no role assignments' {
+        $rw = $script:Reads + 'PeopleSettings.ReadWrite.All'
+        $a = New-AccessTenant @($script:Roles.People, $script:Roles.Global) -Roles $rw
+        $b = New-AccessTenant @($script:Roles.Global) -Roles $rw
+        $doc = @{ schemaVersion = 1; source = 'cloud'; allowedRoles = @('People Administrator') }
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        $text = Get-HostText { $a, $b | Import-PhotoUpdatePolicy -InputObject $doc @script:Endpoint -WhatIf }
+        $forA = Get-TenantText $text $a.TenantId
+        $forA | Should -Match ([regex]::Escape("1 loses the ability to change others' photos: Grace Global."))
+        $forA | Should -Match 'Nobody gains the ability'
+        $forB = Get-TenantText $text $b.TenantId
+        $forB | Should -Match ([regex]::Escape("1 loses the ability to change others' photos: Grace Global."))
+        $forB | Should -Match 'gains? the ability to change others'' photos: .*Pat People'
+        @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object { $_.route -eq 'graph' -and $_.method -ne 'GET' }).Count | Should -Be 0
+        @(Get-PolicyRequest -Emulator $script:Emulator).Count | Should -Be 2
+
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        $a, $b | Import-PhotoUpdatePolicy -InputObject $doc @script:Endpoint -Confirm:$false -WarningAction SilentlyContinue
+        @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object { $_.route -eq 'graph' -and $_.path -notlike '/beta/admin/people/photoUpdateSettings*' }).Count | Should -Be 0
+        # Each tenant: one GET and one PATCH.
+        @(Get-PolicyRequest -Emulator $script:Emulator).method | Sort-Object | Should -Be @('GET', 'GET', 'PATCH', 'PATCH')
+        foreach ($x in $a, $b) { @((Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $x.TenantId).allowedRoles) | Should -Be @($script:Roles.People) }
+
+        # -ShowImpact: the lines on the information stream, one record per tenant changed.
+        $c = New-AccessTenant @($script:Roles.Global) -Roles $rw
+        $c | Import-PhotoUpdatePolicy -InputObject $doc @script:Endpoint -Confirm:$false -ShowImpact -InformationVariable info -WarningAction SilentlyContinue
+        @($info | Where-Object { $_.Tags -contains 'Impact' }).Count | Should -Be 1
+        ($info | Where-Object { $_.Tags -contains 'Impact' }).MessageData | Should -Match 'Grace Global'
+    }
+
+    It 'Import without the permission to read role assignments: one line per tenant names it' {
+        $t = New-AccessTenant @($script:Roles.Global) -Roles 'PeopleSettings.ReadWrite.All'
+        $doc = @{ schemaVersion = 1; source = 'cloud'; allowedRoles = @('People Administrator') }
+        $text = Get-HostText { $t | Import-PhotoUpdatePolicy -InputObject $doc @script:Endpoint -WhatIf -WarningAction SilentlyContinue }
+        Get-TenantText $text $t.TenantId | Should -Match 'is not shown: reading role assignments needs RoleManagement\.Read\.Directory\.'
+    }
+
+    It 'a confirmation prompt shows the impact, and after the answer the policy is read again before the write' {
+        $rw = $script:Reads + 'PeopleSettings.ReadWrite.All'
+        $t = New-AccessTenant @($script:Roles.People, $script:Roles.Global) -Roles $rw
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        $shown = Invoke-Answered $t 'Reset-PhotoUpdatePolicy @t -Confirm -WarningAction SilentlyContinue' 'Y'
+        $shown | Should -Match "Reset the photo update policy of tenant '$($t.TenantId)' to the default\?"
+        $shown | Should -Match ([regex]::Escape("3 gain the ability to change others' photos"))
+        @(Get-PolicyRequest -Emulator $script:Emulator).method | Should -Be @('GET', 'GET', 'PATCH', 'GET')
+        @((Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $t.TenantId).allowedRoles | Where-Object { $_ }).Count | Should -Be 0
+
+        Set-EmulatorPolicy -Emulator $script:Emulator -TenantId $t.TenantId -Policy @{ source = 'cloud'; allowedRoles = @($script:Roles.People, $script:Roles.Global) }
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        $doc = '{"schemaVersion":1,"source":"cloud","allowedRoles":["People Administrator"]}'
+        $shown = Invoke-Answered $t "Import-PhotoUpdatePolicy @t -InputObject '$doc' -Confirm -WarningAction SilentlyContinue" 'Y'
+        $shown | Should -Match "Change the photo update policy of tenant '$($t.TenantId)'\?"
+        $shown | Should -Match ([regex]::Escape("1 loses the ability to change others' photos: Grace Global."))
+        @(Get-PolicyRequest -Emulator $script:Emulator).method | Should -Be @('GET', 'GET', 'PATCH')
+        @((Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $t.TenantId).allowedRoles) | Should -Be @($script:Roles.People)
     }
 }

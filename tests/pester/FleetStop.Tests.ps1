@@ -112,9 +112,11 @@ Describe 'Stopping a run over many tenants' {
                     $Fleet | Import-PhotoUpdatePolicy -InputObject $Desired @Endpoint -ThrottleLimit 2 -PassThru -Confirm:$false -WarningAction SilentlyContinue
                 }).AddArgument($fleet).AddArgument($script:Desired).AddArgument($script:Endpoint)
             $async = $ps.BeginInvoke()
-            # Wait until both writes of the first two tenants are under way.
+            # Wait until both writes of the first two tenants are under way: every tenant is read
+            # once (4 GETs), then the writes start without reading again (a PATCH is logged only
+            # once answered, after its 2.5 s).
             $deadline = [datetime]::UtcNow.AddSeconds(20)
-            while ([datetime]::UtcNow -lt $deadline -and @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object method -eq 'GET').Count -lt 6) {
+            while ([datetime]::UtcNow -lt $deadline -and @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object method -eq 'GET').Count -lt 4) {
                 Start-Sleep -Milliseconds 50
             }
             Start-Sleep -Milliseconds 300

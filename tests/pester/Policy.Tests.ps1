@@ -109,6 +109,25 @@ Describe 'Policy cmdlets under profile <Name>' -ForEach @(
         (Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $c.TenantId).source | Should -Be 'cloud'
     }
 
+    It 'a reset costs one GET, the write and the read-back that verifies it: the plan read is not read again' {
+        Set-PhotoUpdatePolicy @c -Source Cloud -AllowedRoles 'People Administrator' -WarningAction SilentlyContinue
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        Reset-PhotoUpdatePolicy @c -Confirm:$false -WarningAction SilentlyContinue
+        # Where the PATCH clearing the source is refused, DELETE is the fallback.
+        $expected = if ($Settings['patchSourceNull'] -eq 'refused') { @('GET', 'PATCH', 'DELETE', 'GET') } else { @('GET', 'PATCH', 'GET') }
+        @(Get-PolicyRequest $script:Emulator).method | Should -Be $expected
+        (Get-PhotoUpdatePolicy @c).Source | Should -Be 'NotSet'
+    }
+
+    It 'an import costs one GET and one PATCH per tenant: the plan read is the one written' {
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        $doc = @{ schemaVersion = 1; source = 'cloud'; allowedRoles = @('People Administrator') }
+        Import-PhotoUpdatePolicy @c -InputObject $doc -Confirm:$false -WarningAction SilentlyContinue
+        $expected = if ($Settings['patch'] -eq '204') { @('GET', 'PATCH', 'GET') } else { @('GET', 'PATCH') }
+        @(Get-PolicyRequest $script:Emulator).method | Should -Be $expected
+        @((Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $c.TenantId).allowedRoles) | Should -Be @($script:Roles.People)
+    }
+
     It 'Set without -PassThru writes nothing to output and reports the previous state in Verbose' {
         $out = @(Set-PhotoUpdatePolicy @c -Source OnPremises -Verbose -WarningAction SilentlyContinue 4>&1)
         @($out | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }).Count | Should -Be 0

@@ -29,7 +29,7 @@ use crate::client::PolicyClient;
 use crate::error::{Error, ErrorKind, Result};
 use crate::graph::RequestCounter;
 use crate::model::{Policy, RoleView};
-use crate::plan::ChangeRequest;
+use crate::plan::{ChangeRequest, Plan};
 use crate::roles;
 
 use reader::{Reader, ROLE_ASSIGNMENTS_PERMISSION};
@@ -514,6 +514,12 @@ pub struct AccessImpact {
     pub requests: u32,
 }
 
+/// What an impact says when the allowed roles stay empty (a reset of a policy without roles).
+const NO_RESTRICTION: &str = "There is no role restriction: every user may change their own photo.";
+
+/// How an impact starts the line for a change that lifts the role restriction.
+const NO_RESTRICTION_AFTER: &str = "No role restriction after the change";
+
 /// How many names a line shows before "and N more".
 const NAMES_SHOWN: usize = 5;
 
@@ -539,6 +545,16 @@ pub async fn impact(
     ctx: &CallContext,
 ) -> Result<AccessImpact> {
     let plan = client.plan(change, ctx).await?;
+    impact_of_plan(client, &plan, ctx).await
+}
+
+/// [`impact`] of a change already planned against the policy as read (a Set's or a reset's
+/// plan, before the caller confirms it): the policy is not read again, only the directory.
+pub async fn impact_of_plan(
+    client: &PolicyClient,
+    plan: &Plan,
+    ctx: &CallContext,
+) -> Result<AccessImpact> {
     let ids = |roles: &[RoleView]| roles.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
     let before = PolicyRoles::new(&ids(&plan.before.allowed_roles));
     let after = PolicyRoles::new(&ids(&plan.after.allowed_roles));
@@ -560,15 +576,18 @@ pub async fn impact_between(
     let roles_change = sorted(before) != sorted(after);
     let counter = RequestCounter::new(0);
     if !roles_change {
+        let mut lines =
+            vec!["Who may change photos does not change (the allowed roles stay the same).".into()];
+        if !after.restricted() {
+            lines.push(NO_RESTRICTION.to_string());
+        }
         return Ok(AccessImpact {
             roles_change: false,
             known: true,
             gains: Vec::new(),
             loses: Vec::new(),
             own_photos: None,
-            lines: vec![
-                "Who may change photos does not change (the allowed roles stay the same).".into(),
-            ],
+            lines,
             warnings: Vec::new(),
             missing_permissions: Vec::new(),
             requests: 0,
@@ -589,7 +608,9 @@ pub async fn impact_between(
              ability to change their own photo."
                 .to_string(),
         ),
-        (true, false) => Some("Every user regains the ability to change their own photo.".into()),
+        (true, false) => Some(format!(
+            "{NO_RESTRICTION_AFTER}: every user regains the ability to change their own photo."
+        )),
         _ => None,
     };
     let known = !missing.iter().any(|m| m == ROLE_ASSIGNMENTS_PERMISSION);

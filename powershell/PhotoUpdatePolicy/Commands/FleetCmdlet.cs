@@ -85,9 +85,38 @@ namespace PhotoUpdatePolicy.Commands
         /// returns one entry per target (in order). Throws <see cref="PhotoPolicyException"/> only
         /// when the whole run fails (bad document, cancelled).
         /// </summary>
-        internal List<FleetEntry> RunFleet(IReadOnlyList<FleetTarget> run, string operation, PolicyDocument desired, string? backupFolder, Action<FleetEntry> onEntry)
+        internal List<FleetEntry> RunFleet(IReadOnlyList<FleetTarget> run, string operation, PolicyDocument desired, string? backupFolder, Action<FleetEntry> onEntry) =>
+            Relay(operation, onEntry, relay => FleetRun.Run(Native, run, operation, desired, ThrottleLimit, backupFolder, StopsOnError, relay));
+
+        /// <summary>
+        /// Reads each of <paramref name="run"/> once and plans <paramref name="desired"/> against
+        /// it, as <see cref="RunFleet"/> runs a test: the entries are a test's, and
+        /// <paramref name="plans"/> holds each target's plan (null when it failed or did not
+        /// start) for <see cref="ApplyFleetPlans"/>. The caller disposes the plans.
+        /// </summary>
+        internal List<FleetEntry> PlanFleet(IReadOnlyList<FleetTarget> run, PolicyDocument desired, Action<FleetEntry> onEntry, out PolicyPlan?[] plans)
         {
-            FleetReport report = FleetRun.Run(Native, run, operation, desired, ThrottleLimit, backupFolder, StopsOnError, entry =>
+            PolicyPlan?[]? made = null;
+            List<FleetEntry> entries = Relay("test", onEntry, relay => FleetRun.Plan(Native, run, desired, ThrottleLimit, StopsOnError, relay, out made));
+            plans = made!;
+            return entries;
+        }
+
+        /// <summary>
+        /// Writes <paramref name="plans"/> (one per target of <paramref name="run"/>, from
+        /// <see cref="PlanFleet"/>), as <see cref="RunFleet"/> runs an apply; with
+        /// <paramref name="readAgain"/> each tenant is read again first (the user answered prompts).
+        /// </summary>
+        internal List<FleetEntry> ApplyFleetPlans(IReadOnlyList<FleetTarget> run, IReadOnlyList<PolicyPlan> plans, PolicyDocument desired, string? backupFolder, bool readAgain, Action<FleetEntry> onEntry) =>
+            Relay("apply", onEntry, relay => FleetRun.ApplyPlans(Native, run, plans, desired, ThrottleLimit, backupFolder, StopsOnError, readAgain, relay));
+
+        /// <summary>
+        /// Runs one fleet call (<paramref name="call"/>, given the relay of tenant entries), writes
+        /// its summary and completes its progress; returns the entries in target order.
+        /// </summary>
+        private List<FleetEntry> Relay(string operation, Action<FleetEntry> onEntry, Func<Action<FleetEntry>, FleetReport> call)
+        {
+            FleetReport report = call(entry =>
             {
                 if (Native.IsStopping)
                 {

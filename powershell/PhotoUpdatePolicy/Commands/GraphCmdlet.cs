@@ -9,7 +9,7 @@ namespace PhotoUpdatePolicy.Commands
     /// (<see cref="SignInCmdlet"/>) the cmdlet uses the session's connection
     /// (Connect-PhotoUpdatePolicy); with them it signs in for this call only.
     /// </summary>
-    public abstract class GraphCmdlet : SignInCmdlet
+    public abstract partial class GraphCmdlet : SignInCmdlet
     {
         /// <summary>
         /// Under -WhatIf (or $WhatIfPreference), says that the command would change nothing, as a

@@ -29,6 +29,15 @@ namespace PhotoUpdatePolicy.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        /// <summary>
+        /// Says, for each tenant to change, who gains and who loses the ability to change photos
+        /// before writing (reads role assignments; RoleManagement.Read.Directory). -WhatIf and the
+        /// confirmation prompt show it without this switch; an import without them sends no extra
+        /// request unless it is given.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter ShowImpact { get; set; }
+
         /// <summary>Refuses a -BackupPath that cannot be one before any document or tenant is read.</summary>
         protected override void BeginProcessing()
         {
@@ -43,6 +52,7 @@ namespace PhotoUpdatePolicy.Commands
         /// <summary>Compares every tenant with the document, confirms each change, applies the confirmed ones.</summary>
         internal override void RunDocument(PolicyDocument desired)
         {
+            PolicyPlan?[] plans = Array.Empty<PolicyPlan?>();
             try
             {
                 bool stops = StopsOnError;
@@ -55,9 +65,10 @@ namespace PhotoUpdatePolicy.Commands
                 var differing = new List<FleetEntry>();
                 if (runnable.Count > 0)
                 {
-                    // Reads only: what each tenant would get, for -WhatIf and -Confirm. Tenants that
-                    // need nothing (or failed) are reported at once; the others are asked about below.
-                    List<FleetEntry> read = RunFleet(runnable, "test", desired!, null, entry =>
+                    // Reads only: each tenant read once and the document planned against it, for
+                    // -WhatIf and -Confirm and then the write itself. Tenants that need nothing (or
+                    // failed) are reported at once; the others are asked about below.
+                    List<FleetEntry> read = PlanFleet(runnable, desired, entry =>
                     {
                         string tenant = entry.TenantId ?? entry.Target.Label;
                         if (entry.Exception != null)
@@ -83,7 +94,7 @@ namespace PhotoUpdatePolicy.Commands
                         {
                             differing.Add(entry);
                         }
-                    });
+                    }, out plans);
 
                     // -ErrorAction Stop and a tenant could not be read: stop before changing any.
                     if (stops)
@@ -101,17 +112,28 @@ namespace PhotoUpdatePolicy.Commands
                 }
 
                 var toApply = new List<FleetTarget>();
+                var confirmed = new List<PolicyPlan>();
+                bool prompted = false;
                 foreach (FleetEntry entry in differing.OrderBy(e => runnable.IndexOf(e.Target)))
                 {
                     string tenant = entry.TenantId ?? entry.Target.Label;
                     PolicyDifference[] differences = entry.Differences;
                     string change = string.Join("; ", differences.Select(d => d.ToString()));
-                    if (ShouldProcess(
+
+                    // Each tenant's text carries that tenant's impact (-WhatIf, a prompt, -ShowImpact).
+                    PolicyPlan plan = plans[runnable.IndexOf(entry.Target)] ?? throw new InvalidOperationException("A tenant that was read has no plan.");
+                    if (ShouldWrite(
+                        entry.Target.Client!,
+                        plan,
                         $"Import the photo update policy into tenant '{tenant}': {change}",
                         $"Change the photo update policy of tenant '{tenant}'?{System.Environment.NewLine}{string.Join(System.Environment.NewLine, differences.Select(d => d.ToString()))}",
-                        "Import-PhotoUpdatePolicy"))
+                        ConfirmImpact.Medium,
+                        ShowImpact,
+                        out bool asked))
                     {
                         toApply.Add(entry.Target);
+                        confirmed.Add(plan);
+                        prompted |= asked;
                     }
                     else
                     {
@@ -123,7 +145,9 @@ namespace PhotoUpdatePolicy.Commands
                 {
                     // Several tenants always share a folder.
                     string? backup = BackupPath == null ? null : ResolveBackupPath(BackupPath, folder: toApply.Count > 1);
-                    List<FleetEntry> applied = RunFleet(toApply, "apply", desired!, backup, entry =>
+                    // The plans just read are written as they are; after prompts (the user may have
+                    // taken minutes) each tenant is read again first.
+                    List<FleetEntry> applied = ApplyFleetPlans(toApply, confirmed, desired, backup, prompted, entry =>
                     {
                         // Each tenant's result as soon as it is done; under -ErrorAction Stop a
                         // failure is written last, as the terminating error naming what changed.
@@ -157,6 +181,13 @@ namespace PhotoUpdatePolicy.Commands
             catch (PhotoPolicyException ex)
             {
                 ThrowTerminatingError(ex.ToErrorRecord(null));
+            }
+            finally
+            {
+                foreach (PolicyPlan? plan in plans)
+                {
+                    plan?.Dispose();
+                }
             }
         }
 

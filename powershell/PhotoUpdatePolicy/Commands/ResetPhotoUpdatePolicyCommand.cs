@@ -26,6 +26,15 @@ namespace PhotoUpdatePolicy.Commands
         [ValidateNotNullOrEmpty]
         public string? BackupPath { get; set; }
 
+        /// <summary>
+        /// Says who gains and who loses the ability to change photos before the reset (reads role
+        /// assignments; RoleManagement.Read.Directory): with no role restriction every user may
+        /// change their own photo. -WhatIf and the confirmation prompt show it without this
+        /// switch; a reset without them sends no extra request unless it is given.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter ShowImpact { get; set; }
+
         /// <summary>Confirms, resets and verifies for each input record.</summary>
         protected override void ProcessRecord()
         {
@@ -39,7 +48,7 @@ namespace PhotoUpdatePolicy.Commands
 
             try
             {
-                using PolicyPlan plan = client.PlanReset();
+                using PolicyPlan plan = client.PlanReset(backup);
                 Policy before = plan.Before;
                 string tenant = TenantLabel(before.TenantId);
 
@@ -57,14 +66,21 @@ namespace PhotoUpdatePolicy.Commands
                     return;
                 }
 
-                string whatIf = $"Reset the photo update policy of {tenant} to the default (Source=NotSet, no role restriction); now {PolicyText.Describe(before)}";
-                string query = $"Reset the photo update policy of {tenant} to the default?{System.Environment.NewLine}{PolicyText.Lines(plan.Changes)}";
-                if (!ShouldProcess(whatIf, query, "Reset-PhotoUpdatePolicy"))
+                // After a prompt the user may have taken minutes: the policy is read again before
+                // the reset. Without one, the plan just read is written as it is.
+                if (!ShouldWrite(
+                    client,
+                    plan,
+                    $"Reset the photo update policy of {tenant} to the default (Source=NotSet, no role restriction); now {PolicyText.Describe(before)}",
+                    $"Reset the photo update policy of {tenant} to the default?{System.Environment.NewLine}{PolicyText.Lines(plan.Changes)}",
+                    ConfirmImpact.High,
+                    ShowImpact,
+                    out bool prompted))
                 {
                     return;
                 }
 
-                PolicyResetResult result = client.Reset(plan, backup);
+                PolicyResetResult result = client.Reset(plan, readAgain: prompted);
                 WriteVerbose($"Reset of {tenant} used {result.ResetMethod}; verified by reading back: {result.Verified}.");
                 if (!result.Verified)
                 {

@@ -117,25 +117,16 @@ namespace PhotoUpdatePolicy.Commands
                     return;
                 }
 
-                string whatIf = $"Set the photo update policy of {tenant}: {plan.Description}";
-                string query = $"Change the photo update policy of {tenant}?{System.Environment.NewLine}{PolicyText.Lines(plan.Changes)}";
-
                 // After a prompt the user may have taken minutes: the policy is read again before
                 // the write. Without one, the plan just read is applied as it is.
-                bool prompted = MessagePreferences.ConfirmPrompts(this, ConfirmImpact.Medium);
-                if (ShowImpact || prompted || WhatIfInEffect())
-                {
-                    string impact = ImpactText(client, change);
-                    whatIf += System.Environment.NewLine + impact;
-                    query += System.Environment.NewLine + impact;
-                    if (ShowImpact)
-                    {
-                        WriteVerbose(impact);
-                        WriteInformation(new InformationRecord(impact, MyInvocation.MyCommand.Name), new[] { "PhotoUpdatePolicy", "Impact" });
-                    }
-                }
-
-                if (!ShouldProcess(whatIf, query, "Set-PhotoUpdatePolicy"))
+                if (!ShouldWrite(
+                    client,
+                    plan,
+                    $"Set the photo update policy of {tenant}: {plan.Description}",
+                    $"Change the photo update policy of {tenant}?{System.Environment.NewLine}{PolicyText.Lines(plan.Changes)}",
+                    ConfirmImpact.Medium,
+                    ShowImpact,
+                    out bool prompted))
                 {
                     return;
                 }
@@ -172,32 +163,6 @@ namespace PhotoUpdatePolicy.Commands
             catch (PhotoPolicyException ex)
             {
                 WriteNativeError(ex, TenantId);
-            }
-        }
-
-        /// <summary>Whether -WhatIf is in effect for this command (the switch, else $WhatIfPreference).</summary>
-        private bool WhatIfInEffect()
-        {
-            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? given))
-            {
-                return given is SwitchParameter s ? s.IsPresent : given is bool b && b;
-            }
-
-            object? preference = GetVariableValue("WhatIfPreference");
-            preference = preference is PSObject ps ? ps.BaseObject : preference;
-            return preference is SwitchParameter sp ? sp.IsPresent : preference is bool on && on;
-        }
-
-        /// <summary>Who gains and who loses the ability to change photos, in lines; never fails the Set.</summary>
-        private static string ImpactText(NativeClient client, PolicyChangeRequest change)
-        {
-            try
-            {
-                return string.Join(System.Environment.NewLine, client.AccessImpact(change).Lines);
-            }
-            catch (PhotoPolicyException ex) when (ex.Status != PhotoPolicyStatus.Cancelled)
-            {
-                return "Who gains or loses the ability to change photos is not shown: " + ex.Message;
             }
         }
 

@@ -52,35 +52,12 @@ namespace PhotoUpdatePolicy.Internal
 
         private static unsafe uint GetNative(AccessCall call, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)
         {
-            IReadOnlyList<FleetTarget> run = call.Targets;
-
-            // Each handle is kept alive (AddRef) for the whole native call.
-            var raw = new IntPtr[run.Count];
-            var added = new bool[run.Count];
-            try
+            // Each handle is kept alive for the whole native call.
+            using var held = new HeldHandles(FleetRun.ClientHandles(call.Targets));
+            fixed (IntPtr* clients = held.Raw)
+            fixed (byte* p = call.Request)
             {
-                for (int i = 0; i < run.Count; i++)
-                {
-                    ClientHandle client = run[i].Client?.Handle ?? throw new InvalidOperationException("A tenant has no client.");
-                    client.DangerousAddRef(ref added[i]);
-                    raw[i] = client.DangerousGetHandle();
-                }
-
-                fixed (IntPtr* clients = raw)
-                fixed (byte* p = call.Request)
-                {
-                    return NativeMethods.pup_access_get(clients, (UIntPtr)raw.Length, p, (UIntPtr)call.Request.Length, ctx, out result, out error);
-                }
-            }
-            finally
-            {
-                for (int i = 0; i < run.Count; i++)
-                {
-                    if (added[i])
-                    {
-                        run[i].Client!.Handle.DangerousRelease();
-                    }
-                }
+                return NativeMethods.pup_access_get(clients, (UIntPtr)held.Raw.Length, p, (UIntPtr)call.Request.Length, ctx, out result, out error);
             }
         }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.InteropServices;
 using PhotoUpdatePolicy.Json;
 using PhotoUpdatePolicy.Native;
 
@@ -108,33 +109,102 @@ namespace PhotoUpdatePolicy.Internal
     }
 
     /// <summary>
-    /// Runs one desired state against many tenants in one native call (<c>pup_fleet_run</c>):
-    /// <c>test</c> reads each tenant and compares, <c>apply</c> changes the ones that differ.
+    /// Runs one desired state against many tenants in one native call: <c>test</c> reads each
+    /// tenant and compares, <c>apply</c> changes the ones that differ (<c>pup_fleet_run</c>); or,
+    /// for a confirmed apply, <see cref="Plan"/> reads and plans each tenant once
+    /// (<c>pup_fleet_plan_begin</c>) and <see cref="ApplyPlans"/> writes the confirmed plans
+    /// (<c>pup_fleet_plan_apply</c>).
     /// </summary>
     internal static class FleetRun
     {
         private static readonly NativeCallRunner.NativeCall<FleetCall> RunCall = RunNative;
+        private static readonly NativeCallRunner.NativeCall<FleetCall> PlanCall = PlanNative;
+        private static readonly NativeCallRunner.NativeCall<FleetCall> ApplyPlansCall = ApplyPlansNative;
 
         /// <summary>
-        /// Runs <paramref name="operation"/> for <paramref name="targets"/> (each with a client),
-        /// at most <paramref name="throttleLimit"/> tenants at a time, relaying progress through
-        /// <paramref name="runner"/>. Throws <see cref="PhotoPolicyException"/> only when the whole
-        /// run fails (bad document, cancelled); each tenant's failure is in its entry.
-        /// </summary>
-        /// <summary>
-        /// Runs <paramref name="operation"/> over <paramref name="targets"/>. <paramref name="onEntry"/>
+        /// Runs <paramref name="operation"/> over <paramref name="targets"/> (each with a client),
+        /// at most <paramref name="throttleLimit"/> tenants at a time. <paramref name="onEntry"/>
         /// gets each tenant's entry on the pipeline thread as soon as the tenant is done (result
         /// events), so nothing is lost when the run stops; the report repeats them in target order.
         /// <paramref name="stopOnFailure"/>: no tenant starts after the first failure. Ctrl+C stops
-        /// gracefully: tenants in flight finish, none start, then the pipeline stops.
+        /// gracefully: tenants in flight finish, none start, then the pipeline stops. Throws
+        /// <see cref="PhotoPolicyException"/> only when the whole run fails (bad document,
+        /// cancelled); each tenant's failure is in its entry.
         /// </summary>
         internal static FleetReport Run(NativeCallRunner runner, IReadOnlyList<FleetTarget> targets, string operation, PolicyDocument desired, int throttleLimit, string? backupFolder, bool stopOnFailure, Action<FleetEntry> onEntry)
+        {
+            byte[] request = Request(operation, desired, throttleLimit, targets.Count, stopOnFailure, backupFolder);
+            return Report(operation, targets, Invoke(runner, new FleetCall(targets, request), RunCall, onEntry));
+        }
+
+        /// <summary>
+        /// Reads each of <paramref name="targets"/> once and plans <paramref name="desired"/>
+        /// against it; nothing is written. The report is a test's (compliant, drifted, failed,
+        /// not started, with the differences); <paramref name="plans"/> has one plan per target
+        /// (null for a tenant that failed or was not started), each made with the target's client,
+        /// for <see cref="ApplyPlans"/> and the impact shown before confirming. The caller disposes
+        /// the plans. Runs as <see cref="Run"/> does.
+        /// </summary>
+        internal static FleetReport Plan(NativeCallRunner runner, IReadOnlyList<FleetTarget> targets, PolicyDocument desired, int throttleLimit, bool stopOnFailure, Action<FleetEntry> onEntry, out PolicyPlan?[] plans)
+        {
+            var call = new FleetCall(targets, Request("apply", desired, throttleLimit, targets.Count, stopOnFailure, null), null, 0, new IntPtr[targets.Count]);
+            Dictionary<string, object?> report = Invoke(runner, call, PlanCall, onEntry);
+
+            // The library wrote a plan (or null) into every slot: each becomes a plan object at
+            // once, so none is lost if reading one fails.
+            plans = new PolicyPlan?[targets.Count];
+            var handles = new PlanHandle?[targets.Count];
+            for (int i = 0; i < targets.Count; i++)
+            {
+                handles[i] = call.PlansOut![i] == IntPtr.Zero ? null : new PlanHandle(call.PlansOut[i]);
+            }
+
+            for (int i = 0; i < targets.Count; i++)
+            {
+                if (handles[i] is PlanHandle handle)
+                {
+                    handles[i] = null;
+                    plans[i] = PolicyPlan.FromHandle(handle);
+                }
+            }
+
+            return Report("test", targets, report);
+        }
+
+        /// <summary>
+        /// Writes <paramref name="plans"/>[i] (from <see cref="Plan"/>) with the client of
+        /// <paramref name="targets"/>[i], each plan once: the PATCH of the plan read, or, with
+        /// <paramref name="readAgain"/> (the user answered confirmation prompts), a fresh read and
+        /// plan first. <paramref name="backupFolder"/>: where each tenant's policy is saved before
+        /// its write. The report is an apply's. Runs as <see cref="Run"/> does.
+        /// </summary>
+        internal static FleetReport ApplyPlans(NativeCallRunner runner, IReadOnlyList<FleetTarget> targets, IReadOnlyList<PolicyPlan> plans, PolicyDocument desired, int throttleLimit, string? backupFolder, bool stopOnFailure, bool readAgain, Action<FleetEntry> onEntry)
+        {
+            byte[] request = Request("apply", desired, throttleLimit, targets.Count, stopOnFailure, backupFolder);
+            var call = new FleetCall(targets, request, plans, readAgain ? NativeMethods.ApplyReread : 0, null);
+            return Report("apply", targets, Invoke(runner, call, ApplyPlansCall, onEntry));
+        }
+
+        /// <summary>The clients of <paramref name="targets"/>, for a native call over many tenants.</summary>
+        internal static SafeHandle[] ClientHandles(IReadOnlyList<FleetTarget> targets)
+        {
+            var handles = new SafeHandle[targets.Count];
+            for (int i = 0; i < targets.Count; i++)
+            {
+                handles[i] = targets[i].Client?.Handle ?? throw new InvalidOperationException("A fleet target has no client.");
+            }
+
+            return handles;
+        }
+
+        /// <summary>The fleet request JSON of <c>pup_fleet_run</c> and the fleet plan calls.</summary>
+        private static byte[] Request(string operation, PolicyDocument desired, int throttleLimit, int tenants, bool stopOnFailure, string? backupFolder)
         {
             var request = new Dictionary<string, object?>(StringComparer.Ordinal)
             {
                 ["operation"] = operation,
                 ["desired"] = desired.Tree,
-                ["concurrency"] = (long)Math.Min(throttleLimit, Math.Max(1, targets.Count)),
+                ["concurrency"] = (long)Math.Min(throttleLimit, Math.Max(1, tenants)),
                 ["stopOnFailure"] = stopOnFailure,
             };
             if (backupFolder != null)
@@ -142,7 +212,16 @@ namespace PhotoUpdatePolicy.Internal
                 request["backupFolder"] = backupFolder;
             }
 
-            byte[] requestBytes = Utf8.Encode(JsonCodec.Instance.Serialize(request));
+            return Utf8.Encode(JsonCodec.Instance.Serialize(request));
+        }
+
+        /// <summary>
+        /// Makes one fleet call through <paramref name="runner"/>, relaying each tenant's result
+        /// event to <paramref name="onEntry"/> as it arrives; returns the report JSON.
+        /// </summary>
+        private static Dictionary<string, object?> Invoke(NativeCallRunner runner, FleetCall call, NativeCallRunner.NativeCall<FleetCall> native, Action<FleetEntry> onEntry)
+        {
+            IReadOnlyList<FleetTarget> targets = call.Targets;
 
             // A fleet run can take minutes and reports progress: it keeps the worker path, which
             // relays progress from whatever thread raises it while the pipeline thread waits.
@@ -156,17 +235,20 @@ namespace PhotoUpdatePolicy.Internal
                     onEntry(FleetEntry.FromJson(item, targets[(int)index]));
                 }
             };
-            Dictionary<string, object?> report;
             try
             {
-                report = JsonTree.AsObject(runner.InvokeJson(new FleetCall(targets, requestBytes), RunCall), "a fleet result");
+                return JsonTree.AsObject(runner.InvokeJson(call, native), "a fleet result");
             }
             finally
             {
                 runner.ResultHandler = null;
                 runner.StopsGracefully = false;
             }
+        }
 
+        /// <summary>The report JSON as entries in target order and a summary.</summary>
+        private static FleetReport Report(string operation, IReadOnlyList<FleetTarget> targets, Dictionary<string, object?> report)
+        {
             var entries = new List<FleetEntry>();
             List<object?> results = JsonTree.List(report, "results");
             for (int i = 0; i < results.Count && i < targets.Count; i++)
@@ -183,50 +265,68 @@ namespace PhotoUpdatePolicy.Internal
 
         private static unsafe uint RunNative(FleetCall call, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)
         {
-            IReadOnlyList<FleetTarget> run = call.Targets;
-
-            // Each handle is kept alive (AddRef) for the whole native call.
-            var raw = new IntPtr[run.Count];
-            var added = new bool[run.Count];
-            try
+            // Each handle is kept alive for the whole native call.
+            using var held = new HeldHandles(ClientHandles(call.Targets));
+            fixed (IntPtr* clients = held.Raw)
+            fixed (byte* p = call.Request)
             {
-                for (int i = 0; i < run.Count; i++)
-                {
-                    ClientHandle client = run[i].Client?.Handle ?? throw new InvalidOperationException("A fleet target has no client.");
-                    client.DangerousAddRef(ref added[i]);
-                    raw[i] = client.DangerousGetHandle();
-                }
-
-                fixed (IntPtr* clients = raw)
-                fixed (byte* p = call.Request)
-                {
-                    return NativeMethods.pup_fleet_run(clients, (UIntPtr)raw.Length, p, (UIntPtr)call.Request.Length, ctx, out result, out error);
-                }
-            }
-            finally
-            {
-                for (int i = 0; i < run.Count; i++)
-                {
-                    if (added[i])
-                    {
-                        run[i].Client!.Handle.DangerousRelease();
-                    }
-                }
+                return NativeMethods.pup_fleet_run(clients, (UIntPtr)held.Raw.Length, p, (UIntPtr)call.Request.Length, ctx, out result, out error);
             }
         }
 
-        /// <summary>The state of one fleet call: its targets and the request JSON.</summary>
-        private readonly struct FleetCall
+        private static unsafe uint PlanNative(FleetCall call, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)
         {
-            internal FleetCall(IReadOnlyList<FleetTarget> targets, byte[] request)
+            using var held = new HeldHandles(ClientHandles(call.Targets));
+            fixed (IntPtr* clients = held.Raw)
+            fixed (IntPtr* plans = call.PlansOut)
+            fixed (byte* p = call.Request)
+            {
+                return NativeMethods.pup_fleet_plan_begin(clients, (UIntPtr)held.Raw.Length, p, (UIntPtr)call.Request.Length, ctx, plans, out result, out error);
+            }
+        }
+
+        private static unsafe uint ApplyPlansNative(FleetCall call, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)
+        {
+            using var clientsHeld = new HeldHandles(ClientHandles(call.Targets));
+            var planHandles = new SafeHandle[call.Plans!.Count];
+            for (int i = 0; i < planHandles.Length; i++)
+            {
+                planHandles[i] = call.Plans[i].Handle;
+            }
+
+            using var plansHeld = new HeldHandles(planHandles);
+            fixed (IntPtr* clients = clientsHeld.Raw)
+            fixed (IntPtr* plans = plansHeld.Raw)
+            fixed (byte* p = call.Request)
+            {
+                return NativeMethods.pup_fleet_plan_apply(clients, plans, (UIntPtr)clientsHeld.Raw.Length, call.Flags, p, (UIntPtr)call.Request.Length, ctx, out result, out error);
+            }
+        }
+
+        /// <summary>
+        /// The state of one fleet call: its targets, the request JSON, and for the plan calls the
+        /// plans to write with their flags, or the slots the library writes new plans into.
+        /// </summary>
+        private sealed class FleetCall
+        {
+            internal FleetCall(IReadOnlyList<FleetTarget> targets, byte[] request, IReadOnlyList<PolicyPlan>? plans = null, uint flags = 0, IntPtr[]? plansOut = null)
             {
                 Targets = targets;
                 Request = request;
+                Plans = plans;
+                Flags = flags;
+                PlansOut = plansOut;
             }
 
             internal IReadOnlyList<FleetTarget> Targets { get; }
 
             internal byte[] Request { get; }
+
+            internal IReadOnlyList<PolicyPlan>? Plans { get; }
+
+            internal uint Flags { get; }
+
+            internal IntPtr[]? PlansOut { get; }
         }
     }
 }

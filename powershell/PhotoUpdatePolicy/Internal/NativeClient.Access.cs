@@ -9,7 +9,7 @@ namespace PhotoUpdatePolicy.Internal
     internal sealed partial class NativeClient
     {
         private static readonly NativeCallRunner.NativeCall<ClientBytes> CheckAccessCall = CheckAccessNative;
-        private static readonly NativeCallRunner.NativeCall<ClientBytes> ImpactCall = ImpactNative;
+        private static readonly NativeCallRunner.NativeCall<PlanApply> PlanImpactCall = PlanImpactNative;
 
         /// <summary>
         /// Can this user (<paramref name="userId"/>: object ID or UPN) or service principal
@@ -35,11 +35,17 @@ namespace PhotoUpdatePolicy.Internal
                 "an access check"));
         }
 
-        /// <summary>Who gains and who loses the ability to change photos if <paramref name="change"/> were applied; nothing is written.</summary>
-        internal PhotoAccessImpact AccessImpact(PolicyChangeRequest change) =>
-            new PhotoAccessImpact(JsonTree.AsObject(
-                runner.InvokeJson(new ClientBytes(Handle, Utf8.Encode(change.ToJson())), ImpactCall),
+        /// <summary>
+        /// Who gains and who loses the ability to change photos under <paramref name="plan"/> (a
+        /// change or a reset planned with this client): the policy the plan read is not read again,
+        /// only the directory. Nothing is written; the plan can still be applied.
+        /// </summary>
+        internal PhotoAccessImpact AccessImpact(PolicyPlan plan)
+        {
+            return new PhotoAccessImpact(JsonTree.AsObject(
+                runner.InvokeJson(new PlanApply(Handle, plan.Handle, 0), PlanImpactCall),
                 "an access impact"));
+        }
 
         private static unsafe uint CheckAccessNative(ClientBytes s, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)
         {
@@ -49,12 +55,7 @@ namespace PhotoUpdatePolicy.Internal
             }
         }
 
-        private static unsafe uint ImpactNative(ClientBytes s, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)
-        {
-            fixed (byte* p = s.Bytes)
-            {
-                return NativeMethods.pup_access_impact(s.Client, p, (UIntPtr)s.Bytes.Length, ctx, out result, out error);
-            }
-        }
+        private static uint PlanImpactNative(PlanApply s, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error) =>
+            NativeMethods.pup_access_plan_impact(s.Client, s.Plan, ctx, out result, out error);
     }
 }

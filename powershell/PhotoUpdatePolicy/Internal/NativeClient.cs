@@ -16,10 +16,6 @@ namespace PhotoUpdatePolicy.Internal
     {
         private static readonly byte[] NoOptions = Array.Empty<byte>();
 
-        // The default expressed as a change: lets the core say whether anything differs, and how,
-        // before the user is asked to confirm a reset.
-        private static readonly byte[] DefaultChange = Utf8.Encode("{\"source\":\"notSet\",\"allowedRoles\":[]}");
-
         // The calls as delegates made once (a method group would make a new one per call).
         private static readonly NativeCallRunner.NativeCall<ClientHandle> GetCall =
             (ClientHandle c, CallContextHandle ctx, out ResultHandle r, out ErrorHandle e) => NativeMethods.pup_policy_get(c, ctx, out r, out e);
@@ -27,10 +23,9 @@ namespace PhotoUpdatePolicy.Internal
         private static readonly NativeCallRunner.NativeCall<ClientHandle> ConnectCall =
             (ClientHandle c, CallContextHandle ctx, out ResultHandle r, out ErrorHandle e) => NativeMethods.pup_client_connect(c, ctx, out r, out e);
 
-        private static readonly NativeCallRunner.NativeCall<ClientBytes> PlanCall = PlanNative;
         private static readonly NativeCallRunner.PlanCall<ClientBytes> BeginCall = BeginNative;
+        private static readonly NativeCallRunner.PlanCall<ClientBytes> BeginResetCall = BeginResetNative;
         private static readonly NativeCallRunner.NativeCall<PlanApply> ApplyCall = ApplyNative;
-        private static readonly NativeCallRunner.NativeCall<ClientBytes> ResetCall = ResetNative;
         private static readonly NativeCallRunner.NativeCall<ClientBytes> ExportCall = ExportNative;
 
         private readonly NativeCallRunner runner;
@@ -120,9 +115,19 @@ namespace PhotoUpdatePolicy.Internal
         internal PolicyPlan PlanChange(PolicyChangeRequest change) =>
             PolicyPlan.FromHandle(runner.InvokePlan(new ClientBytes(Handle, Utf8.Encode(change.ToJson())), BeginCall));
 
-        /// <summary>Reads the policy and works out what a reset to the default changes; nothing is written.</summary>
-        internal PolicyPlan PlanReset() =>
-            PolicyPlan.FromJson(runner.InvokeJson(new ClientBytes(Handle, DefaultChange), PlanCall));
+        /// <summary>
+        /// Reads the policy once and works out what a reset to the default changes; nothing is
+        /// written. The plan holds the native plan that <see cref="Reset"/> writes. With
+        /// <paramref name="backupPath"/> (a file, or a folder with a trailing separator) the policy
+        /// is saved there before the write; if it cannot be, nothing is sent.
+        /// </summary>
+        internal PolicyPlan PlanReset(string? backupPath)
+        {
+            byte[] options = backupPath == null
+                ? NoOptions
+                : Utf8.Encode(JsonCodec.Instance.Serialize(new Dictionary<string, object?>(StringComparer.Ordinal) { ["backupPath"] = backupPath }));
+            return PolicyPlan.FromHandle(runner.InvokePlan(new ClientBytes(Handle, options), BeginResetCall));
+        }
 
         /// <summary>
         /// Writes a change <paramref name="plan"/> (once) and returns the policy after it, with what
@@ -132,10 +137,7 @@ namespace PhotoUpdatePolicy.Internal
         /// </summary>
         internal PolicySetResult ApplyChange(PolicyPlan plan, bool readAgain)
         {
-            PlanHandle handle = plan.Handle ?? throw new InvalidOperationException("Only a change plan can be applied.");
-            Dictionary<string, object?> applied = JsonTree.AsObject(
-                runner.InvokeJson(new PlanApply(Handle, handle, readAgain ? NativeMethods.ApplyReread : 0), ApplyCall),
-                "an apply result");
+            Dictionary<string, object?> applied = JsonTree.AsObject(Apply(plan, readAgain), "an apply result");
             Policy previous = Policy.FromJson(applied["previous"]);
             Policy current = Policy.FromJson(applied["current"]);
             Dictionary<string, object?>? appliedPlan = JsonTree.Object(applied, "plan");
@@ -147,24 +149,26 @@ namespace PhotoUpdatePolicy.Internal
         }
 
         /// <summary>
-        /// Resets the policy to the default and proves it by reading it back. With
-        /// <paramref name="backupPath"/> (a file, or a folder with a trailing separator) the policy is
-        /// saved there first; if it cannot be, nothing is sent.
+        /// Writes a reset <paramref name="plan"/> (from <see cref="PlanReset"/>, once) and proves it
+        /// by reading the policy back: the PATCH (DELETE as the fallback) and that read, since the
+        /// plan was made from the policy just read. <paramref name="readAgain"/>: the user answered a
+        /// confirmation prompt, so the policy is read again before writing.
         /// </summary>
-        internal PolicyResetResult Reset(PolicyPlan plan, string? backupPath)
+        internal PolicyResetResult Reset(PolicyPlan plan, bool readAgain)
         {
-            byte[] options = backupPath == null
-                ? NoOptions
-                : Utf8.Encode(JsonCodec.Instance.Serialize(new Dictionary<string, object?>(StringComparer.Ordinal) { ["backupPath"] = backupPath }));
-            Dictionary<string, object?> reset = JsonTree.AsObject(
-                runner.InvokeJson(new ClientBytes(Handle, options), ResetCall),
-                "a reset result");
+            Dictionary<string, object?> reset = JsonTree.AsObject(Apply(plan, readAgain), "a reset result");
             return new PolicyResetResult(
                 Policy.FromJson(reset["current"]),
                 Policy.FromJson(reset["previous"]),
                 plan.Changes,
                 ResetMethod(JsonTree.String(reset, "method")),
                 JsonTree.Bool(reset, "verified"));
+        }
+
+        /// <summary>Writes the native plan <paramref name="plan"/> holds; the result JSON of its kind.</summary>
+        private object? Apply(PolicyPlan plan, bool readAgain)
+        {
+            return runner.InvokeJson(new PlanApply(Handle, plan.Handle, readAgain ? NativeMethods.ApplyReread : 0), ApplyCall);
         }
 
         /// <summary>
@@ -269,13 +273,6 @@ namespace PhotoUpdatePolicy.Internal
             return client ?? throw new InvalidOperationException("The native library returned success without a client.");
         }
 
-        private static unsafe uint PlanNative(ClientBytes s, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)
-        {
-            fixed (byte* p = s.Bytes)
-            {
-                return NativeMethods.pup_policy_plan(s.Client, p, (UIntPtr)s.Bytes.Length, ctx, out result, out error);
-            }
-        }
 
         private static unsafe uint BeginNative(ClientBytes s, CallContextHandle ctx, out PlanHandle plan, out ErrorHandle error)
         {
@@ -288,11 +285,11 @@ namespace PhotoUpdatePolicy.Internal
         private static uint ApplyNative(PlanApply s, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error) =>
             NativeMethods.pup_policy_plan_apply(s.Client, s.Plan, s.Flags, ctx, out result, out error);
 
-        private static unsafe uint ResetNative(ClientBytes s, CallContextHandle ctx, out ResultHandle result, out ErrorHandle error)
+        private static unsafe uint BeginResetNative(ClientBytes s, CallContextHandle ctx, out PlanHandle plan, out ErrorHandle error)
         {
             fixed (byte* p = s.Bytes)
             {
-                return NativeMethods.pup_policy_reset(s.Client, p, (UIntPtr)s.Bytes.Length, ctx, out result, out error);
+                return NativeMethods.pup_policy_reset_begin(s.Client, p, (UIntPtr)s.Bytes.Length, ctx, out plan, out error);
             }
         }
 
@@ -314,7 +311,7 @@ namespace PhotoUpdatePolicy.Internal
         };
     }
 
-    /// <summary>The state of <c>pup_policy_plan_apply</c>: the client, its plan and the flags.</summary>
+    /// <summary>A client, one of its plans and flags: the state of the calls on a plan (apply, impact).</summary>
     internal readonly struct PlanApply
     {
         internal PlanApply(ClientHandle client, PlanHandle plan, uint flags)

@@ -9,13 +9,13 @@ namespace PhotoUpdatePolicy.Internal
     /// <summary>
     /// A change worked out against the policy as read, before anything is written: what it is now,
     /// what it becomes, each property that changes, and the words -WhatIf and -Confirm show.
-    /// Made by <see cref="NativeClient.PlanChange"/> (holding the native plan, which
-    /// <see cref="NativeClient.ApplyChange"/> writes without reading the policy again) or
-    /// <see cref="NativeClient.PlanReset"/>. Dispose it after.
+    /// Made by <see cref="NativeClient.PlanChange"/> or <see cref="NativeClient.PlanReset"/>, it
+    /// holds the native plan, which <see cref="NativeClient.ApplyChange"/> or
+    /// <see cref="NativeClient.Reset"/> writes without reading the policy again. Dispose it after.
     /// </summary>
     internal sealed class PolicyPlan : IDisposable
     {
-        private PolicyPlan(Policy before, Policy after, PolicyChange[] changes, bool hasChanges, string description, string[] warnings, PlanHandle? handle)
+        private PolicyPlan(Policy before, Policy after, PolicyChange[] changes, bool hasChanges, string description, string[] warnings, PlanHandle handle)
         {
             Before = before;
             After = after;
@@ -44,11 +44,11 @@ namespace PhotoUpdatePolicy.Internal
         /// <summary>Deprecated roles, IDs outside the catalog, removals of roles that are not there.</summary>
         internal string[] Warnings { get; }
 
-        /// <summary>The native plan (<c>PupPlan*</c>) a change plan holds; null for a reset plan.</summary>
-        internal PlanHandle? Handle { get; }
+        /// <summary>The native plan (<c>PupPlan*</c>).</summary>
+        internal PlanHandle Handle { get; }
 
         /// <summary>Frees the native plan.</summary>
-        public void Dispose() => Handle?.Dispose();
+        public void Dispose() => Handle.Dispose();
 
         /// <summary>Reads the Plan JSON of a native plan; the plan takes over <paramref name="handle"/>.</summary>
         internal static PolicyPlan FromHandle(PlanHandle handle)
@@ -71,7 +71,7 @@ namespace PhotoUpdatePolicy.Internal
         }
 
         /// <summary>Reads the Plan JSON of the C ABI.</summary>
-        internal static PolicyPlan FromJson(object? json, PlanHandle? handle = null)
+        private static PolicyPlan FromJson(object? json, PlanHandle handle)
         {
             Dictionary<string, object?> plan = JsonTree.AsObject(json, "a plan");
             Policy before = Policy.FromJson(plan["before"]);

@@ -95,6 +95,12 @@ namespace PhotoUpdatePolicy.Native
             ClientHandle client, byte* changeJson, UIntPtr changeLen, CallContextHandle ctx,
             out PlanHandle outPlan, out ErrorHandle outError);
 
+        /// <summary>Reads the policy once and plans a reset to the default against it: a plan handle.</summary>
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_policy_reset_begin(
+            ClientHandle client, byte* optionsJson, UIntPtr optionsLen, CallContextHandle ctx,
+            out PlanHandle outPlan, out ErrorHandle outError);
+
         /// <summary>Lends the plan's Plan JSON (valid until the plan is freed).</summary>
         [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
         internal static extern uint pup_plan_json(PlanHandle plan, out IntPtr outPtr, out UIntPtr outLen);
@@ -130,6 +136,21 @@ namespace PhotoUpdatePolicy.Native
             IntPtr* clients, UIntPtr clientCount, byte* requestJson, UIntPtr requestLen, CallContextHandle ctx,
             out ResultHandle outResult, out ErrorHandle outError);
 
+        /// <summary>
+        /// Plans a desired state against each tenant (read once); <paramref name="outPlans"/> (one
+        /// slot per client) gets a plan per tenant read, or null, on success only.
+        /// </summary>
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_fleet_plan_begin(
+            IntPtr* clients, UIntPtr clientCount, byte* requestJson, UIntPtr requestLen, CallContextHandle ctx,
+            IntPtr* outPlans, out ResultHandle outResult, out ErrorHandle outError);
+
+        /// <summary>Writes each tenant's plan (<paramref name="plans"/>[i] with <paramref name="clients"/>[i]), at most once.</summary>
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_fleet_plan_apply(
+            IntPtr* clients, IntPtr* plans, UIntPtr count, uint flags, byte* requestJson, UIntPtr requestLen, CallContextHandle ctx,
+            out ResultHandle outResult, out ErrorHandle outError);
+
         /// <summary><paramref name="clients"/>: raw client handles, each AddRef'd by the caller for the call.</summary>
         [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
         internal static extern uint pup_access_get(
@@ -144,6 +165,12 @@ namespace PhotoUpdatePolicy.Native
         [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
         internal static extern uint pup_access_impact(
             ClientHandle client, byte* changeJson, UIntPtr changeLen, CallContextHandle ctx,
+            out ResultHandle outResult, out ErrorHandle outError);
+
+        /// <summary>Who gains and who loses the ability under a plan, without reading the policy again.</summary>
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_access_plan_impact(
+            ClientHandle client, PlanHandle plan, CallContextHandle ctx,
             out ResultHandle outResult, out ErrorHandle outError);
 
         [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]

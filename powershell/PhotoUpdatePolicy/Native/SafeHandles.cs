@@ -68,6 +68,9 @@ namespace PhotoUpdatePolicy.Native
     {
         public PlanHandle() : base(IntPtr.Zero, ownsHandle: true) { }
 
+        /// <summary>Takes over a plan the library wrote into an array (<c>pup_fleet_plan_begin</c>).</summary>
+        internal PlanHandle(IntPtr plan) : base(IntPtr.Zero, ownsHandle: true) => SetHandle(plan);
+
         public override bool IsInvalid => handle == IntPtr.Zero;
 
         protected override bool ReleaseHandle()
