@@ -12,10 +12,11 @@ using PhotoUpdatePolicy.Native;
 namespace PhotoUpdatePolicy.Net472Tests
 {
     /// <summary>
-    /// Certificate sign-in on .NET Framework: the private key leaves the X509Certificate2 through
-    /// the hand-written PKCS#1 encoder (.NET Framework has no PKCS#8 export), and the native
-    /// library signs Entra ID client assertions with it that the emulator verifies.
-    /// A fresh RSA key and self-signed certificate come from openssl for each run.
+    /// Certificate sign-in on .NET Framework: the private key never leaves its X509Certificate2 or
+    /// RSA object; the native library builds each Entra ID client assertion and calls back into
+    /// this build's CertificateSigner for the signature, which the emulator verifies. A key that
+    /// refuses every export signs in all the same. A fresh RSA key and self-signed certificate come
+    /// from openssl for each run.
     /// </summary>
     public sealed class CertificateTests : IClassFixture<EmulatorFixture>, IDisposable
     {
@@ -56,26 +57,62 @@ namespace PhotoUpdatePolicy.Net472Tests
             }
         }
 
+        // Not exportable: the module never asks for the key, only for signatures.
         private X509Certificate2 LoadPfx() =>
-            new X509Certificate2(Path.Combine(folder, "cert.pfx"), Password, X509KeyStorageFlags.Exportable);
+            new X509Certificate2(Path.Combine(folder, "cert.pfx"), Password, X509KeyStorageFlags.DefaultKeySet);
+
+        private void RegisterApp()
+        {
+            emulator.Control("POST", "/_emulator/apps", new Dictionary<string, object>
+            {
+                ["tenantId"] = Tenant,
+                ["clientId"] = ClientId,
+                ["certificatePem"] = File.ReadAllText(Path.Combine(folder, "cert.pem")),
+                ["roles"] = new[] { "PeopleSettings.Read.All" },
+            });
+        }
+
+        private ClientHandle SignerClient(CertificateSigner signer)
+        {
+            var auth = new Dictionary<string, object?> { ["clientId"] = ClientId, ["certificatePem"] = signer.CertificatePem };
+            return CertificateSigner.NewClient(NativeCallTests.ConfigJson(emulator, "certificate", auth, Tenant), signer);
+        }
 
         [Fact]
-        public void ExportsThePrivateKeyAsTheSamePkcs1DerAsOpenSsl()
+        public void TheSignerCarriesTheCertificateAndSignsWithItsKeyInPlace()
         {
             using (X509Certificate2 certificate = LoadPfx())
+            using (CertificateSigner signer = CertificateKeys.SignerFor(certificate, "-Certificate", owned: false))
             {
-                (string pem, byte[] key) = CertificateKeys.FromCertificate(certificate, "-Certificate");
-                try
+                // The same certificate (openssl wraps base64 at 64 columns, .NET at 76).
+                Func<string, string> body = text => string.Concat(text.Where(c => !char.IsWhiteSpace(c)));
+                Assert.Equal(body(File.ReadAllText(Path.Combine(folder, "cert.pem"))), body(signer.CertificatePem));
+                Assert.StartsWith("-----BEGIN CERTIFICATE-----\n", signer.CertificatePem);
+                Assert.Equal(certificate.Thumbprint, signer.Thumbprint);
+
+                // RS256 is offered by every key; the signature verifies with the certificate.
+                Assert.True((signer.Algorithms & (uint)PupSignatureAlgorithm.Rs256) != 0);
+                byte[] input = System.Text.Encoding.ASCII.GetBytes("eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ0ZXN0In0");
+                byte[] signature = signer.Sign(PupSignatureAlgorithm.Rs256, input);
+                using (RSA publicKey = certificate.GetRSAPublicKey()!)
                 {
-                    Assert.Equal(File.ReadAllBytes(Path.Combine(folder, "key.pkcs1.der")), key);
-                    // The same certificate (openssl wraps base64 at 64 columns, .NET at 76).
-                    Func<string, string> body = text => string.Concat(text.Where(c => !char.IsWhiteSpace(c)));
-                    Assert.Equal(body(File.ReadAllText(Path.Combine(folder, "cert.pem"))), body(pem));
-                    Assert.StartsWith("-----BEGIN CERTIFICATE-----\n", pem);
+                    Assert.True(publicKey.VerifyData(input, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
                 }
-                finally
+            }
+        }
+
+        [Fact]
+        public void CryptoApiAndForeignKeysOfferRs256Only()
+        {
+            // The Windows CryptoAPI (and Mono's RSA) has no PSS: only RS256 is offered for it.
+            using (var capi = new RSACryptoServiceProvider(2048))
+            {
+                Assert.Equal((uint)PupSignatureAlgorithm.Rs256, CertificateSigner.AlgorithmsOf(capi));
+
+                // A key class from elsewhere (a vendor's, or this test's wrapper) may lack PSS too.
+                using (var other = new NonExportableRsa(capi))
                 {
-                    Utf8.Zero(key);
+                    Assert.Equal((uint)PupSignatureAlgorithm.Rs256, CertificateSigner.AlgorithmsOf(other));
                 }
             }
         }
@@ -83,25 +120,13 @@ namespace PhotoUpdatePolicy.Net472Tests
         [Fact]
         public void SignsInWithTheCertificateAgainstTheEmulator()
         {
-            string certificatePem = File.ReadAllText(Path.Combine(folder, "cert.pem"));
-            emulator.Control("POST", "/_emulator/apps", new Dictionary<string, object>
-            {
-                ["tenantId"] = Tenant,
-                ["clientId"] = ClientId,
-                ["certificatePem"] = certificatePem,
-                ["roles"] = new[] { "PeopleSettings.Read.All" },
-            });
-
+            RegisterApp();
             using (X509Certificate2 certificate = LoadPfx())
+            using (ClientHandle client = SignerClient(CertificateKeys.SignerFor(certificate, "-Certificate", owned: false)))
+            using (CallContextHandle ctx = NativeMethods.pup_call_context_new(null, IntPtr.Zero))
             {
-                (string pem, byte[] key) = CertificateKeys.FromCertificate(certificate, "-Certificate");
-                var auth = new Dictionary<string, object?> { ["clientId"] = ClientId, ["certificatePem"] = pem };
-                using (ClientHandle client = NativeCallTests.NewClient(NativeCallTests.ConfigJson(emulator, "certificate", auth, Tenant), key))
-                using (CallContextHandle ctx = NativeMethods.pup_call_context_new(null, IntPtr.Zero))
-                {
-                    Dictionary<string, object?> policy = NativeCallTests.Get(client, ctx);
-                    Assert.Equal(Tenant, policy["tenantId"]);
-                }
+                Dictionary<string, object?> policy = NativeCallTests.Get(client, ctx);
+                Assert.Equal(Tenant, policy["tenantId"]);
             }
 
             // The emulator saw a client assertion (redacted in its log), never a secret.
@@ -110,44 +135,60 @@ namespace PhotoUpdatePolicy.Net472Tests
         }
 
         [Fact]
-        public void ACertificateWithoutItsKeyIsRefusedWithTheFix()
+        public void AKeyThatRefusesEveryExportSignsInWhereItLives()
         {
-            using (var publicOnly = new X509Certificate2(Path.Combine(folder, "cert.pem")))
+            RegisterApp();
+            using (X509Certificate2 certificate = LoadPfx())
             {
-                var ex = Assert.Throws<SignInParameterException>(() => CertificateKeys.FromCertificate(publicOnly, "-Certificate"));
-                Assert.Equal("PhotoUpdatePolicy.CertificateWithoutPrivateKey", ex.ErrorId);
-                Assert.Contains(publicOnly.Thumbprint, ex.Message);
+                var key = new NonExportableRsa(certificate.GetRSAPrivateKey()!);
+                Assert.Throws<CryptographicException>(() => key.ExportParameters(true));
+                int refusedBefore = key.PrivateExports;
+                var signer = new CertificateSigner(certificate, key, ownedCertificate: null);
+                using (ClientHandle client = SignerClient(signer))
+                using (CallContextHandle ctx = NativeMethods.pup_call_context_new(null, IntPtr.Zero))
+                {
+                    Dictionary<string, object?> policy = NativeCallTests.Get(client, ctx);
+                    Assert.Equal(Tenant, policy["tenantId"]);
+                    Assert.True(key.Signatures == 1, $"one signature for the sign-in (was {key.Signatures})");
+                    Assert.False(key.Disposed, "the library still holds the signer while the client lives");
+                }
+
+                Assert.Equal(refusedBefore, key.PrivateExports);
+                Assert.True(key.Disposed, "freeing the client released the signer and its key");
             }
         }
 
         [Fact]
-        public void EncodesKeyIntegersAsPositiveMinimalDer()
+        public void AKeyStoreFailureIsAClearSignInErrorAndNothingIsSent()
         {
-            // A modulus with the top bit set needs a leading zero; leading zeros of a value go.
-            var p = new RSAParameters
+            RegisterApp();
+            emulator.Control("DELETE", "/_emulator/requests");
+            using (X509Certificate2 certificate = LoadPfx())
             {
-                Modulus = new byte[] { 0x80, 0x01 },
-                Exponent = new byte[] { 0x01, 0x00, 0x01 },
-                D = new byte[] { 0x00, 0x7F },
-                P = new byte[] { 0x03 },
-                Q = new byte[] { 0x05 },
-                DP = new byte[] { 0x01 },
-                DQ = new byte[] { 0x01 },
-                InverseQ = new byte[] { 0x02 },
-            };
-            byte[] der = Pkcs1.Encode(p);
-            Assert.Equal(new byte[]
+                var key = new NonExportableRsa(certificate.GetRSAPrivateKey()!) { Failure = "The smart card was removed." };
+                using (ClientHandle client = SignerClient(new CertificateSigner(certificate, key, ownedCertificate: null)))
+                using (CallContextHandle ctx = NativeMethods.pup_call_context_new(null, IntPtr.Zero))
+                {
+                    var ex = Assert.Throws<PhotoPolicyException>(() => NativeCallTests.Get(client, ctx));
+                    Assert.Equal(PhotoPolicyStatus.Authentication, ex.Status);
+                    Assert.Contains("could not sign the client assertion: The smart card was removed", ex.Message);
+                    Assert.Contains(certificate.Thumbprint, ex.Message);
+                }
+            }
+
+            var log = ((object[])emulator.Control("GET", "/_emulator/requests")!).Cast<IDictionary<string, object>>();
+            Assert.DoesNotContain(log, r => (string)r["route"] == "token");
+        }
+
+        [Fact]
+        public void ACertificateWithoutItsKeyIsRefusedWithTheFix()
+        {
+            using (var publicOnly = new X509Certificate2(Path.Combine(folder, "cert.pem")))
             {
-                0x30, 0x1F,
-                0x02, 0x01, 0x00,
-                0x02, 0x03, 0x00, 0x80, 0x01,
-                0x02, 0x03, 0x01, 0x00, 0x01,
-                0x02, 0x01, 0x7F,
-                0x02, 0x01, 0x03, 0x02, 0x01, 0x05, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01, 0x02, 0x01, 0x02,
-            }, der);
-            Pkcs1.Zero(p);
-            Assert.All(p.D!.Concat(p.P!).Concat(p.InverseQ!), b => Assert.Equal(0, b));
-            Assert.Equal(0x80, p.Modulus![0]);
+                var ex = Assert.Throws<SignInParameterException>(() => CertificateKeys.SignerFor(publicOnly, "-Certificate", owned: false));
+                Assert.Equal("PhotoUpdatePolicy.CertificateWithoutPrivateKey", ex.ErrorId);
+                Assert.Contains(publicOnly.Thumbprint, ex.Message);
+            }
         }
 
         public void Dispose()
@@ -160,6 +201,86 @@ namespace PhotoUpdatePolicy.Net472Tests
             {
                 // A temp folder left behind is harmless.
             }
+        }
+    }
+
+    /// <summary>
+    /// A key as a non-exportable store holds it: it signs (through the real key it wraps) but
+    /// refuses to give out its private parameters, counting every attempt. Optionally every
+    /// signature fails, as with a removed smart card.
+    /// </summary>
+    internal sealed class NonExportableRsa : RSA
+    {
+        private readonly RSA inner;
+
+        internal NonExportableRsa(RSA inner)
+        {
+            this.inner = inner;
+            KeySizeValue = inner.KeySize;
+            LegalKeySizesValue = inner.LegalKeySizes;
+        }
+
+        internal int PrivateExports { get; private set; }
+
+        internal int Signatures { get; private set; }
+
+        internal bool Disposed { get; private set; }
+
+        internal string? Failure { get; set; }
+
+        public override RSAParameters ExportParameters(bool includePrivateParameters)
+        {
+            if (includePrivateParameters)
+            {
+                PrivateExports++;
+                throw new CryptographicException("Key not valid for use in specified state (the key is not exportable).");
+            }
+
+            return inner.ExportParameters(false);
+        }
+
+        public override void ImportParameters(RSAParameters parameters) =>
+            throw new CryptographicException("This key store does not import keys.");
+
+        public override byte[] SignHash(byte[] hash, HashAlgorithmName hashAlgorithm, RSASignaturePadding padding)
+        {
+            if (Failure != null)
+            {
+                throw new CryptographicException(Failure);
+            }
+
+            Signatures++;
+            return inner.SignHash(hash, hashAlgorithm, padding);
+        }
+
+        public override bool VerifyHash(byte[] hash, byte[] signature, HashAlgorithmName hashAlgorithm, RSASignaturePadding padding) =>
+            inner.VerifyHash(hash, signature, hashAlgorithm, padding);
+
+        protected override byte[] HashData(byte[] data, int offset, int count, HashAlgorithmName hashAlgorithm)
+        {
+            using (SHA256 sha = SHA256.Create())
+            {
+                return sha.ComputeHash(data, offset, count);
+            }
+        }
+
+        protected override byte[] HashData(Stream data, HashAlgorithmName hashAlgorithm)
+        {
+            using (SHA256 sha = SHA256.Create())
+            {
+                return sha.ComputeHash(data);
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                Disposed = true;
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
         }
     }
 }

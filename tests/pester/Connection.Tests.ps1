@@ -134,11 +134,78 @@ Describe 'Connect-PhotoUpdatePolicy: each way to sign in connects and reads the 
             @(Get-EmulatorRequest -Emulator $script:Emulator).Count | Should -Be 0
         }
 
-        It 'the PKCS#1 key export used on Windows PowerShell 5.1 round-trips (checked here through reflection)' {
-            $rsa = [System.Security.Cryptography.RSA]::Create(2048)
-            $pkcs1 = [PhotoUpdatePolicy.Commands.GraphCmdlet].Assembly.GetType('PhotoUpdatePolicy.Internal.Pkcs1', $true)
-            $der = $pkcs1.GetMethod('Encode', [System.Reflection.BindingFlags]'Static,NonPublic').Invoke($null, @($rsa.ExportParameters($true)))
-            $der | Should -Be $rsa.ExportRSAPrivateKey()
+        It 'from an X509Certificate2 whose PFX was loaded without the Exportable flag: Connect, then Get-PhotoUpdatePolicy' {
+            $flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]::EphemeralKeySet
+            $loaded = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($script:Cert.PfxPath, $script:Cert.PfxPasswordText, $flags)
+            try {
+                $c = Connect-PhotoUpdatePolicy -TenantId $script:Tenant -ClientId $script:AppId -Certificate $loaded @Ep -PassThru
+                $c.CertificateThumbprint | Should -Be $loaded.Thumbprint
+                (Get-PhotoUpdatePolicy).Source | Should -Be 'Cloud'
+                $token = @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object { $_.route -eq 'token' })
+                $token.Count | Should -Be 1
+                $token[0].status | Should -Be 200
+                $token[0].body | Should -Match 'client_assertion'
+                # The certificate stays the caller's: the module neither disposed nor changed it.
+                $loaded.HasPrivateKey | Should -BeTrue
+            } finally {
+                $loaded.Dispose()
+            }
+        }
+
+        It 'a key that refuses every export signs in where it lives (the module''s signer, through reflection)' {
+            # Keys loaded on Linux are always exportable, so a key that is not is made here: it signs
+            # through the real key it wraps and throws on any private export, counting the attempts.
+            if (-not ('PupTests.NonExportableRsa' -as [type])) {
+                Add-Type -TypeDefinition @'
+namespace PupTests {
+    using System.Security.Cryptography;
+    public sealed class NonExportableRsa : RSA {
+        private readonly RSA inner;
+        public NonExportableRsa(RSA inner) { this.inner = inner; KeySizeValue = inner.KeySize; }
+        public int PrivateExports;
+        public int Signatures;
+        public override RSAParameters ExportParameters(bool includePrivateParameters) {
+            if (includePrivateParameters) { PrivateExports++; throw new CryptographicException("The key is not exportable."); }
+            return inner.ExportParameters(false);
+        }
+        public override void ImportParameters(RSAParameters parameters) { throw new CryptographicException("No import."); }
+        public override byte[] SignHash(byte[] hash, HashAlgorithmName name, RSASignaturePadding padding) { Signatures++; return inner.SignHash(hash, name, padding); }
+        public override bool VerifyHash(byte[] hash, byte[] signature, HashAlgorithmName name, RSASignaturePadding padding) { return inner.VerifyHash(hash, signature, name, padding); }
+    }
+}
+'@
+            }
+            $key = [PupTests.NonExportableRsa]::new([System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($script:Cert.Certificate))
+            { $key.ExportPkcs8PrivateKey() } | Should -Throw
+            { $key.ExportRSAPrivateKey() } | Should -Throw
+            $exportsBefore = $key.PrivateExports
+
+            $assembly = [PhotoUpdatePolicy.Commands.GraphCmdlet].Assembly
+            $any = [System.Reflection.BindingFlags]'Static,Instance,NonPublic,Public'
+            $signerType = $assembly.GetType('PhotoUpdatePolicy.Internal.CertificateSigner', $true)
+            $signer = $signerType.GetConstructors($any)[0].Invoke(@($script:Cert.Certificate, [System.Security.Cryptography.RSA]$key, $null))
+            [string] $config = @{
+                tenantId = $script:Tenant; graphEndpoint = $script:Emulator.Url; authorityEndpoint = $script:Emulator.Url
+                allowInsecureLoopback = $true
+                auth = @{ mode = 'certificate'; clientId = $script:AppId; certificatePem = $signerType.GetProperty('CertificatePem', $any).GetValue($signer) }
+            } | ConvertTo-Json -Compress
+            $native = $assembly.GetType('PhotoUpdatePolicy.Native.NativeMethods', $true)
+            $client = $signerType.GetMethod('NewClient', $any).Invoke($null, @($config, $signer))
+            $ctx = $native.GetMethod('pup_call_context_new', $any).Invoke($null, @($null, [IntPtr]::Zero))
+            try {
+                $arguments = [object[]]@($client, $ctx, $null, $null)
+                $status = $native.GetMethod('pup_client_connect', $any).Invoke($null, $arguments)
+                $status | Should -Be 0 -Because 'the sign-in with the non-exportable key succeeds'
+                $arguments[2].Dispose()
+                $key.Signatures | Should -Be 1
+                $key.PrivateExports | Should -Be $exportsBefore -Because 'the module never asked for the private key'
+                $token = @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object { $_.route -eq 'token' })
+                $token.Count | Should -Be 1
+                $token[0].status | Should -Be 200
+            } finally {
+                $ctx.Dispose()
+                $client.Dispose()
+            }
         }
 
         It 'an expired certificate: Unauthorized naming its dates, nothing sent' {
@@ -151,6 +218,38 @@ Describe 'Connect-PhotoUpdatePolicy: each way to sign in connects and reads the 
             $err.Exception.Message | Should -Match 'expired'
             @(Get-EmulatorRequest -Emulator $script:Emulator).Count | Should -Be 0
             Get-PhotoUpdatePolicyConnection | Should -BeNullOrEmpty
+        }
+    }
+
+    Context 'a key that cannot be exported, in the Windows certificate store' {
+        It 'a non-exportable <Kind> key signs in by thumbprint and Get-PhotoUpdatePolicy works' -ForEach @(
+            @{ Kind = 'CNG'; Provider = 'Microsoft Software Key Storage Provider'; KeySpec = $null }
+            @{ Kind = 'CryptoAPI'; Provider = 'Microsoft Enhanced RSA and AES Cryptographic Provider'; KeySpec = 'Signature' }
+        ) {
+            $onWindows = $PSVersionTable.PSEdition -eq 'Desktop' -or $IsWindows
+            if (-not $onWindows -or -not (Get-Command New-SelfSignedCertificate -ErrorAction SilentlyContinue)) {
+                Set-ItResult -Skipped -Because 'New-SelfSignedCertificate -KeyExportPolicy NonExportable needs the Windows certificate store (this runs in the Windows workflow jobs; elsewhere tests/net472 and the reflection test above sign with a key that refuses export)'
+                return
+            }
+            $made = @{
+                Subject = "CN=PhotoUpdatePolicy non-exportable $Kind $([guid]::NewGuid().ToString('N'))"
+                CertStoreLocation = 'Cert:\CurrentUser\My'; KeyExportPolicy = 'NonExportable'
+                KeyAlgorithm = 'RSA'; KeyLength = 2048; Provider = $Provider; NotAfter = (Get-Date).AddDays(2)
+            }
+            if ($KeySpec) { $made.KeySpec = $KeySpec }
+            $cert = New-SelfSignedCertificate @made
+            try {
+                $key = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($cert)
+                { $key.ExportParameters($true) } | Should -Throw -Because 'the store marked the key non-exportable'
+                $pem = "-----BEGIN CERTIFICATE-----`n" + [Convert]::ToBase64String($cert.RawData, 'InsertLineBreaks') + "`n-----END CERTIFICATE-----`n"
+                Register-EmulatorApp -Emulator $script:Emulator -TenantId $script:Tenant -CertificatePem $pem
+                $c = Connect-PhotoUpdatePolicy -TenantId $script:Tenant -ClientId $script:AppId -CertificateThumbprint $cert.Thumbprint @Ep -PassThru
+                $c.CertificateThumbprint | Should -Be $cert.Thumbprint
+                (Get-PhotoUpdatePolicy).Source | Should -Be 'Cloud'
+            } finally {
+                Disconnect-PhotoUpdatePolicy
+                Remove-Item -LiteralPath "Cert:\CurrentUser\My\$($cert.Thumbprint)" -DeleteKey -ErrorAction SilentlyContinue
+            }
         }
     }
 

@@ -65,3 +65,57 @@ Describe 'Cmdlets never reach into the native layer' {
         @(Find-LayerViolation -Text $text -File 'X.cs').Count | Should -Be 0
     }
 }
+
+Describe 'The module never exports a private key' {
+    # Certificate sign-in asks the key to sign where it lives (CertificateSigner); keys in a store
+    # may be non-exportable (machine store, TPM, smart card, HSM), so no code path may export one.
+    BeforeAll {
+        $script:ExportCalls = [ordered]@{
+            'ExportParameters(true)'                    = '\bExportParameters\s*\(\s*(true|includePrivateParameters\s*:\s*true)\s*\)'
+            'a PKCS#8 export'                           = '\b(Try)?Export(Encrypted)?Pkcs8PrivateKey(Pem)?\b'
+            'a PKCS#1 export'                           = '\b(Try)?ExportRSAPrivateKey(Pem)?\b'
+            'a CryptoAPI key blob export'               = '\bExportCspBlob\b'
+            'a CNG key export'                          = '\bCngKeyBlobFormat\.\w*Private|\bExport\s*\(\s*CngKeyBlobFormat'
+            'a certificate exported with its key (PFX)' = '\bX509ContentType\.(Pfx|Pkcs12)\b'
+            'an exportable key storage flag'            = '\bX509KeyStorageFlags\.Exportable\b'
+        }
+
+        function Find-PrivateKeyExport {
+            param([string] $Text, [string] $File)
+            $code = [regex]::Replace($Text, '/\*.*?\*/', { param($m) [regex]::Replace($m.Value, '[^\n]', ' ') }, 'Singleline')
+            $code = [regex]::Replace($code, '//[^\n]*', '')
+            $code = [regex]::Replace($code, '@?\$?"(?:[^"\\\n]|\\.|"")*"', '""')
+            $lines = $code -split "`n"
+            for ($i = 0; $i -lt $lines.Count; $i++) {
+                foreach ($rule in $script:ExportCalls.GetEnumerator()) {
+                    if ($lines[$i] -match $rule.Value) {
+                        '{0}:{1}: {2} ({3})' -f $File, ($i + 1), $rule.Key, $Matches[0]
+                    }
+                }
+            }
+        }
+    }
+
+    It 'no C# source under powershell/ exports a private key or loads one exportable' {
+        $sources = @(Get-ChildItem -LiteralPath (Join-Path $script:RepoRoot 'powershell') -Filter '*.cs' -Recurse |
+                Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' })
+        $sources.Count | Should -BeGreaterOrEqual 30
+        $findings = foreach ($file in $sources) {
+            Find-PrivateKeyExport -Text (Get-Content -LiteralPath $file.FullName -Raw) -File $file.Name
+        }
+        @($findings) -join "`n" | Should -BeNullOrEmpty
+    }
+
+    It 'the scan catches each reintroduced export: <Code>' -ForEach @(
+        @{ Code = 'RSAParameters p = rsa.ExportParameters(includePrivateParameters: true);' }
+        @{ Code = 'RSAParameters p = rsa.ExportParameters(true);' }
+        @{ Code = 'return rsa.ExportPkcs8PrivateKey();' }
+        @{ Code = 'byte[] k = rsa.ExportRSAPrivateKey();' }
+        @{ Code = 'byte[] blob = ((RSACryptoServiceProvider)rsa).ExportCspBlob(true);' }
+        @{ Code = 'byte[] blob = cng.Key.Export(CngKeyBlobFormat.Pkcs8PrivateBlob);' }
+        @{ Code = 'byte[] pfx = certificate.Export(X509ContentType.Pfx, password);' }
+        @{ Code = 'var c = new X509Certificate2(bytes, password, X509KeyStorageFlags.Exportable);' }
+    ) {
+        @(Find-PrivateKeyExport -Text "class X {`n    void M() { $Code }`n}" -File 'X.cs').Count | Should -BeGreaterThan 0
+    }
+}

@@ -230,6 +230,24 @@ Describe 'Native library and ABI' {
             Should -Be (($declared.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ', ')
     }
 
+    It 'declares the header''s PupSignatureAlgorithm enum as PupSignatureAlgorithm, value for value' {
+        $text = Get-Content -LiteralPath $script:HeaderPath -Raw
+        $body = [regex]::Match($text, '(?s)enum PupSignatureAlgorithm\b[^{]*\{(.*?)\};').Groups[1].Value
+        $body = [regex]::Replace($body, '/\*.*?\*/', '', 'Singleline')
+        $declared = @{}
+        foreach ($m in [regex]::Matches($body, '\bPUP_SIGNATURE_ALGORITHM_(\w+)\s*=\s*(\d+)')) {
+            # PUP_SIGNATURE_ALGORITHM_RS256 -> Rs256
+            $name = $m.Groups[1].Value.Substring(0, 1) + $m.Groups[1].Value.Substring(1).ToLowerInvariant()
+            $declared[$name] = [uint32]$m.Groups[2].Value
+        }
+        $declared.Count | Should -Be 2 -Because 'the header declares RS256 and PS256'
+        $type = $script:Assembly.GetType('PhotoUpdatePolicy.Native.PupSignatureAlgorithm', $true)
+        $managed = @{}
+        foreach ($name in [Enum]::GetNames($type)) { $managed[$name] = [uint32][Enum]::Parse($type, $name) }
+        @($managed.Keys | Sort-Object) | Should -Be @($declared.Keys | Sort-Object)
+        foreach ($name in $declared.Keys) { $managed[$name] | Should -Be $declared[$name] -Because $name }
+    }
+
     It 'parses a plausible number of functions from the header' {
         $script:Header.Count | Should -BeGreaterOrEqual 26
         $script:Imports.Count | Should -BeGreaterOrEqual 26

@@ -10,45 +10,59 @@ using PhotoUpdatePolicy.Native;
 namespace PhotoUpdatePolicy.Internal
 {
     /// <summary>
-    /// Turns a certificate given to the cmdlets (an X509Certificate2, a store thumbprint, a PFX or a
-    /// PEM file) into what the core's certificate sign-in takes: the public certificate as PEM (in the
-    /// config) and the RSA private key as bytes (the secret). Only marshalling: the core checks the key
-    /// type, size, that it matches the certificate and the validity dates.
+    /// Turns a certificate given to the cmdlets (an X509Certificate2, a store thumbprint or subject, a
+    /// PFX or a PEM file) into what the core's certificate sign-in takes: the public certificate as
+    /// PEM (in the config) and a <see cref="CertificateSigner"/> that signs with the private key where
+    /// it lives; the key is never exported. Only a PEM file's key, already plain bytes on disk, is
+    /// passed to the core as bytes. Only marshalling: the core checks the key size, the validity
+    /// dates and every signature against the certificate.
     /// </summary>
     internal static class CertificateKeys
     {
-        /// <summary>The certificate PEM and the private key bytes (the caller zeroes them).</summary>
-        internal static (string CertificatePem, byte[] PrivateKey) FromCertificate(X509Certificate2 certificate, string parameter)
+        /// <summary>
+        /// A signer for <paramref name="certificate"/>'s private key, which stays in its key store.
+        /// With <paramref name="owned"/> the signer disposes the certificate when released (this
+        /// module opened it); else the certificate stays the caller's (-Certificate).
+        /// </summary>
+        internal static CertificateSigner SignerFor(X509Certificate2 certificate, string parameter, bool owned)
         {
-            if (!certificate.HasPrivateKey)
-            {
-                throw new SignInParameterException(
-                    "PhotoUpdatePolicy.CertificateWithoutPrivateKey",
-                    $"{parameter}: the certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) has no private key; certificate sign-in signs with it.",
-                    "Use the certificate with its private key: import the PFX into the store, or pass -CertificatePath with the PFX file.");
-            }
-
-            RSA? rsa;
             try
             {
-                rsa = certificate.GetRSAPrivateKey();
-            }
-            catch (CryptographicException ex)
-            {
-                throw NotExportable(certificate, parameter, ex);
-            }
+                if (!certificate.HasPrivateKey)
+                {
+                    throw new SignInParameterException(
+                        "PhotoUpdatePolicy.CertificateWithoutPrivateKey",
+                        $"{parameter}: the certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) has no private key; certificate sign-in signs with it.",
+                        "Use the certificate with its private key: import the PFX into the store, or pass -CertificatePath with the PFX file.");
+                }
 
-            if (rsa == null)
-            {
-                throw new SignInParameterException(
-                    "PhotoUpdatePolicy.CertificateNotRsa",
-                    $"{parameter}: the certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) does not have an RSA key; Entra ID client assertions here need an RSA key (2048 bits or more).",
-                    "Create an RSA certificate, e.g. New-SelfSignedCertificate -KeyAlgorithm RSA -KeyLength 2048 -KeyExportPolicy Exportable.");
-            }
+                RSA? rsa;
+                try
+                {
+                    rsa = certificate.GetRSAPrivateKey();
+                }
+                catch (CryptographicException ex)
+                {
+                    throw new SignInParameterException(
+                        "PhotoUpdatePolicy.CertificateKeyUnusable",
+                        $"{parameter}: the private key of the certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) cannot be opened: {ex.Message}",
+                        "Check that this account may use the key (Windows: certlm.msc or certmgr.msc > the certificate > All Tasks > Manage Private Keys), and that a smart card or hardware key holding it is present.");
+                }
 
-            using (rsa)
+                if (rsa == null)
+                {
+                    throw new SignInParameterException(
+                        "PhotoUpdatePolicy.CertificateNotRsa",
+                        $"{parameter}: the certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) does not have an RSA key; Entra ID client assertions here need an RSA key (2048 bits or more).",
+                        "Create an RSA certificate, e.g. New-SelfSignedCertificate -KeyAlgorithm RSA -KeyLength 2048.");
+                }
+
+                return new CertificateSigner(certificate, rsa, owned ? certificate : null);
+            }
+            catch when (owned)
             {
-                return (ToPem(certificate), ExportPrivateKey(rsa, certificate, parameter));
+                certificate.Dispose();
+                throw;
             }
         }
 
@@ -145,10 +159,11 @@ namespace PhotoUpdatePolicy.Internal
         }
 
         /// <summary>
-        /// Reads a PEM file (certificate and unencrypted private key: passed straight to the core) or a
-        /// PFX file (opened with <paramref name="password"/>, then exported like an X509Certificate2).
+        /// Reads a PEM file (certificate and unencrypted private key: passed straight to the core as
+        /// <c>PrivateKey</c>) or a PFX file (opened with <paramref name="password"/>, its key not
+        /// exportable, and signed with where it was loaded: <c>Signer</c>).
         /// </summary>
-        internal static (string CertificatePem, byte[] PrivateKey) FromFile(string path, SecureString? password)
+        internal static (string CertificatePem, byte[]? PrivateKey, CertificateSigner? Signer) FromFile(string path, SecureString? password)
         {
             byte[] bytes;
             try
@@ -180,7 +195,7 @@ namespace PhotoUpdatePolicy.Internal
 
                 // Only the certificate goes into the config; the whole file (with the key) is the secret.
                 string certificatePem = Encoding.ASCII.GetString(bytes, start, end - start + "-----END CERTIFICATE-----".Length);
-                return (certificatePem, bytes);
+                return (certificatePem, bytes, null);
             }
 
             X509Certificate2 certificate;
@@ -202,24 +217,21 @@ namespace PhotoUpdatePolicy.Internal
                 Utf8.Zero(bytes);
             }
 
-            using (certificate)
-            {
-                return FromCertificate(certificate, "-CertificatePath");
-            }
+            CertificateSigner signer = SignerFor(certificate, "-CertificatePath", owned: true);
+            return (signer.CertificatePem, null, signer);
         }
 
         private static X509Certificate2 OpenPfx(byte[] bytes, SecureString? password)
         {
-            // Exportable so the key can be handed to the core; ephemeral so nothing is written to the
-            // user's key store (not supported everywhere: then fall back to the default).
-            const X509KeyStorageFlags flags = X509KeyStorageFlags.Exportable;
+            // Not exportable: the key only ever signs where it was loaded. Ephemeral so nothing is
+            // written to the user's key store (not supported everywhere: then the default).
             try
             {
-                return new X509Certificate2(bytes, password, flags | X509KeyStorageFlags.EphemeralKeySet);
+                return new X509Certificate2(bytes, password, X509KeyStorageFlags.EphemeralKeySet);
             }
             catch (PlatformNotSupportedException)
             {
-                return new X509Certificate2(bytes, password, flags);
+                return new X509Certificate2(bytes, password, X509KeyStorageFlags.DefaultKeySet);
             }
         }
 
@@ -253,118 +265,6 @@ namespace PhotoUpdatePolicy.Internal
 
             byte[] marker = Encoding.ASCII.GetBytes("-----BEGIN");
             return bytes.Length - i >= marker.Length && bytes.Skip(i).Take(marker.Length).SequenceEqual(marker);
-        }
-
-        private static string ToPem(X509Certificate2 certificate) =>
-            "-----BEGIN CERTIFICATE-----\n"
-            + Convert.ToBase64String(certificate.RawData, Base64FormattingOptions.InsertLineBreaks).Replace("\r\n", "\n")
-            + "\n-----END CERTIFICATE-----\n";
-
-        private static byte[] ExportPrivateKey(RSA rsa, X509Certificate2 certificate, string parameter)
-        {
-            try
-            {
-#if NET
-                return rsa.ExportPkcs8PrivateKey();
-#else
-                // .NET Framework has no PKCS#8 export: write PKCS#1 from the key parameters (the key
-                // must be exportable), zeroing the private parts afterwards.
-                RSAParameters p = rsa.ExportParameters(includePrivateParameters: true);
-                try
-                {
-                    return Pkcs1.Encode(p);
-                }
-                finally
-                {
-                    Pkcs1.Zero(p);
-                }
-#endif
-            }
-            catch (CryptographicException ex)
-            {
-                throw NotExportable(certificate, parameter, ex);
-            }
-        }
-
-        private static SignInParameterException NotExportable(X509Certificate2 certificate, string parameter, Exception ex) =>
-            new SignInParameterException(
-                "PhotoUpdatePolicy.CertificateKeyNotExportable",
-                $"{parameter}: the private key of the certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) cannot be exported, so this module cannot sign with it: {ex.Message}",
-                "Import the certificate with an exportable key (Import-PfxCertificate -Exportable, or New-SelfSignedCertificate -KeyExportPolicy Exportable), or pass the PFX file with -CertificatePath.");
-    }
-
-    /// <summary>DER encoding of a PKCS#1 RSAPrivateKey (RFC 8017 A.1.2), for .NET Framework.</summary>
-    internal static class Pkcs1
-    {
-        /// <summary>SEQUENCE { version 0, n, e, d, p, q, dp, dq, qinv }.</summary>
-        internal static byte[] Encode(RSAParameters p)
-        {
-            byte[][] parts =
-            {
-                Integer(new byte[] { 0 }), Integer(p.Modulus), Integer(p.Exponent), Integer(p.D),
-                Integer(p.P), Integer(p.Q), Integer(p.DP), Integer(p.DQ), Integer(p.InverseQ),
-            };
-            int length = parts.Sum(x => x.Length);
-            byte[] header = Header(0x30, length);
-            var der = new byte[header.Length + length];
-            Buffer.BlockCopy(header, 0, der, 0, header.Length);
-            int at = header.Length;
-            foreach (byte[] part in parts)
-            {
-                Buffer.BlockCopy(part, 0, der, at, part.Length);
-                at += part.Length;
-                Array.Clear(part, 0, part.Length);
-            }
-
-            return der;
-        }
-
-        /// <summary>Overwrites the private parts of the parameters.</summary>
-        internal static void Zero(RSAParameters p)
-        {
-            foreach (byte[]? b in new[] { p.D, p.P, p.Q, p.DP, p.DQ, p.InverseQ })
-            {
-                if (b != null)
-                {
-                    Array.Clear(b, 0, b.Length);
-                }
-            }
-        }
-
-        private static byte[] Integer(byte[]? unsigned)
-        {
-            byte[] value = unsigned ?? throw new CryptographicException("The RSA key is missing a private parameter.");
-            int skip = 0;
-            while (skip < value.Length - 1 && value[skip] == 0)
-            {
-                skip++;
-            }
-
-            bool pad = (value[skip] & 0x80) != 0;
-            int length = value.Length - skip + (pad ? 1 : 0);
-            byte[] header = Header(0x02, length);
-            var result = new byte[header.Length + length];
-            Buffer.BlockCopy(header, 0, result, 0, header.Length);
-            Buffer.BlockCopy(value, skip, result, header.Length + (pad ? 1 : 0), value.Length - skip);
-            return result;
-        }
-
-        private static byte[] Header(byte tag, int length)
-        {
-            if (length < 0x80)
-            {
-                return new[] { tag, (byte)length };
-            }
-
-            var bytes = new System.Collections.Generic.List<byte>();
-            for (int l = length; l > 0; l >>= 8)
-            {
-                bytes.Insert(0, (byte)(l & 0xFF));
-            }
-
-            bytes.Insert(0, (byte)(0x80 | bytes.Count));
-            bytes.Insert(0, tag);
-            return bytes.ToArray();
         }
     }
 

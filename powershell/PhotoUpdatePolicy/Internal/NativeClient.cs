@@ -54,7 +54,7 @@ namespace PhotoUpdatePolicy.Internal
         {
             // Asked before Build, which fills in what -EnvironmentVariable's variables say.
             bool interactive = signIn.DeviceCode || signIn.Mode() == "browser";
-            (Dictionary<string, object?> config, byte[]? secret) = signIn.Build();
+            (Dictionary<string, object?> config, byte[]? secret, CertificateSigner? signer) = signIn.Build();
             try
             {
                 limits.WriteTo(config);
@@ -63,14 +63,35 @@ namespace PhotoUpdatePolicy.Internal
                 // A device code sign-in waits minutes for the user: it keeps the worker path, which
                 // shows its instructions while the call waits, whatever thread raises them.
                 runner.Inline = !interactive;
+                Func<ClientHandle> create = () =>
+                {
+                    if (signer == null)
+                    {
+                        return CreateHandle(runner, configJson, secret);
+                    }
+
+                    if (runner.IsStopping)
+                    {
+                        throw new System.Management.Automation.PipelineStoppedException();
+                    }
+
+                    // From here on the library owns the signer (and releases it, also on failure).
+                    CertificateSigner handedOver = signer;
+                    signer = null;
+                    return CertificateSigner.NewClient(configJson, handedOver);
+                };
                 ClientHandle handle = reuse && !interactive
-                    ? ClientCache.GetOrCreate(configJson, secret, () => CreateHandle(runner, configJson, secret))
-                    : CreateHandle(runner, configJson, secret);
+                    ? ClientCache.GetOrCreate(configJson, secret, create)
+                    : create();
                 return new NativeClient(handle, runner);
             }
             finally
             {
                 Utf8.Zero(secret);
+
+                // Not handed over: a kept client for the same certificate was reused, or the
+                // command stopped or failed first.
+                signer?.Dispose();
             }
         }
 

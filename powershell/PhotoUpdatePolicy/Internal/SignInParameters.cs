@@ -99,10 +99,12 @@ namespace PhotoUpdatePolicy.Internal
         internal string? EffectiveAuthorityEndpoint => Endpoint(AuthorityEndpoint, AuthorityEndpointVariable);
 
         /// <summary>
-        /// The client config and the secret bytes (the caller zeroes them after the call). Throws
-        /// <see cref="SignInParameterException"/> for parameters that do not go together.
+        /// The client config, and either the secret bytes (the caller zeroes them after the call) or,
+        /// for a certificate whose key stays in its store, the signer that signs with it (the caller
+        /// hands it to the library or disposes it). Throws <see cref="SignInParameterException"/> for
+        /// parameters that do not go together.
         /// </summary>
-        internal (Dictionary<string, object?> Config, byte[]? Secret) Build()
+        internal (Dictionary<string, object?> Config, byte[]? Secret, CertificateSigner? Signer) Build()
         {
             string mode = Mode();
             byte[]? environmentSecret = null;
@@ -143,45 +145,45 @@ namespace PhotoUpdatePolicy.Internal
             switch (mode)
             {
                 case "accessToken":
-                    return (config, TokenBytes(AccessToken!));
+                    return (config, TokenBytes(AccessToken!), null);
                 case "clientSecret" when environmentSecret != null:
                     auth["clientId"] = ClientId!.Trim();
-                    return (config, environmentSecret);
+                    return (config, environmentSecret, null);
                 case "clientSecret":
                     RequireTenant("a client secret");
                     if (ClientSecretCredential != null)
                     {
                         auth["clientId"] = ClientSecretCredential.UserName.Trim();
-                        return (config, Utf8.SecretToUtf8(ClientSecretCredential.Password));
+                        return (config, Utf8.SecretToUtf8(ClientSecretCredential.Password), null);
                     }
 
                     auth["clientId"] = ClientId!.Trim();
-                    return (config, Utf8.SecretToUtf8(ClientSecret!));
+                    return (config, Utf8.SecretToUtf8(ClientSecret!), null);
                 case "certificate":
                     RequireTenant("a certificate");
                     auth["clientId"] = ClientId!.Trim();
-                    (string pem, byte[] key) = CertificateSecret();
+                    (string pem, byte[]? key, CertificateSigner? signer) = CertificateCredential();
                     auth["certificatePem"] = pem;
-                    return (config, key);
+                    return (config, key, signer);
                 case "managedIdentity":
-                    return (config, ManagedIdentity(auth));
+                    return (config, ManagedIdentity(auth), null);
                 case "federated":
                     RequireTenant("a federated credential");
                     auth["clientId"] = ClientId!.Trim();
                     if (FederatedTokenFile != null)
                     {
                         auth["tokenFile"] = FederatedTokenFile;
-                        return (config, null);
+                        return (config, null, null);
                     }
 
-                    return (config, SecretBytes(FederatedToken!, "-FederatedToken"));
+                    return (config, SecretBytes(FederatedToken!, "-FederatedToken"), null);
                 default:
                     if (ClientId != null)
                     {
                         auth["clientId"] = ClientId.Trim();
                     }
 
-                    return (config, null);
+                    return (config, null, null);
             }
         }
 
@@ -467,26 +469,23 @@ namespace PhotoUpdatePolicy.Internal
             }
         }
 
-        private (string Pem, byte[] Key) CertificateSecret()
+        /// <summary>
+        /// The certificate named by the parameters: its PEM, and a signer for its key where it lives
+        /// (or, for a PEM file, the key bytes from the file).
+        /// </summary>
+        private (string Pem, byte[]? Key, CertificateSigner? Signer) CertificateCredential()
         {
-            if (Certificate != null)
-            {
-                return CertificateKeys.FromCertificate(Certificate, "-Certificate");
-            }
-
             if (CertificatePath != null)
             {
                 return CertificateKeys.FromFile(CertificatePath, CertificatePassword);
             }
 
-            if (CertificateSubjectName != null)
-            {
-                using X509Certificate2 bySubject = CertificateKeys.FromStoreBySubject(CertificateSubjectName);
-                return CertificateKeys.FromCertificate(bySubject, "-CertificateSubjectName");
-            }
-
-            using X509Certificate2 fromStore = CertificateKeys.FromStore(CertificateThumbprint!);
-            return CertificateKeys.FromCertificate(fromStore, "-CertificateThumbprint");
+            CertificateSigner signer = Certificate != null
+                ? CertificateKeys.SignerFor(Certificate, "-Certificate", owned: false)
+                : CertificateSubjectName != null
+                    ? CertificateKeys.SignerFor(CertificateKeys.FromStoreBySubject(CertificateSubjectName), "-CertificateSubjectName", owned: true)
+                    : CertificateKeys.SignerFor(CertificateKeys.FromStore(CertificateThumbprint!), "-CertificateThumbprint", owned: true);
+            return (signer.CertificatePem, null, signer);
         }
 
         /// <summary>

@@ -12,6 +12,20 @@ namespace PhotoUpdatePolicy.Native
     internal delegate void PupEventCallback(IntPtr userData, uint level, IntPtr message, UIntPtr length);
 
     /// <summary>
+    /// Signs a client assertion with a certificate's key where it lives (<c>PupSignFn</c>): called on a
+    /// library thread, possibly several at once; must not throw into native code (see
+    /// <see cref="PhotoUpdatePolicy.Internal.CertificateSigner"/>).
+    /// </summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    internal unsafe delegate uint PupSignCallback(
+        IntPtr userData, uint algorithm, byte* data, UIntPtr dataLength,
+        byte* signature, UIntPtr* signatureLength, byte* message, UIntPtr* messageLength);
+
+    /// <summary>Releases a signer's <c>user_data</c> once the library no longer needs it (<c>PupReleaseFn</c>).</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    internal delegate void PupReleaseCallback(IntPtr userData);
+
+    /// <summary>
     /// Every import of the native library, exactly as declared in <c>ffi/include/photo_update_policy.h</c>
     /// (a Pester test compares the two and checks each symbol is exported). Strings cross as UTF-8
     /// <c>(byte*, size_t)</c>: <c>LPUTF8Str</c> does not exist on .NET Framework, so callers pin and
@@ -58,6 +72,16 @@ namespace PhotoUpdatePolicy.Native
         internal static extern uint pup_client_new(
             byte* configJson, UIntPtr configLen,
             byte* secret, UIntPtr secretLen,
+            out ClientHandle outClient, out ErrorHandle outError);
+
+        /// <summary>
+        /// A certificate sign-in whose assertions <paramref name="sign"/> signs where the key lives;
+        /// <paramref name="release"/> is called once with <paramref name="userData"/>, also on failure.
+        /// </summary>
+        [DllImport(LibraryName, CallingConvention = Cdecl, ExactSpelling = true)]
+        internal static extern uint pup_client_new_with_signer(
+            byte* configJson, UIntPtr configLen,
+            PupSignCallback sign, PupReleaseCallback? release, IntPtr userData, uint algorithms,
             out ClientHandle outClient, out ErrorHandle outError);
 
         /// <summary>A client for another tenant with <paramref name="client"/>'s application credentials (a fleet run with one app connection).</summary>
