@@ -237,8 +237,10 @@ namespace PupTests {
                 KeyAlgorithm = 'RSA'; KeyLength = 2048; Provider = $Provider; NotAfter = (Get-Date).AddDays(2)
             }
             if ($KeySpec) { $made.KeySpec = $KeySpec }
-            $cert = New-SelfSignedCertificate @made
+            $thumbprint = (New-SelfSignedCertificate @made).Thumbprint
             try {
+                # Read back from the store in this session (PKI may answer through a compatibility session).
+                $cert = Get-Item -LiteralPath "Cert:\CurrentUser\My\$thumbprint"
                 $key = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($cert)
                 { $key.ExportParameters($true) } | Should -Throw -Because 'the store marked the key non-exportable'
                 $pem = "-----BEGIN CERTIFICATE-----`n" + [Convert]::ToBase64String($cert.RawData, 'InsertLineBreaks') + "`n-----END CERTIFICATE-----`n"
@@ -248,7 +250,7 @@ namespace PupTests {
                 (Get-PhotoUpdatePolicy).Source | Should -Be 'Cloud'
             } finally {
                 Disconnect-PhotoUpdatePolicy
-                Remove-Item -LiteralPath "Cert:\CurrentUser\My\$($cert.Thumbprint)" -DeleteKey -ErrorAction SilentlyContinue
+                Remove-Item -LiteralPath "Cert:\CurrentUser\My\$thumbprint" -DeleteKey -ErrorAction SilentlyContinue
             }
         }
     }
