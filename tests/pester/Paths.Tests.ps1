@@ -230,6 +230,22 @@ Describe 'Pipelines and paths' {
         $err.FullyQualifiedErrorId | Should -BeLike 'NamedParameterNotFound,*'
     }
 
+    It 'tenants piped without a document: a clear error, nothing sent, and the token nowhere in it' {
+        $plain = New-EmulatorToken -Emulator $script:Emulator -TenantId $script:Tenant -Roles 'PeopleSettings.ReadWrite.All' -AsPlainText
+        $endpoint = @{ GraphEndpoint = $script:Emulator.Url; AllowInsecureLoopback = $true }
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        foreach ($tenant in @([pscustomobject]@{ TenantId = $script:Tenant; AccessToken = $plain }, @{ TenantId = $script:Tenant; AccessToken = $plain })) {
+            $err = Get-ErrorRecord { $tenant | Import-PhotoUpdatePolicy @endpoint -Confirm:$false }
+            $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.NoDesiredState,*'
+            $err.Exception.Message | Should -Match 'AccessToken.*-Path, -LiteralPath or -InputObject'
+            $shown = ($err | Format-List * -Force | Out-String) + ($err.InvocationInfo | Format-List * -Force | Out-String) +
+                ($err.InvocationInfo.BoundParameters.Values | Out-String) + ($err | ConvertTo-Json -Depth 4 -WarningAction SilentlyContinue)
+            $shown | Should -Not -Match ([regex]::Escape($plain))
+            $err.TargetObject | Should -BeNullOrEmpty
+        }
+        @(Get-PolicyRequest -Emulator $script:Emulator) | Should -HaveCount 0
+    }
+
     It 'binds files by PSPath and FullName to -LiteralPath, and documents to -InputObject' {
         $test = Get-Command Test-PhotoUpdatePolicy
         $test.Parameters['LiteralPath'].Aliases | Should -Contain 'PSPath'

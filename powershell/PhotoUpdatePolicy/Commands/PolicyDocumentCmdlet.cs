@@ -1,4 +1,5 @@
 using System;
+using System.Collections;
 using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
@@ -81,15 +82,18 @@ namespace PhotoUpdatePolicy.Commands
         /// <summary>Collects this record's tenants; a piped document runs against them now.</summary>
         protected override void ProcessRecord()
         {
-            base.ProcessRecord();
             if (commandLineDocuments != null)
             {
+                base.ProcessRecord();
                 return;
             }
 
+            // The record's document is read and checked before its tenants are signed in to.
+            List<PolicyDocument> documents = ReadDesiredState();
+            base.ProcessRecord();
             try
             {
-                foreach (PolicyDocument document in ReadDesiredState())
+                foreach (PolicyDocument document in documents)
                 {
                     RunDocument(document);
                 }
@@ -168,6 +172,8 @@ namespace PhotoUpdatePolicy.Commands
                     }
                     else
                     {
+                        RefuseTenantObject(InputObject);
+
                         // The target is the type's name, never the object: it may hold a token.
                         documents.Add(ParseDocument(InputObjectText(InputObject), InputObject.ToString()));
                     }
@@ -185,6 +191,31 @@ namespace PhotoUpdatePolicy.Commands
             }
 
             return documents;
+        }
+
+        /// <summary>
+        /// A tenant object (TenantId and AccessToken, as piped for a fleet run) that reached
+        /// -InputObject because no document was given: stops with what to give instead, and keeps
+        /// its token out of the error record (PowerShell attaches the bound parameters to it).
+        /// </summary>
+        private void RefuseTenantObject(PolicyDocumentInput input)
+        {
+            object value = input.Value is PSObject p && !(p.BaseObject is PSCustomObject) ? p.BaseObject : input.Value;
+            bool tenant = value is PSObject shown ? shown.Properties["AccessToken"] != null
+                : value is IDictionary dictionary && dictionary.Contains("AccessToken");
+            if (!tenant)
+            {
+                return;
+            }
+
+            MyInvocation.BoundParameters[nameof(InputObject)] = "<redacted>";
+            RedactBoundSecret(nameof(AccessToken));
+            ThrowUsageError(
+                "PhotoUpdatePolicy.NoDesiredState",
+                "The input object has an AccessToken, so it is a tenant to work on, not a policy document: give the desired state with -Path, -LiteralPath or -InputObject when piping tenants.",
+                ErrorCategory.InvalidArgument,
+                null,
+                "Example: $tenants | " + MyInvocation.MyCommand.Name + " -Path ./baseline.json");
         }
 
         private IReadOnlyList<string> ResolveDocumentPaths(string path, bool literal)
