@@ -191,3 +191,197 @@ fn apply_request(text: &str) -> Result<FleetRequest, Failure> {
     }
     Ok(request)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ptr;
+
+    use graph_emulator::{Emulator, Profile, TokenSpec};
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::client::{pup_client_free, pup_client_new};
+    use crate::error::{pup_error_free, pup_error_message};
+    use crate::plan::{pup_plan_free, pup_policy_reset_begin};
+    use crate::result::{pup_result_free, pup_result_json};
+
+    fn new_client(emu: &Emulator, tenant: &str, expired: bool) -> *mut PupClient {
+        let mut spec = TokenSpec::app(tenant, &["PeopleSettings.ReadWrite.All"]);
+        if expired {
+            spec = spec.expires_in(-600);
+        }
+        let token = emu.mint_token(spec);
+        let config =
+            json!({"tenantId": tenant, "graphEndpoint": emu.url(), "allowInsecureLoopback": true})
+                .to_string();
+        let (mut client, mut error) = (ptr::null_mut(), ptr::null_mut());
+        // SAFETY: valid buffers and out pointers.
+        let st = unsafe {
+            pup_client_new(
+                config.as_ptr(),
+                config.len(),
+                token.as_ptr(),
+                token.len(),
+                &mut client,
+                &mut error,
+            )
+        };
+        assert_eq!(st, PupStatus::Ok);
+        client
+    }
+
+    fn result_json(result: *mut PupResult) -> Value {
+        let (mut p, mut l) = (ptr::null(), 0usize);
+        // SAFETY: live result; out pointers are locals.
+        assert_eq!(
+            unsafe { pup_result_json(result, &mut p, &mut l) },
+            PupStatus::Ok
+        );
+        // SAFETY: borrowed from the live result.
+        let v = serde_json::from_slice(unsafe { std::slice::from_raw_parts(p, l) }).unwrap();
+        // SAFETY: freed once.
+        unsafe { pup_result_free(result) };
+        v
+    }
+
+    fn methods(emu: &Emulator) -> Vec<String> {
+        emu.requests()
+            .into_iter()
+            .filter(|r| r.route == "graph")
+            .map(|r| r.method)
+            .collect()
+    }
+
+    #[test]
+    fn fleet_plans_read_each_tenant_once_and_apply_each_plan_once() {
+        let emu = Emulator::start_blocking(Profile::default());
+        let t = [
+            "a3000000-0000-4000-8000-000000000001",
+            "a3000000-0000-4000-8000-000000000002",
+        ];
+        let clients = [new_client(&emu, t[0], false), new_client(&emu, t[1], true)];
+        let handles: Vec<*const PupClient> = clients.iter().map(|c| *c as *const _).collect();
+        let request = json!({"operation": "apply", "concurrency": 2,
+            "desired": {"schemaVersion": 1, "source": "cloud"}})
+        .to_string();
+        let mut plans = [ptr::null_mut::<PupPlan>(); 2];
+        let (mut result, mut error) = (ptr::null_mut(), ptr::null_mut());
+        // SAFETY: valid handles, buffers and out pointers (two plan slots).
+        let st = unsafe {
+            pup_fleet_plan_begin(
+                handles.as_ptr(),
+                2,
+                request.as_ptr(),
+                request.len(),
+                ptr::null(),
+                plans.as_mut_ptr(),
+                &mut result,
+                &mut error,
+            )
+        };
+        assert_eq!(st, PupStatus::Ok);
+        let v = result_json(result);
+        assert_eq!(v["results"][0]["status"], "drifted");
+        assert_eq!(v["results"][1]["status"], "failed");
+        assert_eq!(v["results"][1]["error"]["kind"], "Authentication");
+        assert!(!plans[0].is_null());
+        assert!(plans[1].is_null(), "a failed tenant has no plan");
+        assert_eq!(methods(&emu), ["GET"]);
+
+        // The confirmed tenant: its PATCH, without a second read.
+        emu.clear_requests();
+        let confirmed = [plans[0] as *const PupPlan];
+        // SAFETY: one live client and its live plan.
+        let st = unsafe {
+            pup_fleet_plan_apply(
+                handles.as_ptr(),
+                confirmed.as_ptr(),
+                1,
+                0,
+                request.as_ptr(),
+                request.len(),
+                ptr::null(),
+                &mut result,
+                &mut error,
+            )
+        };
+        assert_eq!(st, PupStatus::Ok);
+        let v = result_json(result);
+        assert_eq!(v["operation"], "apply");
+        assert_eq!(v["results"][0]["status"], "changed");
+        assert_eq!(v["results"][0]["requests"], 2);
+        assert_eq!(methods(&emu), ["PATCH"]);
+        assert_eq!(emu.policy(t[0])["source"], "cloud");
+
+        // Refusals, each before anything is sent.
+        emu.clear_requests();
+        let refused =
+            |plans: &[*const PupPlan], flags: u32, request: &str| -> (PupStatus, String) {
+                let (mut result, mut error) = (ptr::null_mut(), ptr::null_mut());
+                // SAFETY: live handles; a NULL entry is what some cases test.
+                let st = unsafe {
+                    pup_fleet_plan_apply(
+                        handles.as_ptr(),
+                        plans.as_ptr(),
+                        plans.len(),
+                        flags,
+                        request.as_ptr(),
+                        request.len(),
+                        ptr::null(),
+                        &mut result,
+                        &mut error,
+                    )
+                };
+                let (mut p, mut l) = (ptr::null(), 0usize);
+                // SAFETY: a live error; out pointers are locals; the text is copied before the free.
+                let message = unsafe {
+                    assert_eq!(pup_error_message(error, &mut p, &mut l), PupStatus::Ok);
+                    let text =
+                        String::from_utf8_lossy(std::slice::from_raw_parts(p, l)).into_owned();
+                    pup_error_free(error);
+                    text
+                };
+                (st, message)
+            };
+        let (st, m) = refused(&confirmed, 0, &request);
+        assert_eq!(st, PupStatus::InvalidArgument);
+        assert!(m.contains("already applied"), "{m}");
+        let (st, m) = refused(&[confirmed[0], ptr::null()], 0, &request);
+        assert_eq!(st, PupStatus::NullArgument);
+        assert!(m.contains("plans[1]"), "{m}");
+        let (st, m) = refused(&confirmed, 0x80, &request);
+        assert_eq!(st, PupStatus::InvalidArgument);
+        assert!(m.contains("flags"), "{m}");
+        let test = request.replace("\"apply\"", "\"test\"");
+        let (st, m) = refused(&confirmed, 0, &test);
+        assert_eq!(st, PupStatus::InvalidArgument);
+        assert!(m.contains("operation"), "{m}");
+        let mut reset = ptr::null_mut();
+        // SAFETY: live client; NULL,0 options.
+        let st = unsafe {
+            pup_policy_reset_begin(
+                clients[0],
+                ptr::null(),
+                0,
+                ptr::null(),
+                &mut reset,
+                &mut error,
+            )
+        };
+        assert_eq!(st, PupStatus::Ok);
+        let (st, m) = refused(&[reset as *const PupPlan], 0, &request);
+        assert_eq!(st, PupStatus::InvalidArgument);
+        assert!(m.contains("reset plan"), "{m}");
+        // The reset plan's read only; no write was sent by any refusal.
+        assert_eq!(methods(&emu), ["GET"]);
+
+        // SAFETY: each freed once.
+        unsafe {
+            pup_plan_free(reset);
+            pup_plan_free(plans[0]);
+            for c in clients {
+                pup_client_free(c);
+            }
+        }
+    }
+}

@@ -130,6 +130,10 @@ fn string_args() -> Vec<&'static str> {
         "request_json (roles)",
         "document_json",
         "request_json (fleet)",
+        "change_json (plan_begin)",
+        "options_json (reset_begin)",
+        "request_json (fleet_plan_begin)",
+        "request_json (fleet_plan_apply)",
     ]
 }
 
@@ -188,10 +192,71 @@ fn call(f: &Fixture, arg: &str, input: Input) -> Outcome {
                     &mut error,
                 )
             }
+            "change_json (plan_begin)" | "options_json (reset_begin)" => {
+                let mut plan = ptr::null_mut();
+                let st = if arg == "change_json (plan_begin)" {
+                    pup_policy_plan_begin(
+                        f.client, input.ptr, input.len, ctx, &mut plan, &mut error,
+                    )
+                } else {
+                    pup_policy_reset_begin(
+                        f.client, input.ptr, input.len, ctx, &mut plan, &mut error,
+                    )
+                };
+                pup_plan_free(plan);
+                plan_as_result(st, &mut result)
+            }
+            "request_json (fleet_plan_begin)" => {
+                let clients = [f.client as *const PupClient];
+                let mut plans = [ptr::null_mut::<PupPlan>()];
+                let st = pup_fleet_plan_begin(
+                    clients.as_ptr(),
+                    1,
+                    input.ptr,
+                    input.len,
+                    ctx,
+                    plans.as_mut_ptr(),
+                    &mut result,
+                    &mut error,
+                );
+                pup_plan_free(plans[0]);
+                st
+            }
+            "request_json (fleet_plan_apply)" => {
+                // The plan entry is checked after the request: a bad request is named first.
+                let clients = [f.client as *const PupClient];
+                let plans = [ptr::null::<PupPlan>()];
+                pup_fleet_plan_apply(
+                    clients.as_ptr(),
+                    plans.as_ptr(),
+                    1,
+                    0,
+                    input.ptr,
+                    input.len,
+                    ctx,
+                    &mut result,
+                    &mut error,
+                )
+            }
             other => unreachable!("{other}"),
         };
         take(status, result, error)
     }
+}
+
+/// A plan is not a result: a success is reported as a result (the role catalog) for the checks.
+///
+/// # Safety
+/// `result` is writable.
+unsafe fn plan_as_result(status: PupStatus, result: &mut *mut PupResult) -> PupStatus {
+    if status as u32 == 0 {
+        // SAFETY: a writable local of the caller.
+        assert_eq!(
+            unsafe { pup_roles_catalog(result, ptr::null_mut()) } as u32,
+            0
+        );
+    }
+    status
 }
 
 /// The argument name as the message spells it (without the test's note in parentheses).
