@@ -90,8 +90,8 @@ namespace PhotoUpdatePolicy.Commands
             try
             {
                 return ParameterSetName == LiteralPathSet
-                    ? FileSystemPaths.ResolveForWrite(this, LiteralPath!, literal: true)
-                    : FileSystemPaths.ResolveForWrite(this, Path!, literal: false);
+                    ? FileSystemPaths.Resolve(this, LiteralPath!, literal: true)
+                    : FileSystemPaths.Resolve(this, Path!, literal: false);
             }
             catch (UsageException ex)
             {

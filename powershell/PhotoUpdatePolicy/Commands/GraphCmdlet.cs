@@ -54,7 +54,7 @@ namespace PhotoUpdatePolicy.Commands
             string full;
             try
             {
-                full = FileSystemPaths.ResolveForWrite(this, path, literal: true);
+                full = FileSystemPaths.Resolve(this, path, literal: true);
             }
             catch (UsageException ex)
             {

@@ -27,7 +27,7 @@ namespace PhotoUpdatePolicy.Internal
             var files = new List<string>();
             if (literal || !WildcardPattern.ContainsWildcardCharacters(path))
             {
-                files.Add(ResolveForWrite(cmdlet, path, literal: true));
+                files.Add(Resolve(cmdlet, path, literal: true));
             }
             else
             {
@@ -53,15 +53,15 @@ namespace PhotoUpdatePolicy.Internal
         }
 
         /// <summary>
-        /// The file system path of <paramref name="path"/>, which need not exist (a file to write, a
-        /// backup folder to create): relative to the PowerShell location, <c>~</c> and PSDrives
+        /// The file system path of <paramref name="path"/>, which need not exist (a file to read or
+        /// write, a backup folder to create): relative to the PowerShell location, <c>~</c> and PSDrives
         /// resolved. Without <paramref name="literal"/>, a path with wildcards that match existing
         /// items must match exactly one; one that matches nothing names a new file as written (as
         /// Out-File's -FilePath does).
         /// </summary>
         /// <exception cref="UsageException">A path of another provider, an unknown drive, or a
         /// pattern that matches several items.</exception>
-        internal static string ResolveForWrite(PSCmdlet cmdlet, string path, bool literal)
+        internal static string Resolve(PSCmdlet cmdlet, string path, bool literal)
         {
             if (!literal && WildcardPattern.ContainsWildcardCharacters(path))
             {
