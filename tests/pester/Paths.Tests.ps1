@@ -60,6 +60,27 @@ Describe 'Pipelines and paths' {
         (Get-EmulatorPolicy -Emulator $script:Emulator -TenantId $script:Tenant).source | Should -Be 'cloud'
     }
 
+    It 'a piped folder or bad document is that record''s error; the other files still run' {
+        Export-PhotoUpdatePolicy @script:Conn -Path 'b-good.json' | Out-Null
+        Set-Content -LiteralPath 'a-bad.json' -Value '{"schemaVersion":1,"allowedRoles":["Peple Administrator"]}'
+        New-Item -ItemType Directory -Path 'c-folder' | Out-Null
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        $results = @(Get-ChildItem | Sort-Object Name | Test-PhotoUpdatePolicy @script:Conn -ErrorVariable errs -ErrorAction SilentlyContinue)
+        @($results.Status) | Should -Be @('Compliant')
+        @($errs.FullyQualifiedErrorId) | Should -Be @('PhotoUpdatePolicy.InvalidDocument,PhotoUpdatePolicy.Commands.TestPhotoUpdatePolicyCommand',
+            'PhotoUpdatePolicy.PathIsFolder,PhotoUpdatePolicy.Commands.TestPhotoUpdatePolicyCommand')
+        $errs[0].Exception.Message | Should -Match 'Peple Administrator'
+        $errs[1].Exception.Message | Should -Match 'c-folder'
+        # Only the good document's tenant was read.
+        @(Get-PolicyRequest -Emulator $script:Emulator) | Should -HaveCount 1
+
+        # -ErrorAction Stop stops at the first bad record, before the good one is read.
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        $err = Get-ErrorRecord { Get-ChildItem | Sort-Object Name | Import-PhotoUpdatePolicy @script:Conn -Confirm:$false }
+        $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.InvalidDocument,*'
+        @(Get-PolicyRequest -Emulator $script:Emulator) | Should -HaveCount 0
+    }
+
     It '-Path expands wildcards; a pattern that matches nothing is an error naming it; -LiteralPath takes [ ] as they are' {
         Export-PhotoUpdatePolicy @script:Conn -Path 'one.json' | Out-Null
         Copy-Item -LiteralPath 'one.json' -Destination 'two.json'

@@ -50,7 +50,11 @@ namespace PhotoUpdatePolicy.Commands
             WriteError(error.ToErrorRecord(target, errorId));
 
         /// <summary>Stops the cmdlet with an error the user must fix first (bad input, no token).</summary>
-        internal void ThrowUsageError(string errorId, string message, ErrorCategory category, object? target, string? recommendedAction = null)
+        internal void ThrowUsageError(string errorId, string message, ErrorCategory category, object? target, string? recommendedAction = null) =>
+            ThrowTerminatingError(UsageErrorRecord(errorId, message, category, target, recommendedAction));
+
+        /// <summary>The ErrorRecord of input the user must fix (see <see cref="ThrowUsageError"/>), to write or throw.</summary>
+        internal static ErrorRecord UsageErrorRecord(string errorId, string message, ErrorCategory category, object? target, string? recommendedAction = null)
         {
             var record = new ErrorRecord(new ArgumentException(message), errorId, category, target);
             record.ErrorDetails = new ErrorDetails(message);
@@ -59,7 +63,7 @@ namespace PhotoUpdatePolicy.Commands
                 record.ErrorDetails.RecommendedAction = recommendedAction;
             }
 
-            ThrowTerminatingError(record);
+            return record;
         }
     }
 }

@@ -75,7 +75,15 @@ namespace PhotoUpdatePolicy.Commands
             base.BeginProcessing();
             if (DesiredStateOnCommandLine())
             {
-                commandLineDocuments = ReadDesiredState();
+                try
+                {
+                    commandLineDocuments = ReadDesiredState();
+                }
+                catch (DocumentError error)
+                {
+                    // Given on the command line: nothing runs until every document is right.
+                    ThrowTerminatingError(error.Record);
+                }
             }
         }
 
@@ -88,8 +96,20 @@ namespace PhotoUpdatePolicy.Commands
                 return;
             }
 
-            // The record's document is read and checked before its tenants are signed in to.
-            List<PolicyDocument> documents = ReadDesiredState();
+            // The record's document is read and checked before its tenants are signed in to. A
+            // piped file or object that is not a document is this record's error (as Get-Content
+            // reports a piped folder): the other records still run, unless -ErrorAction Stop.
+            List<PolicyDocument> documents;
+            try
+            {
+                documents = ReadDesiredState();
+            }
+            catch (DocumentError error)
+            {
+                WriteError(error.Record);
+                return;
+            }
+
             base.ProcessRecord();
             try
             {
@@ -145,7 +165,10 @@ namespace PhotoUpdatePolicy.Commands
             return bound.ContainsKey(nameof(Path)) || bound.ContainsKey(nameof(LiteralPath)) || bound.ContainsKey(nameof(InputObject)) || HasOtherDesiredState;
         }
 
-        /// <summary>The documents of the current parameter values, each checked by the core's reader.</summary>
+        /// <summary>
+        /// The documents of the current parameter values, each checked by the core's reader.
+        /// Throws <see cref="DocumentError"/> for a path or document that cannot be used.
+        /// </summary>
         private List<PolicyDocument> ReadDesiredState()
         {
             var documents = new List<PolicyDocument>();
@@ -168,7 +191,10 @@ namespace PhotoUpdatePolicy.Commands
                     if (value is FileSystemInfo item)
                     {
                         // A file given as the object (-InputObject (Get-Item x.json)) is read as a file.
-                        documents.Add(ParseDocument(ReadDocumentFile(item.FullName), item.FullName));
+                        foreach (string file in ResolveDocumentPaths(item.FullName, literal: true))
+                        {
+                            documents.Add(ParseDocument(ReadDocumentFile(file), file));
+                        }
                     }
                     else
                     {
@@ -226,8 +252,7 @@ namespace PhotoUpdatePolicy.Commands
             }
             catch (UsageException ex)
             {
-                ThrowUsageError(ex.ErrorId, ex.Message, ErrorCategory.InvalidArgument, ex.Target);
-                throw;
+                throw new DocumentError(UsageErrorRecord(ex.ErrorId, ex.Message, ErrorCategory.InvalidArgument, ex.Target));
             }
         }
 
@@ -240,14 +265,13 @@ namespace PhotoUpdatePolicy.Commands
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is NotSupportedException || ex is ArgumentException)
             {
-                ThrowUsageError("PhotoUpdatePolicy.DocumentNotReadable", $"The policy document '{file}' could not be read: {ex.Message}", ErrorCategory.ReadError, file);
-                return string.Empty;
+                throw new DocumentError(UsageErrorRecord("PhotoUpdatePolicy.DocumentNotReadable", $"The policy document '{file}' could not be read: {ex.Message}", ErrorCategory.ReadError, file));
             }
         }
 
         /// <summary>
         /// Checks a document offline (the core's strict reader) and returns it normalised; a bad
-        /// document stops the cmdlet before anything is sent.
+        /// document is a <see cref="DocumentError"/>, before anything is sent.
         /// </summary>
         private PolicyDocument ParseDocument(string text, object? target)
         {
@@ -266,8 +290,7 @@ namespace PhotoUpdatePolicy.Commands
             }
             catch (PhotoPolicyException ex)
             {
-                ThrowTerminatingError(ex.ToErrorRecord(target, "PhotoUpdatePolicy.InvalidDocument"));
-                throw;
+                throw new DocumentError(ex.ToErrorRecord(target, "PhotoUpdatePolicy.InvalidDocument"));
             }
         }
 
@@ -285,9 +308,20 @@ namespace PhotoUpdatePolicy.Commands
             }
             catch (UsageException ex)
             {
-                ThrowUsageError(ex.ErrorId, ex.Message, ErrorCategory.InvalidArgument, ex.Target);
-                return string.Empty;
+                throw new DocumentError(UsageErrorRecord(ex.ErrorId, ex.Message, ErrorCategory.InvalidArgument, ex.Target));
             }
+        }
+
+        /// <summary>A path or document that cannot be used, as the ErrorRecord to write or throw.</summary>
+        private sealed class DocumentError : Exception
+        {
+            internal DocumentError(ErrorRecord record)
+                : base(record.Exception.Message)
+            {
+                Record = record;
+            }
+
+            internal ErrorRecord Record { get; }
         }
     }
 }
