@@ -5,13 +5,13 @@ use photo_policy_core::access::{self, AccessRequest, CheckRequest};
 use photo_policy_core::plan::ChangeRequest;
 use serde_json::json;
 
-use crate::client::{client_ref, complete, run, run_scoped, PupClient};
+use crate::client::{client_ref, complete_scoped, run_scoped, PupClient};
 use crate::context::PupCallContext;
 use crate::error::PupError;
 use crate::json::parse_optional_json;
 use crate::panic::call;
 use crate::plan::{plan_for, PupPlan};
-use crate::result::PupResult;
+use crate::result::{deliver_result, PupResult};
 use crate::status::PupStatus;
 use crate::strings::{out_arg, str_arg};
 use crate::tenants::{clients_arg, entry_json};
@@ -49,21 +49,20 @@ pub unsafe extern "C" fn pup_access_get(
         let concurrency = request
             .concurrency
             .unwrap_or(photo_policy_core::fleet::DEFAULT_CONCURRENCY);
-        // SAFETY: caller's contract; `out_result` checked non-NULL above.
-        unsafe {
-            run_scoped(ctx, out_result, |scope, context| {
-                let entries = complete(
-                    scope,
-                    false,
-                    access::get_many(&borrowed, &request, concurrency, context),
-                )?;
-                let results = entries
-                    .iter()
-                    .map(|entry| entry_json(entry, entry.error.as_ref()))
-                    .collect::<Result<Vec<_>, _>>()?;
-                PupResult::from_serialize(&json!({ "results": results }))
+        // SAFETY: caller's contract.
+        let entries = unsafe {
+            complete_scoped(ctx, false, |context| async move {
+                access::get_many(&borrowed, &request, concurrency, &context).await
             })
-        }
+        }?;
+        let results = entries
+            .iter()
+            .map(|entry| entry_json(entry, entry.error.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let result = PupResult::from_serialize(&json!({ "results": results }))?;
+        // SAFETY: checked non-NULL above.
+        unsafe { deliver_result(out_result, result) };
+        Ok(())
     })
 }
 
@@ -95,8 +94,8 @@ pub unsafe extern "C" fn pup_access_check(
         let request: CheckRequest = parse_optional_json("request_json", "access check", text)?;
         // SAFETY: caller's contract; `out_result` checked non-NULL above.
         unsafe {
-            run_scoped(ctx, out_result, |scope, context| {
-                run(scope, false, access::check(client, &request, context))
+            run_scoped(ctx, false, out_result, |context| async move {
+                access::check(client, &request, &context).await
             })
         }
     })
@@ -127,8 +126,8 @@ pub unsafe extern "C" fn pup_access_impact(
         let change = ChangeRequest::from_json(text)?;
         // SAFETY: caller's contract; `out_result` checked non-NULL above.
         unsafe {
-            run_scoped(ctx, out_result, |scope, context| {
-                run(scope, false, access::impact(client, &change, context))
+            run_scoped(ctx, false, out_result, |context| async move {
+                access::impact(client, &change, &context).await
             })
         }
     })
@@ -159,12 +158,8 @@ pub unsafe extern "C" fn pup_access_plan_impact(
         out_arg("out_result", out_result)?;
         // SAFETY: caller's contract; `out_result` checked non-NULL above.
         unsafe {
-            run_scoped(ctx, out_result, |scope, context| {
-                run(
-                    scope,
-                    false,
-                    access::impact_of_plan(policy_client, plan.plan(), context),
-                )
+            run_scoped(ctx, false, out_result, |context| async move {
+                access::impact_of_plan(policy_client, plan.plan(), &context).await
             })
         }
     })

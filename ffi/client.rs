@@ -43,27 +43,9 @@ pub(crate) unsafe fn client_ref<'a>(client: *const PupClient) -> Result<&'a Poli
 }
 
 /// Runs one core operation to completion on the shared runtime, or until the scope is cancelled,
-/// then serializes its result. `may_have_written` adds a note to a cancellation error for
-/// operations that send a change.
-pub(crate) fn run<T, F>(
-    scope: &CallScope,
-    may_have_written: bool,
-    operation: F,
-) -> Result<PupResult, Failure>
-where
-    T: Serialize,
-    F: Future<Output = photo_policy_core::Result<T>>,
-{
-    PupResult::from_serialize(&complete(scope, may_have_written, operation)?)
-}
-
-/// Runs one core operation to completion on the shared runtime, or until the scope is cancelled,
-/// and returns its value (see [`run`], which also serializes it).
-pub(crate) fn complete<T, F>(
-    scope: &CallScope,
-    may_have_written: bool,
-    operation: F,
-) -> Result<T, Failure>
+/// and returns its value. `may_have_written` adds a note to a cancellation error for operations
+/// that send a change.
+fn complete<T, F>(scope: &CallScope, may_have_written: bool, operation: F) -> Result<T, Failure>
 where
     F: Future<Output = photo_policy_core::Result<T>>,
 {
@@ -85,7 +67,7 @@ where
 }
 
 /// The core's call context for a scope.
-pub(crate) fn call_context(scope: &CallScope) -> CallContext {
+fn call_context(scope: &CallScope) -> CallContext {
     CallContext {
         cancel: scope.cancel.clone(),
         stop: scope.stop.clone(),
@@ -94,23 +76,50 @@ pub(crate) fn call_context(scope: &CallScope) -> CallContext {
     }
 }
 
-/// The shared tail of every blocking client call: opens the call scope for `ctx`, lets `body`
-/// run the core operation with the scope and its call context, closes the scope (so no event
-/// reaches the caller's callback after this point) and only then writes the result. Argument
-/// checks come before this, so a bad argument never starts a call.
+/// The shared middle of every blocking export, after its argument checks (so a bad argument
+/// never starts a call): opens the call scope of `ctx` (cancellation, events, limits), runs the
+/// core operation `operation` makes from the call context to completion (see `complete`), and
+/// closes the scope before returning, so no event reaches the caller's callback after this
+/// point. The caller writes its outputs only after this returns.
+///
+/// `operation` takes the context by value and returns a future that owns it (`|context| async
+/// move { client.get(&context).await }`), so the future needs no borrow from this function.
+///
+/// # Safety
+/// `ctx` is NULL or a live context handle.
+pub(crate) unsafe fn complete_scoped<T, F>(
+    ctx: *const PupCallContext,
+    may_have_written: bool,
+    operation: impl FnOnce(CallContext) -> F,
+) -> Result<T, Failure>
+where
+    F: Future<Output = photo_policy_core::Result<T>>,
+{
+    // SAFETY: caller's contract.
+    let scope = unsafe { CallScope::new(ctx) };
+    let value = complete(&scope, may_have_written, operation(call_context(&scope)));
+    drop(scope);
+    value
+}
+
+/// [`complete_scoped`], then writes the operation's value as the call's JSON result: the body of
+/// every blocking export that answers one document.
 ///
 /// # Safety
 /// `ctx` is NULL or a live context handle; `out_result` was checked non-NULL and is writable.
-pub(crate) unsafe fn run_scoped(
+pub(crate) unsafe fn run_scoped<T, F>(
     ctx: *const PupCallContext,
+    may_have_written: bool,
     out_result: *mut *mut PupResult,
-    body: impl FnOnce(&CallScope, &CallContext) -> Result<PupResult, Failure>,
-) -> Result<(), Failure> {
+    operation: impl FnOnce(CallContext) -> F,
+) -> Result<(), Failure>
+where
+    T: Serialize,
+    F: Future<Output = photo_policy_core::Result<T>>,
+{
     // SAFETY: caller's contract.
-    let scope = unsafe { CallScope::new(ctx) };
-    let context = call_context(&scope);
-    let result = body(&scope, &context)?;
-    drop(scope);
+    let value = unsafe { complete_scoped(ctx, may_have_written, operation) }?;
+    let result = PupResult::from_serialize(&value)?;
     // SAFETY: caller's contract.
     unsafe { deliver_result(out_result, result) };
     Ok(())
@@ -221,8 +230,8 @@ pub unsafe extern "C" fn pup_policy_get(
         out_arg("out_result", out_result)?;
         // SAFETY: caller's contract; `out_result` checked non-NULL above.
         unsafe {
-            run_scoped(ctx, out_result, |scope, context| {
-                run(scope, false, client.get(context))
+            run_scoped(ctx, false, out_result, |context| async move {
+                client.get(&context).await
             })
         }
     })
@@ -256,8 +265,8 @@ pub unsafe extern "C" fn pup_policy_plan(
         let change = ChangeRequest::from_json(text)?;
         // SAFETY: caller's contract; `out_result` checked non-NULL above.
         unsafe {
-            run_scoped(ctx, out_result, |scope, context| {
-                run(scope, false, client.plan(&change, context))
+            run_scoped(ctx, false, out_result, |context| async move {
+                client.plan(&change, &context).await
             })
         }
     })
@@ -290,8 +299,8 @@ pub unsafe extern "C" fn pup_policy_apply(
         let change = ChangeRequest::from_json(text)?;
         // SAFETY: caller's contract; `out_result` checked non-NULL above.
         unsafe {
-            run_scoped(ctx, out_result, |scope, context| {
-                run(scope, true, client.apply(&change, context))
+            run_scoped(ctx, true, out_result, |context| async move {
+                client.apply(&change, &context).await
             })
         }
     })
@@ -327,8 +336,8 @@ pub unsafe extern "C" fn pup_policy_reset(
         let options: ResetOptions = parse_optional_json("options_json", "reset options", text)?;
         // SAFETY: caller's contract; `out_result` checked non-NULL above.
         unsafe {
-            run_scoped(ctx, out_result, |scope, context| {
-                run(scope, true, client.reset_with(&options, context))
+            run_scoped(ctx, true, out_result, |context| async move {
+                client.reset_with(&options, &context).await
             })
         }
     })

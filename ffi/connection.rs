@@ -2,7 +2,7 @@
 //! `Connect-PhotoUpdatePolicy` fails on bad credentials at connect time and can show who it is
 //! connected as, without ever seeing the token.
 
-use crate::client::{client_ref, run, run_scoped, PupClient};
+use crate::client::{client_ref, run_scoped, PupClient};
 use crate::context::PupCallContext;
 use crate::error::PupError;
 use crate::panic::call;
@@ -38,8 +38,8 @@ pub unsafe extern "C" fn pup_client_connect(
         out_arg("out_result", out_result)?;
         // SAFETY: caller's contract; `out_result` checked non-NULL above.
         unsafe {
-            run_scoped(ctx, out_result, |scope, context| {
-                run(scope, false, client.connect(context))
+            run_scoped(ctx, false, out_result, |context| async move {
+                client.connect(&context).await
             })
         }
     })

@@ -13,15 +13,15 @@
 
 use photo_policy_core::fleet::{self, FleetOperation, FleetRequest};
 
-use crate::client::{call_context, complete, PupClient};
-use crate::context::{CallScope, PupCallContext};
+use crate::client::PupClient;
+use crate::context::PupCallContext;
 use crate::error::{Failure, PupError};
 use crate::panic::call;
-use crate::plan::{invalid, plan_for, Planned, PupPlan, PUP_APPLY_REREAD};
+use crate::plan::{invalid, plan_for, reread_flag, Planned, PupPlan};
 use crate::result::{deliver_result, PupResult};
 use crate::status::PupStatus;
 use crate::strings::{out_arg, str_arg};
-use crate::tenants::{clients_arg, report_result, result_events};
+use crate::tenants::{clients_arg, complete_reporting, report_result};
 
 /// Reads each tenant of `clients[0..client_count]` once and plans the desired state of the
 /// request against it; nothing is written. Request: the `pup_fleet_run` request with
@@ -66,15 +66,11 @@ pub unsafe extern "C" fn pup_fleet_plan_begin(
             ));
         }
         // SAFETY: caller's contract.
-        let scope = unsafe { CallScope::new(ctx) };
-        let context = call_context(&scope);
-        let on_done = result_events(scope.events.clone());
-        let planned = complete(
-            &scope,
-            false,
-            fleet::plan_reporting(&borrowed, &request, &context, &on_done),
-        )?;
-        drop(scope);
+        let planned = unsafe {
+            complete_reporting(ctx, false, |context, on_done| async move {
+                fleet::plan_reporting(&borrowed, &request, &context, &on_done).await
+            })
+        }?;
         let result = report_result(&planned.report)?;
         let mut plans = Vec::with_capacity(client_count);
         for (i, plan) in planned.planned.into_iter().enumerate() {
@@ -133,11 +129,7 @@ pub unsafe extern "C" fn pup_fleet_plan_apply(
         // SAFETY: caller's contract.
         let text = unsafe { str_arg("request_json", request_json, request_len) }?;
         out_arg("out_result", out_result)?;
-        if flags & !PUP_APPLY_REREAD != 0 {
-            return Err(invalid(format!(
-                "The argument 'flags' is {flags:#x}; the known flags are PUP_APPLY_REREAD (1)."
-            )));
-        }
+        let reread = reread_flag(flags)?;
         let request = apply_request(text)?;
         let mut held: Vec<&PupPlan> = Vec::with_capacity(count);
         let mut changes = Vec::with_capacity(count);
@@ -160,17 +152,15 @@ pub unsafe extern "C" fn pup_fleet_plan_apply(
         for plan in &held {
             plan.claim()?;
         }
-        let reread = flags & PUP_APPLY_REREAD != 0;
         // SAFETY: caller's contract.
-        let scope = unsafe { CallScope::new(ctx) };
-        let context = call_context(&scope);
-        let on_done = result_events(scope.events.clone());
-        let report = complete(
-            &scope,
-            true,
-            fleet::apply_plans_reporting(&borrowed, &changes, &request, reread, &context, &on_done),
-        )?;
-        drop(scope);
+        let report = unsafe {
+            complete_reporting(ctx, true, |context, on_done| async move {
+                fleet::apply_plans_reporting(
+                    &borrowed, &changes, &request, reread, &context, &on_done,
+                )
+                .await
+            })
+        }?;
         let result = report_result(&report)?;
         // SAFETY: checked non-NULL above.
         unsafe { deliver_result(out_result, result) };

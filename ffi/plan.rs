@@ -24,12 +24,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use photo_policy_core::client::{CallContext, PlannedChange, PlannedReset};
 use photo_policy_core::plan::{ChangeRequest, Plan, ResetOptions};
 
-use crate::client::{call_context, client_ref, complete, run, PupClient};
-use crate::context::{CallScope, PupCallContext};
+use crate::client::{client_ref, complete_scoped, run_scoped, PupClient};
+use crate::context::PupCallContext;
 use crate::error::{Failure, PupError};
 use crate::json::parse_optional_json;
 use crate::panic::{call, guard};
-use crate::result::{deliver_result, PupResult};
+use crate::result::PupResult;
 use crate::status::PupStatus;
 use crate::strings::{out_arg, str_arg, write_borrowed};
 
@@ -127,9 +127,9 @@ pub(crate) unsafe fn plan_for<'a>(
     Ok(plan)
 }
 
-/// The shared body of the `*_begin` exports (after their argument checks): runs the future `begin` makes
-/// from the call context (the core's read and plan) under the call scope of `ctx`, closes the scope (no event reaches the caller's
-/// callback after this point), then writes the new plan handle.
+/// The shared body of the `*_begin` exports (after their argument checks): runs the future `begin`
+/// makes from the call context (the core's read and plan) as [`complete_scoped`] does, then
+/// writes the new plan handle.
 ///
 /// # Safety
 /// `ctx` is NULL or a live context; `out_plan` was checked non-NULL and is writable; `client` is
@@ -144,14 +144,22 @@ where
     F: std::future::Future<Output = photo_policy_core::Result<Planned>>,
 {
     // SAFETY: caller's contract.
-    let scope = unsafe { CallScope::new(ctx) };
-    let context = call_context(&scope);
-    let planned = complete(&scope, false, begin(context))?;
-    drop(scope);
+    let planned = unsafe { complete_scoped(ctx, false, begin) }?;
     let raw = PupPlan::into_raw(client, planned)?;
     // SAFETY: checked non-NULL above; writable per contract.
     unsafe { *out_plan = raw };
     Ok(())
+}
+
+/// Reads the `flags` of the plan apply exports: whether [`PUP_APPLY_REREAD`] is set; an unknown
+/// flag is `PUP_STATUS_INVALID_ARGUMENT` naming the value.
+pub(crate) fn reread_flag(flags: u32) -> Result<bool, Failure> {
+    if flags & !KNOWN_APPLY_FLAGS != 0 {
+        return Err(invalid(format!(
+            "The argument 'flags' is {flags:#x}; the known flags are PUP_APPLY_REREAD (1)."
+        )));
+    }
+    Ok(flags & PUP_APPLY_REREAD != 0)
 }
 
 /// Resolves the change request JSON (docs/c-abi.md; role names, aliases and IDs included: a bad
@@ -290,28 +298,19 @@ pub unsafe extern "C" fn pup_policy_plan_apply(
         // SAFETY: caller's contract.
         let plan = unsafe { plan_for(client, plan) }?;
         out_arg("out_result", out_result)?;
-        if flags & !KNOWN_APPLY_FLAGS != 0 {
-            return Err(invalid(format!(
-                "The argument 'flags' is {flags:#x}; the known flags are PUP_APPLY_REREAD (1)."
-            )));
-        }
+        let reread = reread_flag(flags)?;
         plan.claim()?;
-        let reread = flags & PUP_APPLY_REREAD != 0;
-        // SAFETY: caller's contract.
-        let scope = unsafe { CallScope::new(ctx) };
-        let context = call_context(&scope);
-        let result = match &plan.planned {
-            Planned::Change(c) => run(
-                &scope,
-                true,
-                policy_client.apply_planned(c, reread, &context),
-            ),
-            Planned::Reset(r) => run(&scope, true, policy_client.apply_reset(r, reread, &context)),
-        }?;
-        drop(scope);
-        // SAFETY: checked non-NULL above.
-        unsafe { deliver_result(out_result, result) };
-        Ok(())
+        // SAFETY: caller's contract; `out_result` checked non-NULL above.
+        unsafe {
+            match &plan.planned {
+                Planned::Change(c) => run_scoped(ctx, true, out_result, |context| async move {
+                    policy_client.apply_planned(c, reread, &context).await
+                }),
+                Planned::Reset(r) => run_scoped(ctx, true, out_result, |context| async move {
+                    policy_client.apply_reset(r, reread, &context).await
+                }),
+            }
+        }
     })
 }
 

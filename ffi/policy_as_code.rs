@@ -6,15 +6,15 @@ use photo_policy_core::export::{self, ExportOptions};
 use photo_policy_core::fleet::{self, FleetRequest};
 use serde_json::json;
 
-use crate::client::{call_context, client_ref, complete, run, run_scoped, PupClient};
-use crate::context::{CallScope, PupCallContext};
+use crate::client::{client_ref, run_scoped, PupClient};
+use crate::context::PupCallContext;
 use crate::error::PupError;
 use crate::json::parse_optional_json;
 use crate::panic::call;
 use crate::result::{deliver_result, PupResult};
 use crate::status::PupStatus;
 use crate::strings::{out_arg, str_arg};
-use crate::tenants::{clients_arg, report_result, result_events};
+use crate::tenants::{clients_arg, complete_reporting, report_result};
 
 /// Reads the tenant's policy and returns it as a policy document (docs/c-abi.md, "Policy
 /// document"). `(options_json, options_len)` is NULL,0 for none, or
@@ -48,8 +48,8 @@ pub unsafe extern "C" fn pup_policy_export(
         let options: ExportOptions = parse_optional_json("options_json", "export options", text)?;
         // SAFETY: caller's contract; `out_result` checked non-NULL above.
         unsafe {
-            run_scoped(ctx, out_result, |scope, context| {
-                run(scope, false, export::export(client, &options, context))
+            run_scoped(ctx, false, out_result, |context| async move {
+                export::export(client, &options, &context).await
             })
         }
     })
@@ -128,17 +128,13 @@ pub unsafe extern "C" fn pup_fleet_run(
         let text = unsafe { str_arg("request_json", request_json, request_len) }?;
         out_arg("out_result", out_result)?;
         let request = FleetRequest::from_json(text)?;
-        // SAFETY: caller's contract.
-        let scope = unsafe { CallScope::new(ctx) };
-        let context = call_context(&scope);
         let may_write = request.operation == fleet::FleetOperation::Apply;
-        let on_done = result_events(scope.events.clone());
-        let report = complete(
-            &scope,
-            may_write,
-            fleet::run_reporting(&borrowed, &request, &context, &on_done),
-        )?;
-        drop(scope);
+        // SAFETY: caller's contract.
+        let report = unsafe {
+            complete_reporting(ctx, may_write, |context, on_done| async move {
+                fleet::run_reporting(&borrowed, &request, &context, &on_done).await
+            })
+        }?;
         let result = report_result(&report)?;
         // SAFETY: checked non-NULL above.
         unsafe { deliver_result(out_result, result) };

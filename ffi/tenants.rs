@@ -1,15 +1,19 @@
 //! What the exports over many tenants share (`pup_fleet_run`, `pup_fleet_plan_begin`,
 //! `pup_fleet_plan_apply`, `pup_access_get`): the array of client handles, each tenant's entry
-//! with its error in the shape of `pup_error_json`, and a tenant's entry as a result event.
+//! with its error in the shape of `pup_error_json`, running the call with a result event per
+//! tenant.
 
-use photo_policy_core::client::PolicyClient;
+use std::future::Future;
+
+use photo_policy_core::client::{CallContext, PolicyClient};
 use photo_policy_core::events::{Event, EventLevel, Events};
 use photo_policy_core::fleet::{FleetReport, TenantResult};
 use photo_policy_core::Error;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::client::{client_ref, PupClient};
+use crate::client::{client_ref, complete_scoped, PupClient};
+use crate::context::PupCallContext;
 use crate::error::{pup_error_json, Failure, PupError};
 use crate::result::PupResult;
 use crate::status::PupStatus;
@@ -73,17 +77,45 @@ pub(crate) fn report_result(report: &FleetReport) -> Result<PupResult, Failure> 
     PupResult::from_serialize(&value)
 }
 
-/// Sends each tenant's entry as a result event (level 6) as soon as the tenant is done, in the
-/// same shape as in the final result, so a caller loses none when it stops early.
-pub(crate) fn result_events(events: Events) -> impl Fn(&TenantResult) + Sync {
-    move |tenant: &TenantResult| {
+/// What a call over many tenants calls with each tenant's result as soon as the tenant is done.
+pub(crate) type OnTenantDone = Box<dyn Fn(&TenantResult) + Sync>;
+
+/// The shared middle of `pup_fleet_run`, `pup_fleet_plan_begin` and `pup_fleet_plan_apply`, after
+/// their argument checks: runs the operation over many tenants as [`complete_scoped`] runs one,
+/// handing it, with the call context, the callback that sends each tenant's entry as a result
+/// event (level 6) as soon as the tenant is done, in the same shape as in the final result, so a
+/// caller loses none when it stops early. Returns the operation's value once the call scope is
+/// closed.
+///
+/// # Safety
+/// `ctx` is NULL or a live context handle.
+pub(crate) unsafe fn complete_reporting<T, F>(
+    ctx: *const PupCallContext,
+    may_have_written: bool,
+    operation: impl FnOnce(CallContext, OnTenantDone) -> F,
+) -> Result<T, Failure>
+where
+    F: Future<Output = photo_policy_core::Result<T>>,
+{
+    // SAFETY: caller's contract.
+    unsafe {
+        complete_scoped(ctx, may_have_written, |context| {
+            let on_done = result_events(context.events.clone());
+            operation(context, on_done)
+        })
+    }
+}
+
+/// Sends each tenant's entry as a result event (see [`complete_reporting`]).
+fn result_events(events: Events) -> OnTenantDone {
+    Box::new(move |tenant: &TenantResult| {
         if let Ok(entry) = entry_json(tenant, tenant.error.as_ref()) {
             events.emit(Event {
                 level: EventLevel::Result,
                 message: entry.to_string(),
             });
         }
-    }
+    })
 }
 
 /// The JSON form `pup_error_json` lends, as a value.
