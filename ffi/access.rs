@@ -174,44 +174,11 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::client::{pup_client_free, pup_client_new};
+    use crate::client::pup_client_free;
     use crate::error::pup_error_free;
-    use crate::result::{pup_result_free, pup_result_json};
+    use crate::test_support::{emulator_client, result_json};
 
     const TENANT: &str = "a1000000-0000-4000-8000-000000000016";
-
-    fn new_client(emu: &Emulator, spec: TokenSpec) -> *mut PupClient {
-        let token = emu.mint_token(spec);
-        let config = json!({"graphEndpoint": emu.url(), "allowInsecureLoopback": true}).to_string();
-        let (mut client, mut error) = (ptr::null_mut(), ptr::null_mut());
-        // SAFETY: valid buffers and out pointers.
-        let st = unsafe {
-            pup_client_new(
-                config.as_ptr(),
-                config.len(),
-                token.as_ptr(),
-                token.len(),
-                &mut client,
-                &mut error,
-            )
-        };
-        assert_eq!(st, PupStatus::Ok);
-        client
-    }
-
-    fn result_json(result: *mut PupResult) -> Value {
-        let (mut p, mut l) = (ptr::null(), 0usize);
-        // SAFETY: live result; out pointers are locals.
-        assert_eq!(
-            unsafe { pup_result_json(result, &mut p, &mut l) },
-            PupStatus::Ok
-        );
-        // SAFETY: borrowed from the live result.
-        let v = serde_json::from_slice(unsafe { std::slice::from_raw_parts(p, l) }).unwrap();
-        // SAFETY: freed once.
-        unsafe { pup_result_free(result) };
-        v
-    }
 
     #[test]
     fn access_exports_answer_per_tenant_per_principal_and_per_change() {
@@ -233,8 +200,8 @@ mod tests {
             "Application.Read.All",
             "User.Read.All",
         ];
-        let good = new_client(&emu, TokenSpec::app(TENANT, &perms));
-        let expired = new_client(&emu, TokenSpec::app(TENANT, &perms).expires_in(-60));
+        let good = emulator_client(&emu, None, TokenSpec::app(TENANT, &perms));
+        let expired = emulator_client(&emu, None, TokenSpec::app(TENANT, &perms).expires_in(-60));
         let handles = [good as *const PupClient, expired as *const PupClient];
         let (mut result, mut error) = (ptr::null_mut(), ptr::null_mut());
         // SAFETY: valid handles; NULL,0 request = defaults.

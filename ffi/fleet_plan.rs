@@ -186,53 +186,16 @@ fn apply_request(text: &str) -> Result<FleetRequest, Failure> {
 mod tests {
     use std::ptr;
 
-    use graph_emulator::{Emulator, Profile, TokenSpec};
-    use serde_json::{json, Value};
+    use graph_emulator::{Emulator, Profile};
+    use serde_json::json;
 
     use super::*;
-    use crate::client::{pup_client_free, pup_client_new};
+    use crate::client::pup_client_free;
     use crate::error::{pup_error_free, pup_error_message};
     use crate::plan::{pup_plan_free, pup_policy_reset_begin};
-    use crate::result::{pup_result_free, pup_result_json};
+    use crate::test_support::{app_client, result_json};
 
-    fn new_client(emu: &Emulator, tenant: &str, expired: bool) -> *mut PupClient {
-        let mut spec = TokenSpec::app(tenant, &["PeopleSettings.ReadWrite.All"]);
-        if expired {
-            spec = spec.expires_in(-600);
-        }
-        let token = emu.mint_token(spec);
-        let config =
-            json!({"tenantId": tenant, "graphEndpoint": emu.url(), "allowInsecureLoopback": true})
-                .to_string();
-        let (mut client, mut error) = (ptr::null_mut(), ptr::null_mut());
-        // SAFETY: valid buffers and out pointers.
-        let st = unsafe {
-            pup_client_new(
-                config.as_ptr(),
-                config.len(),
-                token.as_ptr(),
-                token.len(),
-                &mut client,
-                &mut error,
-            )
-        };
-        assert_eq!(st, PupStatus::Ok);
-        client
-    }
-
-    fn result_json(result: *mut PupResult) -> Value {
-        let (mut p, mut l) = (ptr::null(), 0usize);
-        // SAFETY: live result; out pointers are locals.
-        assert_eq!(
-            unsafe { pup_result_json(result, &mut p, &mut l) },
-            PupStatus::Ok
-        );
-        // SAFETY: borrowed from the live result.
-        let v = serde_json::from_slice(unsafe { std::slice::from_raw_parts(p, l) }).unwrap();
-        // SAFETY: freed once.
-        unsafe { pup_result_free(result) };
-        v
-    }
+    const WRITE: &[&str] = &["PeopleSettings.ReadWrite.All"];
 
     fn methods(emu: &Emulator) -> Vec<String> {
         emu.requests()
@@ -249,7 +212,10 @@ mod tests {
             "a3000000-0000-4000-8000-000000000001",
             "a3000000-0000-4000-8000-000000000002",
         ];
-        let clients = [new_client(&emu, t[0], false), new_client(&emu, t[1], true)];
+        let clients = [
+            app_client(&emu, t[0], WRITE, false),
+            app_client(&emu, t[1], WRITE, true),
+        ];
         let handles: Vec<*const PupClient> = clients.iter().map(|c| *c as *const _).collect();
         let request = json!({"operation": "apply", "concurrency": 2,
             "desired": {"schemaVersion": 1, "source": "cloud"}})

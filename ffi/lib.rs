@@ -40,6 +40,8 @@ pub mod signer;
 pub mod status;
 pub mod strings;
 pub mod tenants;
+#[cfg(test)]
+mod test_support;
 
 pub use access::*;
 pub use client::*;

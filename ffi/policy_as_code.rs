@@ -146,55 +146,15 @@ pub unsafe extern "C" fn pup_fleet_run(
 mod tests {
     use std::ptr;
 
-    use graph_emulator::{Emulator, Profile, TokenSpec};
+    use graph_emulator::{Emulator, Profile};
 
     use photo_policy_core::events::EventLevel;
     use serde_json::Value;
 
     use super::*;
-    use crate::client::{pup_client_free, pup_client_new, pup_policy_reset};
+    use crate::client::{pup_client_free, pup_policy_reset};
     use crate::error::pup_error_free;
-    use crate::result::{pup_result_free, pup_result_json};
-
-    fn new_client(emu: &Emulator, tenant: &str, roles: &[&str], expired: bool) -> *mut PupClient {
-        let mut spec = TokenSpec::app(tenant, roles);
-        if expired {
-            spec = spec.expires_in(-600);
-        }
-        let token = emu.mint_token(spec);
-        let config = json!({
-            "tenantId": tenant, "graphEndpoint": emu.url(), "allowInsecureLoopback": true
-        })
-        .to_string();
-        let (mut client, mut error) = (ptr::null_mut(), ptr::null_mut());
-        // SAFETY: valid buffers and out pointers.
-        let st = unsafe {
-            pup_client_new(
-                config.as_ptr(),
-                config.len(),
-                token.as_ptr(),
-                token.len(),
-                &mut client,
-                &mut error,
-            )
-        };
-        assert_eq!(st, PupStatus::Ok);
-        client
-    }
-
-    fn result_json(result: *mut PupResult) -> Value {
-        let (mut p, mut l) = (ptr::null(), 0usize);
-        // SAFETY: live result; out pointers are locals.
-        assert_eq!(
-            unsafe { pup_result_json(result, &mut p, &mut l) },
-            PupStatus::Ok
-        );
-        // SAFETY: borrowed from the live result.
-        let v = serde_json::from_slice(unsafe { std::slice::from_raw_parts(p, l) }).unwrap();
-        // SAFETY: freed once.
-        unsafe { pup_result_free(result) };
-        v
-    }
+    use crate::test_support::{app_client, result_json};
 
     unsafe extern "C" fn collect_results(
         user_data: *mut std::ffi::c_void,
@@ -221,8 +181,8 @@ mod tests {
             "a2000000-0000-4000-8000-000000000002",
         ];
         let clients = [
-            new_client(&emu, t[0], &["PeopleSettings.Read.All"], false),
-            new_client(&emu, t[1], &["PeopleSettings.Read.All"], true),
+            app_client(&emu, t[0], &["PeopleSettings.Read.All"], false),
+            app_client(&emu, t[1], &["PeopleSettings.Read.All"], true),
         ];
         let handles: Vec<*const PupClient> = clients.iter().map(|c| *c as *const _).collect();
         let request = json!({"operation": "test", "concurrency": 1,
@@ -308,9 +268,9 @@ mod tests {
         ];
         emu.set_policy(t[0], json!({"source": "cloud", "allowedRoles": [ga]}));
         let clients = [
-            new_client(&emu, t[0], &["PeopleSettings.Read.All"], false),
-            new_client(&emu, t[1], &["PeopleSettings.Read.All"], false),
-            new_client(&emu, t[2], &["PeopleSettings.Read.All"], true),
+            app_client(&emu, t[0], &["PeopleSettings.Read.All"], false),
+            app_client(&emu, t[1], &["PeopleSettings.Read.All"], false),
+            app_client(&emu, t[2], &["PeopleSettings.Read.All"], true),
         ];
         let handles: Vec<*const PupClient> = clients.iter().map(|c| *c as *const _).collect();
         let request = json!({"operation": "test", "concurrency": 2,
