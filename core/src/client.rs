@@ -102,13 +102,7 @@ impl std::fmt::Debug for PolicyClient {
 impl PolicyClient {
     /// Validates `config` (endpoints, timeouts, auth mode) and the secret without network.
     pub fn new(config: ClientConfig, secret: Zeroizing<Vec<u8>>) -> Result<Self> {
-        let graph = GraphClient::new(&config)?;
-        let tokens = auth::token_source(&config, secret)?;
-        Ok(Self {
-            config,
-            graph,
-            tokens,
-        })
+        Self::build(config, |config| auth::token_source(config, secret))
     }
 
     /// Like [`PolicyClient::new`] for a certificate sign-in whose client assertions `signer`
@@ -118,12 +112,8 @@ impl PolicyClient {
         config: ClientConfig,
         signer: Arc<dyn auth::AssertionSigner>,
     ) -> Result<Self> {
-        let graph = GraphClient::new(&config)?;
-        let tokens = auth::token_source_with_signer(&config, signer)?;
-        Ok(Self {
-            config,
-            graph,
-            tokens,
+        Self::build(config, |config| {
+            auth::token_source_with_signer(config, signer)
         })
     }
 
@@ -148,7 +138,18 @@ impl PolicyClient {
 
     /// Like [`PolicyClient::new`] with a ready token source (tests, custom sign-in).
     pub fn with_token_source(config: ClientConfig, tokens: Arc<dyn TokenSource>) -> Result<Self> {
+        Self::build(config, |_| Ok(tokens))
+    }
+
+    /// What every constructor does, in one order: checks the Graph endpoints of `config` first
+    /// (so a bad endpoint is the error even when the sign-in is wrong too), then makes the token
+    /// source with `tokens`.
+    fn build(
+        config: ClientConfig,
+        tokens: impl FnOnce(&ClientConfig) -> Result<Arc<dyn TokenSource>>,
+    ) -> Result<Self> {
         let graph = GraphClient::new(&config)?;
+        let tokens = tokens(&config)?;
         Ok(Self {
             config,
             graph,
