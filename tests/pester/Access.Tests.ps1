@@ -202,6 +202,28 @@ Describe 'Test-PhotoUpdateAccess' {
         $e.Exception.Message | Should -Match 'userId'
         @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object route -eq 'graph').Count | Should -Be 0
     }
+
+    It 'takes Get-PhotoUpdateAccess''s users and apps from the pipeline, and refuses a group by name before sending' {
+        $t = New-AccessTenant @($script:Roles.Global)
+        $c = @{ TenantId = $t.TenantId; AccessToken = $t.AccessToken } + $script:Endpoint
+        $access = @(Get-PhotoUpdateAccess @c -InformationAction SilentlyContinue)
+        $principals = @($access | Where-Object PrincipalType -in 'User', 'ServicePrincipal')
+        @($principals | Where-Object PrincipalType -eq 'User').Count | Should -BeGreaterThan 0
+        @($principals | Where-Object PrincipalType -eq 'ServicePrincipal').Count | Should -BeGreaterThan 0
+        # Users carry an empty AppId, apps an empty UserPrincipalName: neither gets in the way.
+        $answers = @($principals | Test-PhotoUpdateAccess @c -ErrorVariable errs -WarningAction SilentlyContinue)
+        $errs | Should -BeNullOrEmpty
+        @($answers | ForEach-Object Id) | Should -Be @($principals | ForEach-Object Id)
+        @($answers | ForEach-Object PrincipalType) | Should -Be @($principals | ForEach-Object PrincipalType)
+        @($answers | ForEach-Object CanChangeOthersPhotos) | Should -Be @($principals | ForEach-Object CanChangeOthersPhotos)
+        $group = $access | Where-Object PrincipalType -eq 'Group' | Select-Object -First 1
+        $group | Should -Not -BeNullOrEmpty
+        Clear-EmulatorRequest -Emulator $script:Emulator
+        $e = Get-ErrorRecord { $group | Test-PhotoUpdateAccess @c -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.NotAUserOrApp*'
+        $e.Exception.Message | Should -Match ([regex]::Escape($group.DisplayName))
+        @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object route -eq 'graph').Count | Should -Be 0
+    }
 }
 
 Describe 'Set-PhotoUpdatePolicy shows who gains and who loses the ability' {

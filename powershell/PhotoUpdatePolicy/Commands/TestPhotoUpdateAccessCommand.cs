@@ -18,6 +18,7 @@ namespace PhotoUpdatePolicy.Commands
         private const string SignedInSet = "SignedIn";
         private const string UserSet = "User";
         private const string ServicePrincipalSet = "ServicePrincipal";
+        private const string InputObjectSet = "InputObject";
 
         /// <summary>The user: object ID or user principal name.</summary>
         [Parameter(ParameterSetName = UserSet, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -31,6 +32,15 @@ namespace PhotoUpdatePolicy.Commands
         [ValidateNotNullOrEmpty]
         public string? ServicePrincipalId { get; set; }
 
+        /// <summary>
+        /// A user or service principal from Get-PhotoUpdateAccess, from the pipeline. Bound by value,
+        /// so its empty UserPrincipalName or AppId never binds to -UserId or -ServicePrincipalId
+        /// (which would refuse the record); it is judged by its object ID.
+        /// </summary>
+        [Parameter(ParameterSetName = InputObjectSet, Mandatory = true, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public PhotoUpdateAccess? InputObject { get; set; }
+
         /// <summary>Returns only True (may change other users' photos now) or False.</summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
@@ -38,6 +48,29 @@ namespace PhotoUpdatePolicy.Commands
         /// <summary>Answers for each input record.</summary>
         protected override void ProcessRecord()
         {
+            string? userId = UserId;
+            string? servicePrincipalId = ServicePrincipalId;
+            if (ParameterSetName == InputObjectSet)
+            {
+                PhotoUpdateAccess principal = InputObject!;
+                if (principal.PrincipalType == "User")
+                {
+                    userId = principal.Id;
+                }
+                else if (principal.PrincipalType == "ServicePrincipal")
+                {
+                    servicePrincipalId = principal.Id;
+                }
+                else
+                {
+                    string message = $"Test-PhotoUpdateAccess judges a user or a service principal; '{principal.DisplayName ?? principal.Id}' is {principal.PrincipalType}. Nothing was sent.";
+                    var record = new ErrorRecord(new System.ArgumentException(message), "PhotoUpdatePolicy.NotAUserOrApp", ErrorCategory.InvalidArgument, principal);
+                    record.ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Filter the input, e.g. Where-Object PrincipalType -in 'User', 'ServicePrincipal'." };
+                    WriteError(record);
+                    return;
+                }
+            }
+
             using NativeClient? client = TryCreateClient();
             if (client == null)
             {
@@ -46,7 +79,7 @@ namespace PhotoUpdatePolicy.Commands
 
             try
             {
-                PhotoUpdateAccessTest answer = client.CheckAccess(UserId, ServicePrincipalId);
+                PhotoUpdateAccessTest answer = client.CheckAccess(userId, servicePrincipalId);
                 foreach (string warning in answer.Warnings)
                 {
                     WriteWarning(warning);
@@ -64,7 +97,7 @@ namespace PhotoUpdatePolicy.Commands
             }
             catch (PhotoPolicyException ex)
             {
-                WriteNativeError(ex, UserId ?? ServicePrincipalId ?? TenantId);
+                WriteNativeError(ex, userId ?? servicePrincipalId ?? TenantId);
             }
         }
     }
