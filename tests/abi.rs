@@ -483,10 +483,11 @@ fn roles_catalog_and_resolve() {
 fn error_object_carries_the_service_details() {
     let fx = Fixture::new();
     // A delegated user without a photo-managing role: passes the permission pre-flight (the token
-    // lists no directory roles), so Graph itself answers 403 with its code and ids.
+    // has no wids claim, so it lists no directory roles), so Graph itself answers 403 with its
+    // code and ids.
     let readonly = fx
         .emu
-        .mint_token(TokenSpec::delegated(TENANT, WRITE_PERMISSION, &[]));
+        .mint_token(TokenSpec::delegated(TENANT, WRITE_PERMISSION, &[]).without_wids());
     let client = fx.client_with(&readonly, 0);
     let (mut result, mut error) = (ptr::null_mut(), ptr::null_mut());
     let change = r#"{"source":"cloud"}"#;

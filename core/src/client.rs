@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
+pub use crate::auth::permissions::WriteCheck;
 use crate::auth::{self, AccessToken, TokenSource};
 use crate::backup;
 pub use crate::call_context::CallContext;
@@ -189,10 +190,16 @@ impl PolicyClient {
         Ok(PolicyView::new(&policy, tenant, self.config.cloud))
     }
 
-    /// Reads the policy and plans `change` against it; nothing is written. Warnings travel in
-    /// [`Plan::warnings`] only (not as events), so a caller shows each once.
+    /// Reads the policy and plans `change` against it; nothing is written: a preview
+    /// (-WhatIf). A token that may read but not change the policy still gets the preview, with
+    /// a warning event saying the change itself would be refused ([`WriteCheck::Warn`]). The
+    /// plan's warnings travel in [`Plan::warnings`] only (not as events), so a caller shows each
+    /// once.
     pub async fn plan(&self, change: &ChangeRequest, ctx: &CallContext) -> Result<Plan> {
-        Ok(self.begin_change(change, ctx).await?.plan)
+        let change = plan::resolve_change(change)?;
+        self.check_write(WriteCheck::Warn, ctx).await?;
+        let counter = RequestCounter::new(0);
+        Ok(self.plan_against_read(change, ctx, &counter).await?.plan)
     }
 
     /// Reads the policy, plans `change`, and sends the PATCH when something changes. With nothing
@@ -212,22 +219,24 @@ impl PolicyClient {
         let change = plan::resolve_change(change)?;
         // Pre-flight before the first request: a caller who may not write learns it before
         // anything is sent (not after a read and a refused PATCH).
-        let _turn = self.write_turn(ctx).await?;
+        let _turn = self.write_turn(ctx, true).await?;
         let counter = RequestCounter::new(0);
         let planned = self.plan_against_read(change, ctx, &counter).await?;
         self.write_planned(&planned, ctx, &counter).await
     }
 
     /// The first half of a confirmed change: resolves `change` (roles included; an invalid
-    /// request fails before anything is sent), reads the policy once and plans against it.
-    /// Nothing is written; [`PolicyClient::apply_planned`] writes the plan after the caller's
-    /// confirmation, without reading the policy again.
+    /// request fails before anything is sent), checks that the token may change the policy
+    /// (the pre-flight of [`PolicyClient::apply`], also before anything is sent), reads the
+    /// policy once and plans against it. Nothing is written; [`PolicyClient::apply_planned`]
+    /// writes the plan after the caller's confirmation, without reading the policy again.
     pub async fn begin_change(
         &self,
         change: &ChangeRequest,
         ctx: &CallContext,
     ) -> Result<PlannedChange> {
         let change = plan::resolve_change(change)?;
+        self.check_write(WriteCheck::Refuse, ctx).await?;
         let counter = RequestCounter::new(0);
         self.plan_against_read(change, ctx, &counter).await
     }
@@ -245,7 +254,7 @@ impl PolicyClient {
         // Pre-flight before the write, and the tenant's turn (see `apply`); the plan's own read
         // happened before the caller's confirmation, so a relative change relies on its
         // read-back here.
-        let _turn = self.write_turn(ctx).await?;
+        let _turn = self.write_turn(ctx, false).await?;
         // The outcome counts every request of the change, the plan's read included.
         let counter = RequestCounter::new(planned.reads);
         // A relative role change planned outside the tenant's turn may rest on a stale read
@@ -261,8 +270,18 @@ impl PolicyClient {
 
     /// Checks the write permission in the token (the pre-flight) and waits for the tenant's
     /// turn to write ([`write_lock`]), which the caller holds until its read-back is done.
-    async fn write_turn(&self, ctx: &CallContext) -> Result<tokio::sync::OwnedMutexGuard<()>> {
-        let token = self.token_for(auth::Access::Write, ctx).await?;
+    /// `first`: no earlier step of this change checked the token, so a doubt about it is voiced
+    /// here ([`PolicyClient::check_write`]); the second half of a planned change only refuses.
+    async fn write_turn(
+        &self,
+        ctx: &CallContext,
+        first: bool,
+    ) -> Result<tokio::sync::OwnedMutexGuard<()>> {
+        let token = if first {
+            self.check_write(WriteCheck::Refuse, ctx).await?
+        } else {
+            self.token_for(auth::Access::Write, ctx).await?
+        };
         let tenant = auth::tenant::acting_tenant(&self.config, &token, ctx).await?;
         tokio::select! {
             biased;
@@ -523,13 +542,13 @@ impl PolicyClient {
         ctx: &CallContext,
     ) -> Result<ResetOutcome> {
         // Pre-flight before the first request (see `apply`).
-        self.token_for(auth::Access::Write, ctx).await?;
         let planned = self.begin_reset(options, ctx).await?;
         self.apply_reset(&planned, false, ctx).await
     }
 
-    /// The first half of a confirmed reset: reads the policy once and plans the default against
-    /// it (the plan shows what the reset changes). Nothing is written;
+    /// The first half of a confirmed reset: checks that the token may change the policy (the
+    /// pre-flight of [`PolicyClient::apply`], before anything is sent), reads the policy once and
+    /// plans the default against it (the plan shows what the reset changes). Nothing is written;
     /// [`PolicyClient::apply_reset`] writes it after the caller's confirmation, without reading
     /// the policy again. `options.backup_path` is where the policy is saved before the write.
     pub async fn begin_reset(
@@ -543,6 +562,7 @@ impl PolicyClient {
             backup_path: options.backup_path.clone(),
             ..ChangeRequest::default()
         })?;
+        self.check_write(WriteCheck::Refuse, ctx).await?;
         let counter = RequestCounter::new(0);
         let (planned, current) = self.read_and_plan(change, ctx, &counter).await?;
         Ok(PlannedReset { planned, current })
@@ -558,7 +578,7 @@ impl PolicyClient {
         reread: bool,
         ctx: &CallContext,
     ) -> Result<ResetOutcome> {
-        let _turn = self.write_turn(ctx).await?;
+        let _turn = self.write_turn(ctx, false).await?;
         // The outcome counts every request of the reset, the plan's read included.
         let counter = RequestCounter::new(planned.requests());
         let (previous, tenant) = if reread {
@@ -681,6 +701,32 @@ impl PolicyClient {
         // The configured cloud is authoritative (opaque tokens carry no audience to read).
         identity.cloud.get_or_insert(self.config.cloud);
         Ok(auth::ConnectionInfo::from_token(&identity, &token))
+    }
+
+    /// Checks, before anything is sent to Graph, that the token may change the policy, and
+    /// returns it. [`WriteCheck::Refuse`] (a change): a token that certainly may not is refused
+    /// (`PermissionDenied`, naming what is missing and how to grant it); one that can only be
+    /// suspected (an opaque token, a delegated token without a `wids` claim) goes ahead with a
+    /// warning event. [`WriteCheck::Warn`] (a preview): the certain refusal becomes a warning
+    /// event, and the preview goes ahead.
+    pub async fn check_write(&self, check: WriteCheck, ctx: &CallContext) -> Result<AccessToken> {
+        let token = self.token(ctx).await?;
+        match (
+            auth::permissions::preflight(&token.token, auth::Access::Write),
+            check,
+        ) {
+            (Ok(Some(doubt)), WriteCheck::Refuse) => events::warning(&ctx.events, doubt),
+            (Ok(_), _) => {}
+            (Err(refused), WriteCheck::Refuse) => return Err(refused),
+            (Err(refused), WriteCheck::Warn) => events::warning(
+                &ctx.events,
+                format!(
+                    "{} The change shown would be refused before anything is sent.",
+                    refused.message()
+                ),
+            ),
+        }
+        Ok(token)
     }
 
     /// A token that allows `need`, racing the caller's cancellation. The permission pre-flight

@@ -89,7 +89,7 @@ impl FleetRequest {
                     ErrorKind::InvalidJson,
                     format!(
                         "The fleet request is not valid: {e}. Expected fields: operation (test or \
-                     apply), desired, concurrency, backupFolder."
+                     apply), desired, concurrency, backupFolder, stopOnFailure."
                     ),
                 )
             })?;

@@ -606,7 +606,10 @@ fn impact_names_who_gains_and_who_loses() {
 fn impact_of_a_planned_reset_reads_the_directory_only_and_says_everyone_may_change_their_own_photo()
 {
     let emu = seeded(json!([PA, GA]));
-    let c = app_client(&emu, &ALL_READS);
+    // A reset is planned only with a token that may make it (the write pre-flight).
+    let mut perms = ALL_READS.to_vec();
+    perms.push("PeopleSettings.ReadWrite.All");
+    let c = app_client(&emu, &perms);
     let planned = block_on(c.begin_reset(&Default::default(), &CallContext::new())).unwrap();
     emu.clear_requests();
     let i = block_on(access::impact_of_plan(
@@ -638,7 +641,7 @@ fn impact_of_a_planned_reset_reads_the_directory_only_and_says_everyone_may_chan
 
     // A reset of a policy without roles: the roles stay empty, and the lines say what that means.
     let emu = seeded(json!([]));
-    let c = app_client(&emu, &ALL_READS);
+    let c = app_client(&emu, &perms);
     let planned = block_on(c.begin_reset(&Default::default(), &CallContext::new())).unwrap();
     let i = block_on(access::impact_of_plan(
         &c,

@@ -189,11 +189,9 @@ fn caller_errors_are_never_retried() {
     // 403 from the service: a delegated token whose roles the token does not list passes the
     // pre-flight; Graph refuses the user (no photo-managing role) with its code and ids.
     let env = Env::with_token(Profile::default(), |emu| {
-        emu.mint_token(TokenSpec::delegated(
-            TENANT,
-            "PeopleSettings.ReadWrite.All",
-            &[],
-        ))
+        emu.mint_token(
+            TokenSpec::delegated(TENANT, "PeopleSettings.ReadWrite.All", &[]).without_wids(),
+        )
     });
     let err = block_on(env.client.apply(&change, &env.ctx())).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied);
@@ -204,13 +202,12 @@ fn caller_errors_are_never_retried() {
     assert!(err.service().unwrap().request_id.is_some());
     assert_eq!(env.methods(), ["GET"]);
 
-    // 403 for a delegated user without a photo-managing role.
+    // 403 for a delegated user without a photo-managing role (a token without wids: an empty
+    // wids claim is refused by the pre-flight, see write_preflight.rs).
     let env = Env::with_token(Profile::default(), |emu| {
-        emu.mint_token(TokenSpec::delegated(
-            TENANT,
-            "PeopleSettings.ReadWrite.All",
-            &[],
-        ))
+        emu.mint_token(
+            TokenSpec::delegated(TENANT, "PeopleSettings.ReadWrite.All", &[]).without_wids(),
+        )
     });
     let err = block_on(env.client.get(&env.ctx())).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied);

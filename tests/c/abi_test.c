@@ -148,11 +148,12 @@ static int http(const char *method, const char *path, const char *body, char **o
 /* Mints a token for the tenant with the given application permission (malloc'd, or NULL). */
 static char *mint_token_json(const char *req);
 
-/* A delegated token (scp) listing no directory roles: it passes the library's permission
-   pre-flight, and Graph refuses the user with 403 (no photo-managing role). */
+/* A delegated token (scp) without the wids claim, so it lists no directory roles: it passes the
+   library's permission pre-flight (with a warning), and Graph refuses the user with 403 (no
+   photo-managing role). */
 static char *mint_delegated_token(const char *tenant, const char *scope) {
     char req[256];
-    snprintf(req, sizeof req, "{\"tenantId\":\"%s\",\"scp\":\"%s\"}", tenant, scope);
+    snprintf(req, sizeof req, "{\"tenantId\":\"%s\",\"scp\":\"%s\",\"omitWids\":true}", tenant, scope);
     return mint_token_json(req);
 }
 

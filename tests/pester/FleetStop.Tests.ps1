@@ -32,7 +32,11 @@ Describe 'Stopping a run over many tenants' {
     BeforeEach { Reset-Emulator -Emulator $script:Emulator }
 
     It 'Import -ErrorAction Stop: stops after the failed tenant, writes every result, and the error names what changed' {
-        $fleet = @(New-StopFleet 4 -ReadOnly 1)
+        # Every token may write, so every tenant is read; the service then refuses the second
+        # tenant's PATCH (faults are taken in order: the first PATCH only waits 1 ms).
+        $fleet = @(New-StopFleet 4)
+        Add-EmulatorFault -Emulator $script:Emulator -Kind latency -Method PATCH -Count 1 -LatencyMs 1
+        Add-EmulatorFault -Emulator $script:Emulator -Kind forbiddenByPolicy -Method PATCH -Count 1
         $results = [System.Collections.Generic.List[object]]::new()
         $caught = $null
         try {
@@ -56,6 +60,28 @@ Describe 'Stopping a run over many tenants' {
         Test-Changed $fleet[0].TenantId | Should -BeTrue
         Test-Changed $fleet[2].TenantId | Should -BeFalse
         Test-Changed $fleet[3].TenantId | Should -BeFalse
+    }
+
+    It 'Import -ErrorAction Stop: a tenant whose token cannot write stops the run before any tenant is changed' {
+        # The write pre-flight refuses it while the tenants are read for the preview, so nothing
+        # has been written when the run stops.
+        $fleet = @(New-StopFleet 4 -ReadOnly 1)
+        $results = [System.Collections.Generic.List[object]]::new()
+        $caught = $null
+        try {
+            $fleet | Import-PhotoUpdatePolicy -InputObject $script:Desired @script:Endpoint -ThrottleLimit 1 -PassThru -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue |
+                ForEach-Object { $results.Add($_) }
+        } catch {
+            $caught = $_
+        }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.Forbidden*'
+        "$caught" | Should -Match ([regex]::Escape("stopped because tenant '$($fleet[1].TenantId)' failed"))
+        "$caught" | Should -BeLike '*No tenant was changed.*'
+        $results.Count | Should -Be 4
+        ($results | Where-Object TenantId -eq $fleet[1].TenantId).Status | Should -Be 'Failed'
+        @($results | Where-Object Status -eq 'NotStarted').Count | Should -Be 3
+        @(Get-EmulatorRequest -Emulator $script:Emulator | Where-Object method -ne 'GET').Count | Should -Be 0
+        foreach ($t in $fleet) { Test-Changed $t.TenantId | Should -BeFalse }
     }
 
     It '$ErrorActionPreference = Stop behaves the same, and without it every tenant still runs' {

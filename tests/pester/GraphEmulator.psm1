@@ -88,12 +88,15 @@ function New-EmulatorToken {
         # Delegated scopes instead of application roles.
         [string] $Scope,
         [string[]] $Wids,
+        # A delegated token without the wids claim (it then says nothing about the user's roles).
+        [switch] $OmitWids,
         [int] $ExpiresInSeconds = 3600,
         [switch] $AsPlainText
     )
     $body = @{ tenantId = $TenantId; expiresInSeconds = $ExpiresInSeconds }
     if ($Scope) { $body.scp = $Scope } else { $body.roles = @($Roles) }
     if ($Wids) { $body.wids = @($Wids) }
+    if ($OmitWids) { $body.omitWids = $true }
     $token = (Invoke-EmulatorApi -Emulator $Emulator -Method Post -Path '/_emulator/tokens' -Body $body).access_token
     if ($AsPlainText) { return $token }
     $secure = New-Object System.Security.SecureString

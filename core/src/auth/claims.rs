@@ -20,8 +20,10 @@ pub struct TokenClaims {
     pub scp: Vec<String>,
     /// Application permissions (`roles`).
     pub roles: Vec<String>,
-    /// Directory role template IDs of a delegated user (`wids`).
-    pub wids: Vec<String>,
+    /// Directory role template IDs of a delegated user (`wids`); `None` when the token has no
+    /// `wids` claim (Entra omits it, e.g. for apps that emit group claims), which says nothing
+    /// about the user's roles, unlike an empty list.
+    pub wids: Option<Vec<String>>,
     /// Client application ID (`appid`, or `azp` in v2 tokens).
     pub appid: Option<String>,
     /// User principal name (`upn`, else `preferred_username`/`unique_name`).
@@ -81,7 +83,7 @@ pub fn decode_claims(token: &str) -> Option<TokenClaims> {
         exp,
         scp: list("scp"),
         roles: list("roles"),
-        wids: list("wids"),
+        wids: obj.get("wids").map(|_| list("wids")),
         appid: string("appid").or_else(|| string("azp")),
         upn: string("upn")
             .or_else(|| string("preferred_username"))
@@ -126,7 +128,10 @@ mod tests {
         assert_eq!(c.aud.as_deref(), Some("https://graph.microsoft.com"));
         assert_eq!(c.exp, Some(1_900_000_000));
         assert_eq!(c.scp, ["PeopleSettings.Read.All", "User.Read"]);
-        assert_eq!(c.wids, ["024906de-61e5-49c8-8572-40335f1e0e10"]);
+        assert_eq!(
+            c.wids.as_deref(),
+            Some(&["024906de-61e5-49c8-8572-40335f1e0e10".to_string()][..])
+        );
         assert!(c.roles.is_empty());
         assert!(c.is_delegated());
         assert_eq!(c.upn.as_deref(), Some("admin@contoso.com"));
@@ -143,6 +148,7 @@ mod tests {
         assert_eq!(c.exp, Some(1_900_000_000));
         assert_eq!(c.appid.as_deref(), Some("app"));
         assert!(!c.is_delegated());
+        assert_eq!(c.wids, None, "no wids claim is not an empty one");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::claims::decode_claims;
-use super::permissions::{GLOBAL_READER, WRITE_ROLES};
+use super::permissions::{can_change_policy, GLOBAL_READER, WRITE_ROLES};
 use super::token::{AccessToken, SignInIdentity, TokenSource};
 use crate::call_context::CallContext;
 use crate::cloud::Cloud;
@@ -44,6 +44,11 @@ pub struct ConnectionInfo {
     pub roles: Vec<String>,
     /// Directory roles of the signed-in user (`wids`), with names where known.
     pub directory_roles: Vec<DirectoryRoleRef>,
+    /// Whether the token shows it may change the policy (see
+    /// [`super::permissions::can_change_policy`]): the write permission and, for a signed-in
+    /// user whose token lists directory roles, one that may manage the policy. False for a token
+    /// that cannot be read.
+    pub can_change_policy: bool,
 }
 
 /// The name of a directory role template ID, when known.
@@ -71,7 +76,9 @@ impl ConnectionInfo {
     /// Describes a connection from what the source knows and the token's claims. Opaque tokens
     /// give only what the source knows.
     pub fn from_token(identity: &SignInIdentity, token: &AccessToken) -> Self {
-        let claims = decode_claims(&token.token).unwrap_or_default();
+        let decoded = decode_claims(&token.token);
+        let can_change_policy = can_change_policy(decoded.as_ref());
+        let claims = decoded.unwrap_or_default();
         let cloud = identity
             .cloud
             .or_else(|| claims.aud.as_deref().and_then(cloud_from_audience))
@@ -100,11 +107,13 @@ impl ConnectionInfo {
             directory_roles: claims
                 .wids
                 .iter()
+                .flatten()
                 .map(|id| DirectoryRoleRef {
                     id: id.clone(),
                     name: directory_role_name(id).map(str::to_string),
                 })
                 .collect(),
+            can_change_policy,
         }
     }
 }
@@ -168,9 +177,35 @@ mod tests {
             Some("People Administrator")
         );
         assert_eq!(info.directory_roles[1].name, None);
+        assert!(info.can_change_policy);
         let text = serde_json::to_string(&info).unwrap();
         assert!(text.contains("\"tokenExpiresOn\"") && text.contains("\"directoryRoles\""));
+        assert!(text.contains("\"canChangePolicy\":true"), "{text}");
         assert!(!text.contains(&raw));
+    }
+
+    #[test]
+    fn a_signed_in_user_without_a_managing_role_cannot_change_the_policy() {
+        let info = |payload: serde_json::Value| {
+            let token = AccessToken {
+                token: Zeroizing::new(jwt(payload)),
+                expires_at: None,
+            };
+            ConnectionInfo::from_token(&SignInIdentity::default(), &token)
+        };
+        let scp = "PeopleSettings.ReadWrite.All";
+        // Helpdesk Administrator holds the scope's consent but may not manage the policy.
+        let helpdesk = info(json!({"scp": scp, "wids": ["729827e3-9c14-49f7-bb1b-9608f156bbb8"]}));
+        assert!(!helpdesk.can_change_policy);
+        assert!(
+            info(json!({"scp": scp, "wids": ["62e90394-69f5-4237-9190-012177145e10"]}))
+                .can_change_policy
+        );
+        // Without a wids claim the role cannot be known: the scope decides here, the service later.
+        assert!(info(json!({"scp": scp})).can_change_policy);
+        assert!(!info(json!({"scp": "PeopleSettings.Read.All"})).can_change_policy);
+        assert!(!info(json!({"roles": ["PeopleSettings.Read.All"]})).can_change_policy);
+        assert!(info(json!({"roles": [scp]})).can_change_policy);
     }
 
     #[test]
@@ -183,5 +218,9 @@ mod tests {
         assert_eq!(info.auth_mode, "accessToken");
         assert_eq!(info.cloud, "Global");
         assert!(info.tenant_id.is_none() && info.token_expires_on.is_none());
+        assert!(
+            !info.can_change_policy,
+            "nothing in an opaque token shows it may"
+        );
     }
 }

@@ -3,8 +3,12 @@
 //! Reading the photo policy needs `PeopleSettings.Read.All` (or the ReadWrite one); changing it
 //! needs `PeopleSettings.ReadWrite.All`. App-only tokens carry application permissions in
 //! `roles`; delegated tokens carry scopes in `scp`, and the user also needs a directory role that
-//! may manage photos (`wids`, when the token lists them). Opaque tokens cannot be read: callers
-//! skip the pre-flight for them (see [`check_token_permissions`]).
+//! may manage the policy (`wids`, when the token lists them).
+//!
+//! The pre-flight refuses only what the token makes certain. What it can only suspect — an
+//! opaque token it cannot read, a delegated token without a `wids` claim — goes ahead with a
+//! warning (see [`preflight`]), and the service decides. [`can_change_policy`] applies the same
+//! rule to say, on the connection, whether the token shows it may change the policy.
 
 use super::claims::{decode_claims, TokenClaims};
 use crate::error::{Error, ErrorKind, Result};
@@ -16,6 +20,17 @@ pub enum Access {
     Read,
     /// Change or reset the policy.
     Write,
+}
+
+/// How a call that leads to a change checks the token before anything is sent
+/// ([`crate::client::PolicyClient::check_write`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WriteCheck {
+    /// A change: refuse a token that certainly may not change the policy; warn about a doubt.
+    Refuse,
+    /// A preview of a change (-WhatIf): warn that the change would be refused, read anyway.
+    Warn,
 }
 
 /// Permission that allows reading and changing the policy.
@@ -113,21 +128,13 @@ pub fn check_permissions(claims: &TokenClaims, need: Access) -> Result<()> {
         .with_target(who.to_string()));
     }
 
-    // Tokens list built-in directory roles in `wids` only in some configurations; when absent,
-    // the service decides.
-    if claims.wids.is_empty() {
+    // Tokens list built-in directory roles in `wids` only in some configurations; when the
+    // claim is absent, the service decides (see `preflight` for the warning).
+    let Some(wids) = &claims.wids else {
         return Ok(());
-    }
-    let mut roles: Vec<(&str, &str)> = WRITE_ROLES.to_vec();
-    if need == Access::Read {
-        roles.push(GLOBAL_READER);
-    }
-    let holds = claims.wids.iter().any(|w| {
-        roles
-            .iter()
-            .any(|(id, _)| w.trim().eq_ignore_ascii_case(id))
-    });
-    if holds {
+    };
+    let roles = managing_roles(need);
+    if holds_any(wids, &roles) {
         return Ok(());
     }
     let names: Vec<&str> = roles.iter().map(|(_, n)| *n).collect();
@@ -146,8 +153,71 @@ pub fn check_permissions(claims: &TokenClaims, need: Access) -> Result<()> {
     .with_target(who.to_string()))
 }
 
+/// The directory roles that allow `need` for a delegated user.
+fn managing_roles(need: Access) -> Vec<(&'static str, &'static str)> {
+    let mut roles: Vec<(&str, &str)> = WRITE_ROLES.to_vec();
+    if need == Access::Read {
+        roles.push(GLOBAL_READER);
+    }
+    roles
+}
+
+fn holds_any(wids: &[String], roles: &[(&str, &str)]) -> bool {
+    wids.iter().any(|w| {
+        roles
+            .iter()
+            .any(|(id, _)| w.trim().eq_ignore_ascii_case(id))
+    })
+}
+
+/// What the token shows about `need` when it shows nothing certain: `None` when the claims
+/// settle it (either way), else the doubt in words.
+fn doubt(claims: Option<&TokenClaims>, need: Access) -> Option<String> {
+    let Some(claims) = claims else {
+        return Some(format!(
+            "The access token cannot be read (it is not a JSON Web Token), so whether it may {} \
+             the photo update policy is not known before Microsoft Graph answers; the request \
+             goes ahead.",
+            verb(need)
+        ));
+    };
+    if claims.is_delegated() && claims.wids.is_none() && need == Access::Write {
+        let who = claims.upn.as_deref().unwrap_or("the signed-in user");
+        let names: Vec<&str> = WRITE_ROLES.iter().map(|(_, n)| *n).collect();
+        return Some(format!(
+            "The token does not list the directory roles of {who} (no wids claim, as when the \
+             application emits group claims), so whether {who} holds a role that may change the \
+             photo update policy ({}) is not known before Microsoft Graph answers; the request \
+             goes ahead.",
+            names.join(", ")
+        ));
+    }
+    None
+}
+
+/// The pre-flight of a call about to `need` the policy, before anything is sent: refuses
+/// (`PermissionDenied`, naming what is missing and how to grant it) what the token makes
+/// certain; returns `Ok(Some(warning))` when it can only suspect a refusal (an opaque token;
+/// a delegated token without a `wids` claim, for a change), `Ok(None)` when the token shows
+/// it may.
+pub fn preflight(token: &str, need: Access) -> Result<Option<String>> {
+    let claims = decode_claims(token);
+    if let Some(claims) = &claims {
+        check_permissions(claims, need)?;
+    }
+    Ok(doubt(claims.as_ref(), need))
+}
+
+/// Whether a token with these claims shows it may change the policy: it holds
+/// `PeopleSettings.ReadWrite.All` and, for a signed-in user whose token lists directory roles,
+/// one that may manage the policy ([`WRITE_ROLES`]). False for a token that cannot be read
+/// (`None`): nothing shows it may. The same rule as the pre-flight's refusal.
+pub fn can_change_policy(claims: Option<&TokenClaims>) -> bool {
+    claims.is_some_and(|c| check_permissions(c, Access::Write).is_ok())
+}
+
 /// Runs [`check_permissions`] on a raw token when its claims can be read; opaque tokens pass
-/// (the service will decide).
+/// (the service will decide). [`preflight`] also says what is only suspected.
 pub fn check_token_permissions(token: &str, need: Access) -> Result<()> {
     match decode_claims(token) {
         Some(claims) => check_permissions(&claims, need),
@@ -170,9 +240,16 @@ mod tests {
     fn user(scp: &[&str], wids: &[&str]) -> TokenClaims {
         TokenClaims {
             scp: scp.iter().map(|s| s.to_string()).collect(),
-            wids: wids.iter().map(|s| s.to_string()).collect(),
+            wids: Some(wids.iter().map(|s| s.to_string()).collect()),
             upn: Some("admin@contoso.com".into()),
             ..Default::default()
+        }
+    }
+
+    fn user_without_wids(scp: &[&str]) -> TokenClaims {
+        TokenClaims {
+            wids: None,
+            ..user(scp, &[])
         }
     }
 
@@ -231,7 +308,115 @@ mod tests {
             check_permissions(&user(&[READ_WRITE], &[GLOBAL_READER_ID]), Access::Write).is_err()
         );
         // No wids claim: the service decides.
-        assert!(check_permissions(&user(&[READ_WRITE], &[]), Access::Write).is_ok());
+        assert!(check_permissions(&user_without_wids(&[READ_WRITE]), Access::Write).is_ok());
+        // An empty wids claim lists the user's roles: none may manage the policy.
+        let e = check_permissions(&user(&[READ_WRITE], &[]), Access::Write).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied);
+    }
+
+    /// Every token shape, through the pre-flight and the connection's CanChangePolicy: refused
+    /// exactly when certain, a warning when only suspected, and CanChangePolicy agreeing.
+    #[test]
+    fn preflight_refuses_what_is_certain_and_warns_about_what_is_suspected() {
+        use serde_json::json;
+        let jwt = |payload: serde_json::Value| super::super::claims::fake_jwt(&payload);
+        let upn = "admin@contoso.com";
+        // (case, token, write pre-flight: Err / Ok(warning?), can change)
+        let cases: Vec<(&str, String, Option<bool>, bool)> = vec![
+            (
+                "app with ReadWrite",
+                jwt(json!({"roles": [READ_WRITE]})),
+                Some(false),
+                true,
+            ),
+            (
+                "app with Read only",
+                jwt(json!({"roles": [READ]})),
+                None,
+                false,
+            ),
+            ("app without roles", jwt(json!({"appid": "a"})), None, false),
+            (
+                "delegated, scope, managing role",
+                jwt(json!({"scp": READ_WRITE, "upn": upn, "wids": [PEOPLE_ADMIN]})),
+                Some(false),
+                true,
+            ),
+            (
+                "delegated, scope, no managing role",
+                jwt(json!({"scp": READ_WRITE, "upn": upn, "wids": [HELPDESK, GLOBAL_READER_ID]})),
+                None,
+                false,
+            ),
+            (
+                "delegated, scope, empty wids",
+                jwt(json!({"scp": READ_WRITE, "upn": upn, "wids": []})),
+                None,
+                false,
+            ),
+            (
+                "delegated, scope, no wids claim",
+                jwt(json!({"scp": READ_WRITE, "upn": upn})),
+                Some(true),
+                true,
+            ),
+            (
+                "delegated without the scope",
+                jwt(
+                    json!({"scp": "User.Read " .to_string() + READ, "upn": upn, "wids": [PEOPLE_ADMIN]}),
+                ),
+                None,
+                false,
+            ),
+            (
+                "delegated without the scope nor wids",
+                jwt(json!({"scp": READ, "upn": upn})),
+                None,
+                false,
+            ),
+            (
+                "opaque",
+                "EwBwA8l6BAAU-opaque".to_string(),
+                Some(true),
+                false,
+            ),
+        ];
+        for (case, token, verdict, can) in cases {
+            let result = preflight(&token, Access::Write);
+            match verdict {
+                None => {
+                    let e = result.expect_err(case);
+                    assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{case}");
+                }
+                Some(warns) => {
+                    let warning = result.expect(case);
+                    assert_eq!(warning.is_some(), warns, "{case}: {warning:?}");
+                    if let Some(w) = warning {
+                        assert!(w.contains("the request goes ahead"), "{case}: {w}");
+                        assert!(!w.contains(&token), "{case}: the warning shows the token");
+                    }
+                }
+            }
+            assert_eq!(
+                can_change_policy(decode_claims(&token).as_ref()),
+                can,
+                "{case}"
+            );
+        }
+        // The doubt about wids names the user and the roles to hold.
+        let w = preflight(&jwt(json!({"scp": READ_WRITE, "upn": upn})), Access::Write)
+            .unwrap()
+            .unwrap();
+        assert!(
+            w.contains(upn) && w.contains("wids") && w.contains("People Administrator"),
+            "{w}"
+        );
+        // Reading needs no managing role: no doubt to voice for a delegated read without wids.
+        assert_eq!(
+            preflight(&jwt(json!({"scp": READ, "upn": upn})), Access::Read).unwrap(),
+            None
+        );
+        assert!(preflight("opaque", Access::Read).unwrap().is_some());
     }
 
     #[test]

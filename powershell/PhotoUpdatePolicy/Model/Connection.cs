@@ -38,6 +38,7 @@ namespace PhotoUpdatePolicy
             DirectoryRoles = DisplayList.Of(JsonTree.List(info, "directoryRoles")
                 .OfType<Dictionary<string, object?>>()
                 .Select(r => new DirectoryRole(JsonTree.String(r, "id") ?? string.Empty, JsonTree.String(r, "name"))));
+            CanChangePolicy = JsonTree.Bool(info, "canChangePolicy");
             GraphEndpoint = graphEndpoint;
             AuthorityEndpoint = authorityEndpoint;
         }
@@ -81,9 +82,13 @@ namespace PhotoUpdatePolicy
         /// <summary>The sign-in authority override, when one was given.</summary>
         public string? AuthorityEndpoint { get; }
 
-        /// <summary>Whether the token grants changing the policy (PeopleSettings.ReadWrite.All).</summary>
-        public bool CanChangePolicy =>
-            Roles.Concat(Scopes).Any(p => string.Equals(p, "PeopleSettings.ReadWrite.All", StringComparison.OrdinalIgnoreCase));
+        /// <summary>
+        /// Whether the token shows it may change the policy: it grants PeopleSettings.ReadWrite.All
+        /// and, for a signed-in user whose token lists directory roles, one that may manage the
+        /// policy (Global Administrator, User Administrator, People Administrator). False for a
+        /// token that cannot be read. Decided by the native core, with the rule its pre-flight uses.
+        /// </summary>
+        public bool CanChangePolicy { get; }
 
         /// <summary>One line: tenant, cloud, mode, who, expiry.</summary>
         public override string ToString()

@@ -362,6 +362,7 @@ impl State {
                             app_id: Some(request.client_id.clone()),
                             upn: Some(a.upn.clone().unwrap_or_else(|| format!("admin@{tenant}"))),
                             object_id: None,
+                            omit_wids: false,
                         },
                         expires_at: now_epoch() + CODE_LIFETIME,
                         redeemed: false,

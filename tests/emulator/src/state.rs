@@ -667,6 +667,7 @@ impl State {
                     app_id: Some(entry.client_id.clone()),
                     upn: Some(a.upn.clone().unwrap_or_else(|| format!("admin@{tenant}"))),
                     object_id: None,
+                    omit_wids: false,
                 }))
             }
         };

@@ -27,6 +27,11 @@ pub struct TokenSpec {
     /// Directory role template IDs of the signed-in user (delegated tokens).
     #[serde(default)]
     pub wids: Vec<String>,
+    /// Leaves the `wids` claim out of a delegated token, as Entra does in some configurations
+    /// (an app that emits group claims): the token then says nothing about the user's roles.
+    /// Graph, which cannot see them here, refuses the policy as for a user without a role.
+    #[serde(default)]
+    pub omit_wids: bool,
     /// Audience; defaults to the cloud's Graph host (`https://graph.microsoft.com`).
     #[serde(default)]
     pub aud: Option<String>,
@@ -67,6 +72,13 @@ impl TokenSpec {
             upn: Some(format!("admin@{tenant_id}")),
             ..Self::default()
         }
+    }
+
+    /// Leaves the `wids` claim out (see [`TokenSpec::omit_wids`]).
+    pub fn without_wids(mut self) -> Self {
+        self.omit_wids = true;
+        self.wids.clear();
+        self
     }
 
     /// Sets the lifetime in seconds from now (negative: already expired).
@@ -228,7 +240,9 @@ impl TokenKeys {
                 .unwrap_or_else(|| "14d82eec-204b-4c2f-b7e8-296a70dab67e".to_string()),
             scp: spec.scp.clone(),
             roles: spec.roles.clone(),
-            wids: if delegated || !spec.wids.is_empty() {
+            wids: if spec.omit_wids {
+                None
+            } else if delegated || !spec.wids.is_empty() {
                 Some(spec.wids.clone())
             } else {
                 None
