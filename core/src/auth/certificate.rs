@@ -21,13 +21,11 @@ use zeroize::Zeroizing;
 use super::assertion_signer::{AssertionSigner, SignatureAlgorithm};
 use super::private_key::{strip_zeros, KeySigner};
 
-use super::answer::parse_token_answer;
 use super::cache::{Clock, TokenCache, TokenFuture};
 use super::context::validate_client_id;
 use super::context::SignInContext;
-use super::http::send;
+use super::http::{post_for_token, ClientCredential};
 use super::rfc3339::format_epoch;
-use super::signin_error::signin_error;
 use super::token::{AccessToken, SignInIdentity, TokenSource};
 use crate::call_context::CallContext;
 use crate::error::{Error, ErrorKind, Result};
@@ -408,34 +406,22 @@ impl CertificateSource {
 
     async fn fetch(&self, call: &CallContext) -> Result<AccessToken> {
         let url = self.ctx.token_url(&self.tenant);
-        let scope = self.ctx.cloud.graph_scope();
         // A fresh assertion per sign-in (new jti, current times); retries reuse it: it is valid
         // for 10 minutes and the retry budget is shorter in practice.
         let assertion = self.signed_assertion(&url).await?;
-        let build = || {
-            self.ctx.http.post(&url).form(&[
-                ("client_id", self.client_id.as_str()),
-                ("scope", scope.as_str()),
-                ("grant_type", "client_credentials"),
-                (
-                    "client_assertion_type",
-                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                ),
-                ("client_assertion", assertion.as_str()),
-            ])
-        };
-        let answer = send(&self.ctx, "POST", &url, &build, call).await?;
-        if !answer.is_success() {
-            return Err(signin_error(
-                &format!(
-                    "Certificate sign-in for application {} (certificate {})",
-                    self.client_id, self.cert.thumbprint_sha1_hex
-                ),
-                answer.status,
-                &answer.body,
-            ));
-        }
-        Ok(parse_token_answer(&answer.body, self.cache.now(), "sign-in service")?.token)
+        post_for_token(
+            &self.ctx,
+            &url,
+            &self.client_id,
+            ClientCredential::Assertion(&assertion),
+            &format!(
+                "Certificate sign-in for application {} (certificate {})",
+                self.client_id, self.cert.thumbprint_sha1_hex
+            ),
+            &self.cache,
+            call,
+        )
+        .await
     }
 }
 

@@ -2,11 +2,9 @@
 
 use zeroize::Zeroizing;
 
-use super::answer::parse_token_answer;
 use super::cache::{Clock, TokenCache, TokenFuture};
 use super::context::{validate_client_id, SignInContext};
-use super::http::send;
-use super::signin_error::signin_error;
+use super::http::{post_for_token, ClientCredential};
 use super::token::{AccessToken, SignInIdentity, TokenSource};
 use crate::call_context::CallContext;
 use crate::error::{Error, Result};
@@ -65,25 +63,16 @@ impl ClientSecretSource {
     }
 
     async fn fetch(&self, call: &CallContext) -> Result<AccessToken> {
-        let url = self.ctx.token_url(&self.tenant);
-        let scope = self.ctx.cloud.graph_scope();
-        let build = || {
-            self.ctx.http.post(&url).form(&[
-                ("client_id", self.client_id.as_str()),
-                ("scope", scope.as_str()),
-                ("grant_type", "client_credentials"),
-                ("client_secret", self.secret.as_str()),
-            ])
-        };
-        let answer = send(&self.ctx, "POST", &url, &build, call).await?;
-        if !answer.is_success() {
-            return Err(signin_error(
-                &format!("Client secret sign-in for application {}", self.client_id),
-                answer.status,
-                &answer.body,
-            ));
-        }
-        Ok(parse_token_answer(&answer.body, self.cache.now(), "sign-in service")?.token)
+        post_for_token(
+            &self.ctx,
+            &self.ctx.token_url(&self.tenant),
+            &self.client_id,
+            ClientCredential::Secret(&self.secret),
+            &format!("Client secret sign-in for application {}", self.client_id),
+            &self.cache,
+            call,
+        )
+        .await
     }
 }
 

@@ -11,17 +11,12 @@ use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
-use super::answer::parse_token_answer;
 use super::cache::{Clock, TokenCache, TokenFuture};
 use super::context::{validate_client_id, SignInContext};
-use super::http::send;
-use super::signin_error::signin_error;
+use super::http::{post_for_token, ClientCredential};
 use super::token::{AccessToken, SignInIdentity, TokenSource};
 use crate::call_context::CallContext;
 use crate::error::{Error, Result};
-
-/// The `client_assertion_type` of a JWT assertion.
-const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// Largest external token file read (they are a few KB).
 const MAX_TOKEN_FILE: u64 = 64 * 1024;
@@ -138,26 +133,16 @@ impl FederatedSource {
 
     async fn fetch(&self, call: &CallContext) -> Result<AccessToken> {
         let assertion = self.token.read()?;
-        let url = self.ctx.token_url(&self.tenant);
-        let scope = self.ctx.cloud.graph_scope();
-        let build = || {
-            self.ctx.http.post(&url).form(&[
-                ("client_id", self.client_id.as_str()),
-                ("scope", scope.as_str()),
-                ("grant_type", "client_credentials"),
-                ("client_assertion_type", JWT_BEARER),
-                ("client_assertion", assertion.as_str()),
-            ])
-        };
-        let answer = send(&self.ctx, "POST", &url, &build, call).await?;
-        if !answer.is_success() {
-            return Err(signin_error(
-                &format!("Federated sign-in for application {}", self.client_id),
-                answer.status,
-                &answer.body,
-            ));
-        }
-        Ok(parse_token_answer(&answer.body, self.cache.now(), "sign-in service")?.token)
+        post_for_token(
+            &self.ctx,
+            &self.ctx.token_url(&self.tenant),
+            &self.client_id,
+            ClientCredential::Assertion(&assertion),
+            &format!("Federated sign-in for application {}", self.client_id),
+            &self.cache,
+            call,
+        )
+        .await
     }
 }
 

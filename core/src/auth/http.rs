@@ -6,8 +6,11 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
+use super::answer::parse_token_answer;
+use super::cache::TokenCache;
 use super::context::SignInContext;
-use super::signin_error::parse_error_details;
+use super::signin_error::{parse_error_details, signin_error};
+use super::token::AccessToken;
 use crate::call_context::CallContext;
 use crate::error::{Error, ErrorKind, Result, ServiceErrorDetails};
 use crate::events;
@@ -185,6 +188,54 @@ pub(crate) async fn send(
         );
         retry::wait(delay, &call.cancel).await?;
     }
+}
+
+/// The `client_assertion_type` of a JWT client assertion (a certificate's signed assertion, or a
+/// federated credential's external token).
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// What proves the application in a client credentials token request.
+pub(crate) enum ClientCredential<'a> {
+    /// The app's client secret (`client_secret`).
+    Secret(&'a str),
+    /// A JWT sent as `client_assertion` of type jwt-bearer: an assertion signed with the app's
+    /// certificate, or an external token of a federated credential.
+    Assertion(&'a str),
+}
+
+/// The token request every app-only sign-in ends with (OAuth 2.0 client credentials grant): posts
+/// the form for a Microsoft Graph token of `client_id`, proven by `credential`, to `token_url`
+/// through [`send`] (verbose events, retries, cancellation); a refusal is the sign-in error of
+/// `what` (e.g. "Client secret sign-in for application …", with the AADSTS code); a success
+/// is parsed into the token, its expiry counted from `cache`'s clock when the answer arrived.
+pub(crate) async fn post_for_token(
+    ctx: &SignInContext,
+    token_url: &str,
+    client_id: &str,
+    credential: ClientCredential<'_>,
+    what: &str,
+    cache: &TokenCache,
+    call: &CallContext,
+) -> Result<AccessToken> {
+    let scope = ctx.cloud.graph_scope();
+    let mut form = vec![
+        ("client_id", client_id),
+        ("scope", scope.as_str()),
+        ("grant_type", "client_credentials"),
+    ];
+    match credential {
+        ClientCredential::Secret(secret) => form.push(("client_secret", secret)),
+        ClientCredential::Assertion(jwt) => form.extend([
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", jwt),
+        ]),
+    }
+    let build = || ctx.http.post(token_url).form(&form);
+    let answer = send(ctx, "POST", token_url, &build, call).await?;
+    if !answer.is_success() {
+        return Err(signin_error(what, answer.status, &answer.body));
+    }
+    Ok(parse_token_answer(&answer.body, cache.now(), "sign-in service")?.token)
 }
 
 /// The error for a sign-in answer that is retried (429, 5xx) when retrying stopped: the kind
