@@ -20,6 +20,15 @@ fn borrowed(ptr: *const u8, len: usize) -> String {
     String::from_utf8(unsafe { std::slice::from_raw_parts(ptr, len) }.to_vec()).unwrap()
 }
 
+/// An emulator in which the test app (`CLIENT_ID`) is registered in `TENANT` with the write
+/// permission, proven by `credential`: `app` is `App::with_secret` (a client secret) or
+/// `App::with_certificate` (a certificate's PEM).
+fn emulator_with_app(app: fn(&str, &str, &str, &[&str]) -> App, credential: &str) -> Emulator {
+    let emu = Emulator::start_blocking(Profile::default());
+    emu.register_app(app(TENANT, CLIENT_ID, credential, &[WRITE_PERMISSION]));
+    emu
+}
+
 /// A client handle freed on drop.
 struct Client(*mut PupClient);
 
@@ -85,13 +94,7 @@ fn call(
 
 #[test]
 fn connect_signs_in_once_and_describes_the_connection_without_the_token() {
-    let emu = Emulator::start_blocking(Profile::default());
-    emu.register_app(App::with_secret(
-        TENANT,
-        CLIENT_ID,
-        SECRET,
-        &[WRITE_PERMISSION],
-    ));
+    let emu = emulator_with_app(App::with_secret, SECRET);
     let c = client(
         &emu,
         json!({"mode": "clientSecret", "clientId": CLIENT_ID}),
@@ -121,13 +124,7 @@ fn connect_signs_in_once_and_describes_the_connection_without_the_token() {
 
 #[test]
 fn connect_with_a_wrong_secret_fails_with_the_aadsts_code() {
-    let emu = Emulator::start_blocking(Profile::default());
-    emu.register_app(App::with_secret(
-        TENANT,
-        CLIENT_ID,
-        SECRET,
-        &[WRITE_PERMISSION],
-    ));
+    let emu = emulator_with_app(App::with_secret, SECRET);
     let c = client(
         &emu,
         json!({"mode": "clientSecret", "clientId": CLIENT_ID}),
@@ -404,13 +401,7 @@ fn new_with_signer(
 
 #[test]
 fn a_caller_signer_signs_in_with_the_key_in_its_store() {
-    let emu = Emulator::start_blocking(Profile::default());
-    emu.register_app(App::with_certificate(
-        TENANT,
-        CLIENT_ID,
-        TEST_CERT,
-        &[WRITE_PERMISSION],
-    ));
+    let emu = emulator_with_app(App::with_certificate, TEST_CERT);
     let other = "fabrikam-fleet.onmicrosoft.com";
     emu.register_app(App::with_certificate(
         other,
@@ -477,13 +468,7 @@ fn a_caller_signer_signs_in_with_the_key_in_its_store() {
 
 #[test]
 fn a_caller_signer_that_fails_is_an_authentication_error_with_its_reason() {
-    let emu = Emulator::start_blocking(Profile::default());
-    emu.register_app(App::with_certificate(
-        TENANT,
-        CLIENT_ID,
-        TEST_CERT,
-        &[WRITE_PERMISSION],
-    ));
+    let emu = emulator_with_app(App::with_certificate, TEST_CERT);
     let both = PupSignatureAlgorithm::Rs256 as u32 | PupSignatureAlgorithm::Ps256 as u32;
     let (status, raw, error, state, released) = new_with_signer(
         &signer_config(&emu, TENANT),

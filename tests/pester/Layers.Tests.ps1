@@ -18,21 +18,28 @@ BeforeAll {
         'a raw pointer or IntPtr'                        = '\bIntPtr\b|\bUIntPtr\b|\bbyte\s*\*'
     }
 
-    # Findings in one source text: "<file>:<line>: <what> (<text>)".
-    function Find-LayerViolation {
-        param([string] $Text, [string] $File)
-        # Comments and string literals may mention anything; only code counts.
+    # Findings of `$Rules` (what -> pattern) in one C# source text, one per matching line and
+    # rule: "<file>:<line>: <what> (<text>)". Comments and string literals may mention anything;
+    # only code counts (a block comment keeps its line breaks, so line numbers stay right).
+    function Find-InCode {
+        param([string] $Text, [string] $File, [System.Collections.IDictionary] $Rules)
         $code = [regex]::Replace($Text, '/\*.*?\*/', { param($m) [regex]::Replace($m.Value, '[^\n]', ' ') }, 'Singleline')
         $code = [regex]::Replace($code, '//[^\n]*', '')
         $code = [regex]::Replace($code, '@?\$?"(?:[^"\\\n]|\\.|"")*"', '""')
         $lines = $code -split "`n"
         for ($i = 0; $i -lt $lines.Count; $i++) {
-            foreach ($rule in $script:Forbidden.GetEnumerator()) {
+            foreach ($rule in $Rules.GetEnumerator()) {
                 if ($lines[$i] -match $rule.Value) {
                     '{0}:{1}: {2} ({3})' -f $File, ($i + 1), $rule.Key, $Matches[0]
                 }
             }
         }
+    }
+
+    # A cmdlet source's references to the layers below it.
+    function Find-LayerViolation {
+        param([string] $Text, [string] $File)
+        Find-InCode -Text $Text -File $File -Rules $script:Forbidden
     }
 }
 
@@ -80,19 +87,10 @@ Describe 'The module never exports a private key' {
             'an exportable key storage flag'            = '\bX509KeyStorageFlags\.Exportable\b'
         }
 
+        # A source's calls that export a private key.
         function Find-PrivateKeyExport {
             param([string] $Text, [string] $File)
-            $code = [regex]::Replace($Text, '/\*.*?\*/', { param($m) [regex]::Replace($m.Value, '[^\n]', ' ') }, 'Singleline')
-            $code = [regex]::Replace($code, '//[^\n]*', '')
-            $code = [regex]::Replace($code, '@?\$?"(?:[^"\\\n]|\\.|"")*"', '""')
-            $lines = $code -split "`n"
-            for ($i = 0; $i -lt $lines.Count; $i++) {
-                foreach ($rule in $script:ExportCalls.GetEnumerator()) {
-                    if ($lines[$i] -match $rule.Value) {
-                        '{0}:{1}: {2} ({3})' -f $File, ($i + 1), $rule.Key, $Matches[0]
-                    }
-                }
-            }
+            Find-InCode -Text $Text -File $File -Rules $script:ExportCalls
         }
     }
 
