@@ -15,23 +15,7 @@ use crate::strings::write_borrowed;
 /// Details of a failed call. Created by the library, read with the `pup_error_*` accessors, freed
 /// with [`pup_error_free`]. Immutable once created, so it may be read from any thread.
 pub struct PupError {
-    status: PupStatus,
-    kind: &'static str,
-    message: String,
-    recommended_action: Option<String>,
-    target: Option<String>,
-    http_status: u16,
-    code: Option<String>,
-    service_message: Option<String>,
-    request_id: Option<String>,
-    client_request_id: Option<String>,
-    date: Option<String>,
-    aadsts: Option<String>,
-    people_admin_request_id: Option<String>,
-    people_admin_error_code: Option<String>,
-    validation_errors: Vec<FieldError>,
-    retry_after_ms: i64,
-    outcome: Option<&'static str>,
+    parts: PupErrorParts,
     /// Every field as one JSON document, built once so `pup_error_json` can lend it.
     json: String,
 }
@@ -65,42 +49,20 @@ impl PupError {
     }
 
     fn with_target(self, target: &str) -> Self {
-        let mut parts = self.into_parts();
+        let mut parts = self.parts;
         parts.target = Some(target.to_string());
         Self::assemble(parts)
     }
 
     fn with_action(self, action: &str) -> Self {
-        let mut parts = self.into_parts();
+        let mut parts = self.parts;
         parts.recommended_action = Some(action.to_string());
         Self::assemble(parts)
     }
 
     /// The status the failed call returned.
     pub(crate) fn status(&self) -> PupStatus {
-        self.status
-    }
-
-    fn into_parts(self) -> PupErrorParts {
-        PupErrorParts {
-            status: self.status,
-            kind: self.kind,
-            message: self.message,
-            recommended_action: self.recommended_action,
-            target: self.target,
-            http_status: self.http_status,
-            code: self.code,
-            service_message: self.service_message,
-            request_id: self.request_id,
-            client_request_id: self.client_request_id,
-            date: self.date,
-            aadsts: self.aadsts,
-            people_admin_request_id: self.people_admin_request_id,
-            people_admin_error_code: self.people_admin_error_code,
-            validation_errors: self.validation_errors,
-            retry_after_ms: self.retry_after_ms,
-            outcome: self.outcome,
-        }
+        self.parts.status
     }
 
     fn assemble(p: PupErrorParts) -> Self {
@@ -128,30 +90,11 @@ impl PupError {
                 .collect::<Vec<_>>(),
         })
         .to_string();
-        Self {
-            status: p.status,
-            kind: p.kind,
-            message: p.message,
-            recommended_action: p.recommended_action,
-            target: p.target,
-            http_status: p.http_status,
-            code: p.code,
-            service_message: p.service_message,
-            request_id: p.request_id,
-            client_request_id: p.client_request_id,
-            date: p.date,
-            aadsts: p.aadsts,
-            people_admin_request_id: p.people_admin_request_id,
-            people_admin_error_code: p.people_admin_error_code,
-            validation_errors: p.validation_errors,
-            retry_after_ms: p.retry_after_ms,
-            outcome: p.outcome,
-            json,
-        }
+        Self { parts: p, json }
     }
 }
 
-/// The fields of a [`PupError`] before its JSON form is built.
+/// The fields of a [`PupError`]; its JSON form is built from them once (`PupError::assemble`).
 struct PupErrorParts {
     status: PupStatus,
     kind: &'static str,
@@ -283,7 +226,7 @@ pub unsafe extern "C" fn pup_error_status(error: *const PupError) -> PupStatus {
     guard(ptr::null_mut(), || {
         // SAFETY: see the function's contract.
         match unsafe { error_ref(error) } {
-            Some(e) => e.status,
+            Some(e) => e.parts.status,
             None => PupStatus::NullArgument,
         }
     })
@@ -297,7 +240,7 @@ pub unsafe extern "C" fn pup_error_status(error: *const PupError) -> PupStatus {
 pub unsafe extern "C" fn pup_error_http_status(error: *const PupError) -> u16 {
     guard(ptr::null_mut(), || {
         // SAFETY: see the function's contract.
-        unsafe { error_ref(error) }.map_or(0, |e| e.http_status)
+        unsafe { error_ref(error) }.map_or(0, |e| e.parts.http_status)
     })
 }
 
@@ -309,7 +252,7 @@ pub unsafe extern "C" fn pup_error_http_status(error: *const PupError) -> u16 {
 pub unsafe extern "C" fn pup_error_retry_after_ms(error: *const PupError) -> i64 {
     guard(ptr::null_mut(), || {
         // SAFETY: see the function's contract.
-        unsafe { error_ref(error) }.map_or(-1, |e| e.retry_after_ms)
+        unsafe { error_ref(error) }.map_or(-1, |e| e.parts.retry_after_ms)
     })
 }
 
@@ -325,7 +268,7 @@ pub unsafe extern "C" fn pup_error_message(
     out_len: *mut usize,
 ) -> PupStatus {
     // SAFETY: forwarded contract.
-    unsafe { lend_field(error, out_ptr, out_len, |e| Some(e.message.as_str())) }
+    unsafe { lend_field(error, out_ptr, out_len, |e| Some(e.parts.message.as_str())) }
 }
 
 /// Graph `error.code` (e.g. `Request_BadRequest`) or the sign-in service's `error`
@@ -340,7 +283,7 @@ pub unsafe extern "C" fn pup_error_code(
     out_len: *mut usize,
 ) -> PupStatus {
     // SAFETY: forwarded contract.
-    unsafe { lend_field(error, out_ptr, out_len, |e| e.code.as_deref()) }
+    unsafe { lend_field(error, out_ptr, out_len, |e| e.parts.code.as_deref()) }
 }
 
 /// The service's `request-id` (or sign-in `trace_id`); (NULL, 0) when absent. Borrowed: valid
@@ -355,7 +298,7 @@ pub unsafe extern "C" fn pup_error_request_id(
     out_len: *mut usize,
 ) -> PupStatus {
     // SAFETY: forwarded contract.
-    unsafe { lend_field(error, out_ptr, out_len, |e| e.request_id.as_deref()) }
+    unsafe { lend_field(error, out_ptr, out_len, |e| e.parts.request_id.as_deref()) }
 }
 
 /// The `client-request-id` sent with the failed request (or sign-in `correlation_id`);
@@ -370,7 +313,11 @@ pub unsafe extern "C" fn pup_error_client_request_id(
     out_len: *mut usize,
 ) -> PupStatus {
     // SAFETY: forwarded contract.
-    unsafe { lend_field(error, out_ptr, out_len, |e| e.client_request_id.as_deref()) }
+    unsafe {
+        lend_field(error, out_ptr, out_len, |e| {
+            e.parts.client_request_id.as_deref()
+        })
+    }
 }
 
 /// The service's `innerError.date`, verbatim (no time zone); (NULL, 0) when absent. Borrowed:
@@ -385,7 +332,7 @@ pub unsafe extern "C" fn pup_error_date(
     out_len: *mut usize,
 ) -> PupStatus {
     // SAFETY: forwarded contract.
-    unsafe { lend_field(error, out_ptr, out_len, |e| e.date.as_deref()) }
+    unsafe { lend_field(error, out_ptr, out_len, |e| e.parts.date.as_deref()) }
 }
 
 /// What the user can do about the failure; (NULL, 0) when there is no advice. Borrowed: valid
@@ -400,7 +347,11 @@ pub unsafe extern "C" fn pup_error_recommended_action(
     out_len: *mut usize,
 ) -> PupStatus {
     // SAFETY: forwarded contract.
-    unsafe { lend_field(error, out_ptr, out_len, |e| e.recommended_action.as_deref()) }
+    unsafe {
+        lend_field(error, out_ptr, out_len, |e| {
+            e.parts.recommended_action.as_deref()
+        })
+    }
 }
 
 /// Every field as one JSON object: `status`, `kind`, `message`, `recommendedAction`, `target`,
