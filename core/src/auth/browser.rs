@@ -21,7 +21,7 @@ use zeroize::Zeroizing;
 use super::answer::{parse_token_answer, TokenAnswer};
 use super::cache::{Clock, TokenCache, TokenFuture};
 use super::context::{validate_client_id, SignInContext};
-use super::device_code::{DELEGATED_PERMISSION, ORGANIZATIONS};
+use super::device_code::{delegated_scope, person_tenant};
 use super::http::send;
 use super::loopback::{LoopbackListener, Redirect};
 use super::refresh::{RefreshRequest, RefreshSession};
@@ -89,10 +89,7 @@ impl BrowserSource {
     /// context's tenant, or `organizations` when none is set. Nothing is sent and nothing bound.
     pub fn new(ctx: SignInContext, client_id: Option<&str>) -> Result<Self> {
         let client_id = validate_client_id(client_id.unwrap_or(DEFAULT_PUBLIC_CLIENT_ID))?;
-        let tenant = ctx
-            .tenant
-            .clone()
-            .unwrap_or_else(|| ORGANIZATIONS.to_string());
+        let tenant = person_tenant(&ctx);
         Ok(Self {
             ctx,
             tenant,
@@ -117,10 +114,7 @@ impl BrowserSource {
 
     /// The scope requested: `<graph host>/PeopleSettings.ReadWrite.All openid profile offline_access`.
     pub fn scope(&self) -> String {
-        format!(
-            "{}/{DELEGATED_PERMISSION} openid profile offline_access",
-            self.ctx.cloud.graph_host()
-        )
+        delegated_scope(&self.ctx)
     }
 
     /// The authorize URL for this redirect URI, state and PKCE challenge.

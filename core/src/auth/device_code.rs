@@ -35,6 +35,23 @@ pub const DELEGATED_PERMISSION: &str = "PeopleSettings.ReadWrite.All";
 /// `Connect-MgGraph`) always does.
 const OIDC_SCOPES: &str = "openid profile offline_access";
 
+/// The tenant segment of a person's sign-in (device code, browser): the context's tenant, or
+/// [`ORGANIZATIONS`] when none is set.
+pub(super) fn person_tenant(ctx: &SignInContext) -> String {
+    ctx.tenant
+        .clone()
+        .unwrap_or_else(|| ORGANIZATIONS.to_string())
+}
+
+/// The scope a person's sign-in asks for: `<graph host>/PeopleSettings.ReadWrite.All openid
+/// profile offline_access`.
+pub(super) fn delegated_scope(ctx: &SignInContext) -> String {
+    format!(
+        "{}/{DELEGATED_PERMISSION} {OIDC_SCOPES}",
+        ctx.cloud.graph_host()
+    )
+}
+
 /// Longest poll interval we honour, whatever the service says (it says 5 s).
 const MAX_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -62,10 +79,7 @@ impl DeviceCodeSource {
     /// context's tenant, or `organizations` when none is set. Nothing is sent.
     pub fn new(ctx: SignInContext, client_id: Option<&str>) -> Result<Self> {
         let client_id = validate_client_id(client_id.unwrap_or(DEFAULT_PUBLIC_CLIENT_ID))?;
-        let tenant = ctx
-            .tenant
-            .clone()
-            .unwrap_or_else(|| ORGANIZATIONS.to_string());
+        let tenant = person_tenant(&ctx);
         Ok(Self {
             ctx,
             tenant,
@@ -83,10 +97,7 @@ impl DeviceCodeSource {
 
     /// The scope requested: `<graph host>/PeopleSettings.ReadWrite.All openid profile offline_access`.
     pub fn scope(&self) -> String {
-        format!(
-            "{}/{DELEGATED_PERMISSION} {OIDC_SCOPES}",
-            self.ctx.cloud.graph_host()
-        )
+        delegated_scope(&self.ctx)
     }
 
     async fn fetch(&self, call: &CallContext) -> Result<AccessToken> {
