@@ -5,6 +5,7 @@
 use std::ptr;
 
 use photo_policy_core::error::FieldError;
+use photo_policy_core::settings;
 use photo_policy_core::Error;
 use serde_json::json;
 
@@ -66,11 +67,25 @@ impl PupError {
     }
 
     fn assemble(p: PupErrorParts) -> Self {
+        // The same words for cmdlet users: each setting named by its parameter, not its config
+        // key (one table in the core, `settings`), so the PowerShell layer never rewords.
+        let named = |text: &str| settings::for_cmdlets(text).into_owned();
+        let mentioned = settings::mentioned(&format!(
+            "{} {}",
+            p.message,
+            p.recommended_action.as_deref().unwrap_or("")
+        ));
         let json = json!({
             "status": p.status as u32,
             "kind": p.kind,
             "message": p.message,
             "recommendedAction": p.recommended_action,
+            "cmdletMessage": named(&p.message),
+            "cmdletRecommendedAction": p.recommended_action.as_deref().map(named),
+            "settings": mentioned
+                .iter()
+                .map(|s| json!({"configKey": s.key(), "parameter": s.parameter()}))
+                .collect::<Vec<_>>(),
             "target": p.target,
             "httpStatus": if p.http_status == 0 { None } else { Some(p.http_status) },
             "code": p.code,

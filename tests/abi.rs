@@ -780,8 +780,20 @@ fn call_context_limits_override_the_client_for_calls_with_that_context() {
     let o = get(&client, ctx);
     assert_eq!(o.status, PupStatus::Timeout, "{o:?}");
     assert!(started.elapsed() < Duration::from_millis(1_500));
-    let m = o.error.unwrap()["message"].as_str().unwrap().to_string();
+    let e = o.error.unwrap();
+    let m = e["message"].as_str().unwrap().to_string();
     assert!(m.contains("totalMs = 300"), "{m}");
+    // The same error for cmdlet users names the parameter, in its unit, and no config key; the
+    // settings named travel with both names.
+    let cmdlet = e["cmdletMessage"].as_str().unwrap();
+    assert!(cmdlet.contains("(-TimeoutSec 0.3)"), "{cmdlet}");
+    assert!(!cmdlet.contains("totalMs"), "{cmdlet}");
+    let action = e["cmdletRecommendedAction"].as_str().unwrap();
+    assert!(action.contains("raise -TimeoutSec"), "{action}");
+    assert_eq!(
+        e["settings"],
+        serde_json::json!([{"configKey": "timeouts.totalMs", "parameter": "-TimeoutSec"}])
+    );
 
     // maxRetries 0 on the context: one 503, no retry (the client would retry twice).
     fx.emu.clear_requests();

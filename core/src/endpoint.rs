@@ -9,6 +9,7 @@ use url::{Host, Url};
 use crate::cloud::Cloud;
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
+use crate::settings::Setting;
 
 /// Which endpoint an override is for (names the config field in messages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,8 +82,9 @@ pub fn resolve(
     let allowed = || {
         format!(
             "Allowed: {default_host} (the {} cloud's host, over https), or a loopback http:// URL \
-             (127.0.0.1, [::1], localhost) when allowInsecureLoopback is true.",
-            cloud.name()
+             (127.0.0.1, [::1], localhost) with {} set.",
+            cloud.name(),
+            Setting::AllowInsecureLoopback.key()
         )
     };
     let fail = |why: String| {
@@ -106,9 +108,10 @@ pub fn resolve(
 
     if is_loopback(&url) {
         if !allow_insecure_loopback {
-            return Err(fail(
-                "it is a loopback address and allowInsecureLoopback is not set".into(),
-            ));
+            return Err(fail(format!(
+                "it is a loopback address and {} is not set",
+                Setting::AllowInsecureLoopback.key()
+            )));
         }
         if url.scheme() == "http" || url.scheme() == "https" {
             return Ok(url);

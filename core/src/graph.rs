@@ -19,6 +19,7 @@ use crate::call_context::CallContext;
 use crate::config::{ClientConfig, RetryPolicy, Timeouts};
 use crate::endpoint;
 use crate::error::{Error, ErrorKind, Result, ServiceErrorDetails};
+use crate::settings::Setting;
 
 mod envelope;
 mod errors;
@@ -104,8 +105,9 @@ impl GraphClient {
         let base = endpoint::graph_base_url(config)?;
         if config.timeouts.connect_ms == 0 || config.timeouts.total_ms == 0 {
             return Err(Error::invalid_argument(format!(
-                "Timeouts must be positive: timeouts.connectMs = {}, timeouts.totalMs = {}.",
-                config.timeouts.connect_ms, config.timeouts.total_ms
+                "Timeouts must be positive: {}, {}.",
+                Setting::ConnectTimeout.is(config.timeouts.connect_ms),
+                Setting::TotalTimeout.is(config.timeouts.total_ms)
             )));
         }
         let policy_url = base
@@ -444,14 +446,17 @@ impl GraphClient {
         Error::new(
             ErrorKind::Timeout,
             format!(
-                "{} {} did not complete within the total timeout of {} (timeouts.totalMs = {}).",
+                "{} {} did not complete within the total timeout of {} ({}).",
                 method.as_str(),
                 url,
                 human(Duration::from_millis(self.timeouts.total_ms)),
-                self.timeouts.total_ms
+                Setting::TotalTimeout.is(self.timeouts.total_ms)
             ),
         )
-        .with_recommended_action("Try again later, or raise timeouts.totalMs.")
+        .with_recommended_action(format!(
+            "Try again later, or raise {}.",
+            Setting::TotalTimeout.key()
+        ))
         .with_target(url.to_string())
     }
 
@@ -459,15 +464,16 @@ impl GraphClient {
         Error::new(
             ErrorKind::Timeout,
             format!(
-                "Could not connect to {} within the connect timeout of {} (timeouts.connectMs = {}).",
+                "Could not connect to {} within the connect timeout of {} ({}).",
                 host_of(url),
                 human(Duration::from_millis(self.timeouts.connect_ms)),
-                self.timeouts.connect_ms
+                Setting::ConnectTimeout.is(self.timeouts.connect_ms)
             ),
         )
-        .with_recommended_action(
-            "Check the network, proxy (HTTPS_PROXY) and firewall, or raise timeouts.connectMs.",
-        )
+        .with_recommended_action(format!(
+            "Check the network, proxy (HTTPS_PROXY) and firewall, or raise {}.",
+            Setting::ConnectTimeout.key()
+        ))
         .with_target(url.to_string())
     }
 }

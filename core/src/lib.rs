@@ -49,6 +49,7 @@ pub mod plan;
 pub mod retry;
 pub mod roles;
 pub mod runtime;
+pub mod settings;
 pub mod write_lock;
 
 pub use error::{Error, ErrorKind, Result};

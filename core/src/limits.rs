@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{RetryPolicy, Timeouts};
 use crate::error::{Error, ErrorKind, Result};
+use crate::settings::Setting;
 
 /// Allowed range of `timeouts.connectMs`: 1 ms to 5 minutes.
 pub const CONNECT_MS_RANGE: (i64, i64) = (1, 300_000);
@@ -92,38 +93,39 @@ impl CallLimits {
     pub fn validate(&self) -> Result<()> {
         let t = &self.timeouts;
         let r = &self.retry;
+        // Config units: the cmdlets check their own parameters' ranges before calling.
         check(
-            "timeouts.connectMs",
+            Setting::ConnectTimeout,
             t.connect_ms,
             CONNECT_MS_RANGE,
             "milliseconds",
         )?;
         check(
-            "timeouts.totalMs",
+            Setting::TotalTimeout,
             t.total_ms,
             TOTAL_MS_RANGE,
             "milliseconds",
         )?;
         check(
-            "retry.maxRetries",
+            Setting::MaxRetries,
             r.max_retries,
             MAX_RETRIES_RANGE,
             "retries",
         )?;
         check(
-            "retry.maxRetryAfterSeconds",
+            Setting::MaxRetryAfter,
             r.max_retry_after_seconds,
             MAX_RETRY_AFTER_SECONDS_RANGE,
             "seconds",
         )?;
         check(
-            "retry.budgetMs",
+            Setting::RetryBudget,
             r.budget_ms,
             BUDGET_MS_RANGE,
             "milliseconds",
         )?;
         check(
-            "retry.baseDelayMs",
+            Setting::BaseDelay,
             r.base_delay_ms,
             BASE_DELAY_MS_RANGE,
             "milliseconds",
@@ -160,13 +162,14 @@ impl CallLimits {
     }
 }
 
-fn check(field: &str, value: Option<i64>, (min, max): (i64, i64), unit: &str) -> Result<()> {
+fn check(setting: Setting, value: Option<i64>, (min, max): (i64, i64), unit: &str) -> Result<()> {
     match value {
         Some(v) if v < min || v > max => Err(Error::invalid_argument(format!(
-            "{field} = {v} is out of range: use {min} to {max} {unit}, or leave it out to keep \
-             the client's value."
+            "{} is out of range: use {min} to {max} {unit}, or leave it out to keep the \
+             client's value.",
+            setting.is(v)
         ))
-        .with_target(field.to_string())),
+        .with_target(setting.key().to_string())),
         _ => Ok(()),
     }
 }

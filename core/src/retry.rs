@@ -46,6 +46,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::RetryPolicy;
 use crate::error::{Error, Result};
+use crate::settings::Setting;
 
 /// True for the HTTP statuses that are retried (see the table in the module docs).
 pub fn is_retried_status(status: u16) -> bool {
@@ -122,14 +123,15 @@ impl Stop {
                 attempts,
                 max_retries,
             } => Some(format!(
-                "gave up after {attempts} attempt{} (retry.maxRetries = {max_retries})",
-                plural(attempts)
+                "gave up after {attempts} attempt{} ({})",
+                plural(attempts),
+                Setting::MaxRetries.is(max_retries)
             )),
             Stop::RetryAfterTooLong { asked, max_seconds } => Some(format!(
                 "the service asked to wait {} (Retry-After) before trying again, longer than \
-                 retry.maxRetryAfterSeconds = {max_seconds} allows, so the call ends now instead \
-                 of retrying early",
-                human(asked)
+                 {} allows, so the call ends now instead of retrying early",
+                human(asked),
+                Setting::MaxRetryAfter.is(max_seconds)
             )),
             Stop::Budget {
                 delay,
@@ -137,9 +139,10 @@ impl Stop {
                 budget_ms,
                 attempts,
             } => Some(format!(
-                "the retry budget ran out: waiting {} more would exceed retry.budgetMs = \
-                 {budget_ms} ({} already waited, {attempts} attempt{} made)",
+                "the retry budget ran out: waiting {} more would exceed {} ({} already waited, \
+                 {attempts} attempt{} made)",
                 human(delay),
+                Setting::RetryBudget.is(budget_ms),
                 human(waited),
                 plural(attempts)
             )),
@@ -150,9 +153,9 @@ impl Stop {
     pub fn recommended_action(&self) -> Option<String> {
         match *self {
             Stop::RetryAfterTooLong { asked, .. } => Some(format!(
-                "Wait {} and try again, or allow longer waits (PowerShell: -MaxRetryAfterSec; \
-                 configuration: retry.maxRetryAfterSeconds, up to 3600).",
-                human(asked)
+                "Wait {} and try again, or allow longer waits ({}, up to 3600 seconds).",
+                human(asked),
+                Setting::MaxRetryAfter.key()
             )),
             _ => None,
         }
@@ -405,10 +408,13 @@ mod tests {
         let note = stop.note().unwrap();
         assert!(note.contains("10 min"), "{note}");
         assert!(note.contains("retry.maxRetryAfterSeconds = 60"), "{note}");
-        assert!(stop
-            .recommended_action()
-            .unwrap()
-            .contains("-MaxRetryAfterSec"));
+        let action = stop.recommended_action().unwrap();
+        assert!(action.contains("retry.maxRetryAfterSeconds"), "{action}");
+        // Cmdlet users read the parameter (crate::settings rewrites the same words).
+        assert!(
+            crate::settings::for_cmdlets(&action).contains("-MaxRetryAfterSec"),
+            "{action}"
+        );
         // Exactly at the cap is still waited.
         assert_eq!(
             r.after_failure(status(429, Some(60))),

@@ -11,6 +11,7 @@ use photo_policy_core::auth::AuthConfig;
 use photo_policy_core::client::PolicyClient;
 use photo_policy_core::config::ClientConfig;
 use photo_policy_core::limits::CallLimits;
+use photo_policy_core::settings::{self, Setting};
 use photo_policy_core::ErrorKind;
 
 fn limits(json: &str) -> Option<CallLimits> {
@@ -61,6 +62,11 @@ fn per_call_max_retries_zero_sends_one_request() {
         "{}",
         err.message()
     );
+    // Cmdlet users read the parameter instead, from the same table.
+    let for_cmdlets = settings::for_cmdlets(err.message());
+    assert!(for_cmdlets.contains("(-MaxRetries 0)"), "{for_cmdlets}");
+    assert!(!for_cmdlets.contains("retry."), "{for_cmdlets}");
+    assert_eq!(settings::mentioned(err.message()), [Setting::MaxRetries]);
     assert_eq!(env.methods(), ["GET"]);
 
     // Without limits the same client retries.
@@ -90,6 +96,12 @@ fn a_per_call_retry_budget_stops_a_long_retry_after() {
         err.message().contains("retry.budgetMs = 2000"),
         "{}",
         err.message()
+    );
+    // Milliseconds in the config, seconds for the cmdlet parameter.
+    let for_cmdlets = settings::for_cmdlets(err.message());
+    assert!(
+        for_cmdlets.contains("would exceed -RetryBudgetSec 2 "),
+        "{for_cmdlets}"
     );
 }
 
@@ -178,6 +190,14 @@ fn sign_in_follows_the_same_retry_table_and_retry_after_cap() {
         err.message().contains("retry.maxRetryAfterSeconds = 120"),
         "{}",
         err.message()
+    );
+    assert!(settings::for_cmdlets(err.message()).contains("-MaxRetryAfterSec 120 allows"));
+    let action = err.recommended_action().unwrap();
+    assert!(action.contains("retry.maxRetryAfterSeconds"), "{action}");
+    assert!(
+        settings::for_cmdlets(action)
+            .contains("allow longer waits (-MaxRetryAfterSec, up to 3600 seconds)"),
+        "{action}"
     );
     assert_eq!(token_requests(), 1);
     assert!(env.methods().is_empty(), "nothing reached Graph");

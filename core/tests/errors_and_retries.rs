@@ -305,6 +305,12 @@ fn total_timeout_names_the_limit() {
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert!(err.message().contains("totalMs = 300"), "{}", err.message());
+    assert_eq!(
+        photo_policy_core::settings::for_cmdlets(err.message()),
+        err.message()
+            .replace("timeouts.totalMs = 300", "-TimeoutSec 0.3"),
+        "cmdlet users read the parameter in seconds"
+    );
 }
 
 #[test]
@@ -400,6 +406,11 @@ fn loopback_is_refused_without_the_opt_in() {
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(err.message().contains(&emu.url()), "{}", err.message());
     assert!(err.message().contains("allowInsecureLoopback"));
+    let for_cmdlets = photo_policy_core::settings::for_cmdlets(err.message());
+    assert!(
+        for_cmdlets.contains("-AllowInsecureLoopback is not set"),
+        "{for_cmdlets}"
+    );
 }
 
 #[test]
@@ -606,12 +617,12 @@ fn a_retry_after_beyond_the_cap_ends_the_call_at_once_with_the_services_wait() {
         "{}",
         err.message()
     );
+    // The action names the setting; cmdlet users read it as the parameter.
+    let action = err.recommended_action().unwrap();
+    assert!(action.contains("retry.maxRetryAfterSeconds"), "{action}");
     assert!(
-        err.recommended_action()
-            .unwrap()
-            .contains("-MaxRetryAfterSec"),
-        "{:?}",
-        err.recommended_action()
+        photo_policy_core::settings::for_cmdlets(action).contains("-MaxRetryAfterSec"),
+        "{action}"
     );
     assert_eq!(env.methods(), ["GET"], "no early retry");
 

@@ -15,7 +15,10 @@ use std::path::{Path, PathBuf};
 /// The layers of the core, bottom first. A module may use modules of its own layer (as long as
 /// there is no cycle) and of the layers below, never of a layer above.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("foundations", &["error", "events", "json_input"]),
+    (
+        "foundations",
+        &["error", "events", "json_input", "settings"],
+    ),
     (
         "domain",
         &[

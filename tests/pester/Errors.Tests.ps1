@@ -68,6 +68,9 @@ Describe 'Bad input is refused before anything is sent' {
         $err = Get-ErrorRecord { Get-PhotoUpdatePolicy -AccessToken $c.AccessToken -GraphEndpoint $script:Emulator.Url }
         $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.InvalidArgument,*'
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        # The switch to pass, by its parameter name (not the C ABI's config key).
+        $err.Exception.Message | Should -CMatch '-AllowInsecureLoopback is not set'
+        $err.Exception.Message | Should -Not -CMatch '(?<!-)allowInsecureLoopback'
         @(Get-EmulatorRequest -Emulator $script:Emulator).Count | Should -Be 0
     }
 
@@ -127,6 +130,10 @@ Describe 'Service errors become ErrorRecords' {
         $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.Throttled,*'
         $err.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
         $err.Exception.HttpStatus | Should -Be 429
+        # What to raise, by parameter name and unit: never a config key.
+        $err.Exception.Message | Should -Match '\(-MaxRetries \d+\)|-RetryBudgetSec \d+'
+        $err.ErrorDetails.RecommendedAction | Should -Match '-MaxRetries, -RetryBudgetSec'
+        "$($err.Exception.Message) $($err.ErrorDetails.RecommendedAction)" | Should -Not -CMatch 'timeouts\.|retry\.|totalMs|connectMs|maxRetries|budgetMs|maxRetryAfterSeconds|allowInsecureLoopback'
         @(Get-PolicyRequest $script:Emulator).Count | Should -BeGreaterThan 1
     }
 

@@ -237,7 +237,11 @@ Describe 'Timeouts and retry limits per call and per connection (-TimeoutSec, -M
         $watch.Stop()
         $err.FullyQualifiedErrorId | Should -Be 'PhotoUpdatePolicy.Timeout,PhotoUpdatePolicy.Commands.GetPhotoUpdatePolicyCommand'
         $err.CategoryInfo.Category | Should -Be 'OperationTimeout'
-        $err.Exception.Message | Should -Match 'totalMs = 1000'
+        # Named by the parameter the user passed, in its unit; never by the C ABI's config key.
+        $err.Exception.Message | Should -Match '\(-TimeoutSec 1\)'
+        $err.Exception.Message | Should -Not -CMatch 'timeouts\.|retry\.|totalMs|connectMs|maxRetries|budgetMs|maxRetryAfterSeconds|allowInsecureLoopback'
+        $err.ErrorDetails.RecommendedAction | Should -Match 'raise -TimeoutSec'
+        $err.ErrorDetails.RecommendedAction | Should -Not -CMatch 'timeouts\.|retry\.|totalMs|connectMs|maxRetries|budgetMs|maxRetryAfterSeconds|allowInsecureLoopback'
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 2.5
         # The next command without -TimeoutSec waits a 1.5 s latency out: the session was not changed.
         Add-EmulatorFault -Emulator $script:Emulator -Kind latency -Method GET -LatencyMs 1500 -Count 1
@@ -251,7 +255,9 @@ Describe 'Timeouts and retry limits per call and per connection (-TimeoutSec, -M
         $watch.Stop()
         $err.FullyQualifiedErrorId | Should -BeLike 'PhotoUpdatePolicy.ServiceUnavailable,*'
         $err.Exception.HttpStatus | Should -Be 503
-        $err.Exception.Message | Should -Match 'maxRetries = 0'
+        $err.Exception.Message | Should -Match 'gave up after 1 attempt \(-MaxRetries 0\)'
+        $err.Exception.Message | Should -CMatch '-MaxRetries 0'
+        $err.Exception.Message | Should -Not -CMatch 'timeouts\.|retry\.|totalMs|connectMs|maxRetries|budgetMs|maxRetryAfterSeconds|allowInsecureLoopback'
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 1
         @(Get-GraphLog).status | Should -Be @(503)
         # The two 503s left are absorbed by the session's own retries.
@@ -287,7 +293,9 @@ Describe 'Timeouts and retry limits per call and per connection (-TimeoutSec, -M
         $err.FullyQualifiedErrorId | Should -Be 'PhotoUpdatePolicy.Throttled,PhotoUpdatePolicy.Commands.GetPhotoUpdatePolicyCommand'
         $err.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
         $err.Exception.Message | Should -Match '3 s \(Retry-After\)'
-        $err.Exception.Message | Should -Match 'maxRetryAfterSeconds = 1 '
+        $err.Exception.Message | Should -Match '-MaxRetryAfterSec 1 allows'
+        $err.Exception.Message | Should -Not -CMatch 'timeouts\.|retry\.|totalMs|connectMs|maxRetries|budgetMs|maxRetryAfterSeconds|allowInsecureLoopback'
+        $err.ErrorDetails.RecommendedAction | Should -Not -CMatch 'timeouts\.|retry\.|totalMs|connectMs|maxRetries|budgetMs|maxRetryAfterSeconds|allowInsecureLoopback'
         $err.Exception.RetryAfter | Should -Be ([TimeSpan]::FromSeconds(3))
         $err.ErrorDetails.RecommendedAction | Should -Match 'MaxRetryAfterSec'
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 2

@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::envelope;
 use super::method::Method;
 use crate::error::{Error, ErrorKind, FieldError, ServiceErrorDetails};
+use crate::settings::Setting;
 
 /// An answer as read off the wire, before it is judged.
 pub(super) struct RawResponse {
@@ -247,11 +248,11 @@ pub(super) fn map_error(
         429 => (
             ErrorKind::Throttled,
             format!("Microsoft Graph is throttling requests ({said}).{note}"),
-            Some(
-                "Wait a few minutes and try again, or allow more retries (retry.maxRetries, \
-                 retry.budgetMs)."
-                    .into(),
-            ),
+            Some(format!(
+                "Wait a few minutes and try again, or allow more retries ({}, {}).",
+                Setting::MaxRetries.key(),
+                Setting::RetryBudget.key()
+            )),
         ),
         s if s >= 500 => (
             ErrorKind::ServiceUnavailable,

@@ -174,7 +174,9 @@ namespace PhotoUpdatePolicy
         internal static PhotoPolicyException FromErrorJson(Dictionary<string, object?> e, PhotoPolicyStatus? status = null)
         {
             PhotoPolicyStatus st = status ?? (PhotoPolicyStatus)(uint)(JsonTree.Long(e, "status") ?? (long)PhotoPolicyStatus.Internal);
-            string? message = JsonTree.String(e, "message");
+            // The cmdlet wording names each setting by its parameter (-TimeoutSec), never by the
+            // config key a C ABI caller writes (timeouts.totalMs); the core words both.
+            string? message = JsonTree.String(e, "cmdletMessage") ?? JsonTree.String(e, "message");
             long? retry = JsonTree.Long(e, "retryAfterMs");
             long? http = JsonTree.Long(e, "httpStatus");
             var exception = new PhotoPolicyException(
@@ -186,7 +188,7 @@ namespace PhotoUpdatePolicy
                 JsonTree.String(e, "clientRequestId"),
                 JsonTree.String(e, "date"),
                 retry.HasValue && retry.Value >= 0 ? TimeSpan.FromMilliseconds(retry.Value) : (TimeSpan?)null,
-                JsonTree.String(e, "recommendedAction"),
+                JsonTree.String(e, "cmdletRecommendedAction") ?? JsonTree.String(e, "recommendedAction"),
                 JsonTree.String(e, "target"),
                 JsonTree.String(e, "serviceMessage"),
                 JsonTree.String(e, "kind"),
