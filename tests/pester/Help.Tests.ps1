@@ -298,6 +298,33 @@ Describe 'about_PhotoUpdatePolicy content' {
         }
     }
 
+    It 'shows each role with the status the catalog gives it (Accepted or Refused)' {
+        foreach ($role in (Get-PhotoUpdatePolicyRole)) {
+            $about | Should -Match ([regex]::Escape($role.Name) + '\s+' + [regex]::Escape($role.Id) + '\s+' + $role.Status)
+        }
+    }
+
+    It 'every example that restricts roles in the about topics sets Source Cloud in the same call, as the service requires' {
+        $topics = Get-ChildItem -LiteralPath (Join-Path $repo 'docs/about') -Filter 'about_*.help.txt'
+        $checked = 0
+        foreach ($topic in $topics) {
+            # A command with its backtick continuations is one example.
+            $text = [System.IO.File]::ReadAllText($topic.FullName) -replace '`\r?\n\s*', ' '
+            foreach ($line in ($text -split '\r?\n' | Where-Object { $_ -match "Set-PhotoUpdatePolicy\b.*-AllowedRoles\s+'" })) {
+                $line | Should -Match '-Source Cloud' -Because "$($topic.Name): $line"
+                $checked++
+            }
+        }
+        $checked | Should -BeGreaterThan 1
+    }
+
+    It 'says what Microsoft documents about SetPhotoEnabled: Outlook on the web, Teams, not My Account, and the pointer to this policy' {
+        $about | Should -Match 'sender photo in Outlook on the web'
+        $about | Should -Match 'Configure User\s+Administrator support for profile photo updates'
+        $about | Should -Match 'Teams'
+        $about | Should -Match 'My Account'
+    }
+
     It 'explains the 24-hour delay, the hybrid source, SetPhotoEnabled and the way back to the defaults' {
         $about | Should -Match '24 hours'
         $about | Should -Match 'OnPremises'
