@@ -485,9 +485,15 @@ fn a_caller_signer_that_fails_is_an_authentication_error_with_its_reason() {
         "{message}"
     );
     assert!(!message.contains("PRIVATE KEY"));
-    // PS256 was offered, so PS256 was asked for.
+    // PS256 was offered, so PS256 was asked for first, then RS256 (every key can make it).
     let seen = unsafe { (*state).store.algorithms_seen.lock().unwrap().clone() };
-    assert_eq!(seen, [PupSignatureAlgorithm::Ps256 as u32]);
+    assert_eq!(
+        seen,
+        [
+            PupSignatureAlgorithm::Ps256 as u32,
+            PupSignatureAlgorithm::Rs256 as u32
+        ]
+    );
     assert!(
         emu.requests().iter().all(|r| r.route != "token"),
         "nothing was sent"

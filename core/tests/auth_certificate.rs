@@ -277,6 +277,8 @@ struct StoreSigner {
     algorithms: Vec<SignatureAlgorithm>,
     calls: AtomicUsize,
     failure: Option<String>,
+    /// Fails PS256 signatures only, as keys on some smart cards and HSMs do.
+    pss_failure: Option<String>,
 }
 
 impl StoreSigner {
@@ -286,6 +288,7 @@ impl StoreSigner {
             algorithms: algorithms.to_vec(),
             calls: AtomicUsize::new(0),
             failure: None,
+            pss_failure: None,
         }
     }
 
@@ -309,9 +312,12 @@ impl AssertionSigner for StoreSigner {
     ) -> std::result::Result<Vec<u8>, SignerError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         assert!(self.supports(algorithm), "asked for {algorithm}");
-        match &self.failure {
-            Some(reason) => Err(SignerError::new(reason)),
-            None => self.key.sign(algorithm, signing_input),
+        match (&self.failure, &self.pss_failure) {
+            (Some(reason), _) => Err(SignerError::new(reason)),
+            (None, Some(reason)) if algorithm == SignatureAlgorithm::Ps256 => {
+                Err(SignerError::new(reason))
+            }
+            _ => self.key.sign(algorithm, signing_input),
         }
     }
 
@@ -545,4 +551,70 @@ fn signer_sources_check_mode_algorithms_and_certificate_without_signing() {
     let debug = format!("{:?}", signer_source(&cfg, pss_only));
     assert!(debug.contains("a test key store"), "{debug}");
     assert!(debug.contains("redacted"), "{debug}");
+}
+
+#[test]
+fn a_key_that_cannot_make_pss_falls_back_to_rs256_once_for_every_tenant() {
+    let emu = emulator();
+    register(&emu, "test-cert.pem");
+    let other_tenant = "contoso-hsm.onmicrosoft.com";
+    emu.register_app(App::with_certificate(
+        other_tenant,
+        CLIENT_ID,
+        &fixture_text("test-cert.pem"),
+        &["PeopleSettings.Read.All"],
+    ));
+    let cfg = cert_config(&emu, "test-cert.pem", false);
+    let signer = Arc::new(StoreSigner {
+        pss_failure: Some("The requested operation is not supported.".into()),
+        ..StoreSigner::new(
+            "test-key.pem",
+            &[SignatureAlgorithm::Rs256, SignatureAlgorithm::Ps256],
+        )
+    });
+    let source = auth::token_source_with_signer(&cfg, signer.clone()).unwrap();
+    let (rec, events) = recorder();
+    token(source.as_ref(), &events).unwrap();
+    assert_eq!(
+        signer.calls.load(Ordering::SeqCst),
+        2,
+        "PS256 refused, then RS256"
+    );
+    let verbose = rec
+        .messages(photo_policy_core::events::EventLevel::Verbose)
+        .join("\n");
+    assert!(
+        verbose.contains(
+            "could not make a PS256 signature (The requested operation is not supported.)"
+        ) && verbose.contains("RS256 from now on"),
+        "{verbose}"
+    );
+    // Another tenant of the same connection goes straight to RS256.
+    let fleet = source.for_tenant(other_tenant).unwrap().unwrap();
+    token(fleet.as_ref(), &events).unwrap();
+    assert_eq!(signer.calls.load(Ordering::SeqCst), 3);
+    let assertions: Vec<_> = requests_on(&emu, "token")
+        .into_iter()
+        .map(|r| r.body.unwrap_or_default())
+        .collect();
+    assert_eq!(
+        assertions.len(),
+        2,
+        "one request per tenant: the refused PS256 was never sent"
+    );
+
+    // When RS256 fails too, its reason is the error.
+    let mut both = StoreSigner::new(
+        "test-key.pem",
+        &[SignatureAlgorithm::Rs256, SignatureAlgorithm::Ps256],
+    );
+    both.failure = Some("The smart card was removed.".into());
+    let source = auth::token_source_with_signer(&cfg, Arc::new(both)).unwrap();
+    let err = token(source.as_ref(), &events).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Authentication);
+    assert!(
+        err.message().contains("The smart card was removed"),
+        "{}",
+        err.message()
+    );
 }

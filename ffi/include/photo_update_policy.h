@@ -294,7 +294,9 @@ typedef void (*PupEventFn)(void *user_data,
  * Return 0 after writing the signature (as many bytes as the RSA modulus) to `signature` and its
  * length to `*signature_len`. Return any other value when it cannot sign, after writing why
  * (UTF-8, e.g. the key store's error message; never key material) to `message` and its length to
- * `*message_len` (0 for no reason): the call that needed the sign-in fails with
+ * `*message_len` (0 for no reason). When a PS256 signature fails and RS256 was offered too, the
+ * library asks again for RS256 (some smart cards and HSMs cannot make PSS) and uses RS256 for
+ * this signer from then on; otherwise the call that needed the sign-in fails with
  * `PUP_STATUS_AUTHENTICATION` and that reason, and nothing is sent.
  *
  * Called on a thread of the library's blocking pool, not the caller's, and possibly concurrently
@@ -1016,8 +1018,8 @@ PupStatus pup_roles_resolve(const uint8_t *request_json,
  * public certificate: its thumbprint names the key, its public key checks every signature before
  * it is sent; `legacyRs256: true` asks for RS256). `algorithms` is the set of
  * [`PupSignatureAlgorithm`] values `sign` can make, OR-ed (`PUP_SIGNATURE_ALGORITHM_RS256 |
- * PUP_SIGNATURE_ALGORITHM_PS256`): PS256 is used when offered, else RS256. No network traffic
- * and no signing happen here.
+ * PUP_SIGNATURE_ALGORITHM_PS256`): PS256 is used when offered, else RS256 (and RS256 for good
+ * once a PS256 signature fails). No network traffic and no signing happen here.
  *
  * `user_data` is passed back to `sign` and `release` untouched (may be NULL). `release` (may be
  * NULL) is called exactly once when the library no longer needs `user_data`: after the client

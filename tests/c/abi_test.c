@@ -804,6 +804,7 @@ static void check_authentication_error(void) {
 struct test_signer {
     atomic_int signs;
     atomic_int releases;
+    atomic_uint first_algorithm;
     atomic_uint last_algorithm;
 };
 
@@ -812,7 +813,9 @@ static uint32_t refusing_sign(void *user_data, uint32_t algorithm, const uint8_t
                               size_t *message_len) {
     struct test_signer *s = user_data;
     (void)signature;
+    unsigned int none = 0;
     atomic_fetch_add(&s->signs, 1);
+    atomic_compare_exchange_strong(&s->first_algorithm, &none, algorithm);
     atomic_store(&s->last_algorithm, algorithm);
     /* The signing input is the JWT's base64url header and claims: ASCII, two parts. */
     int dots = 0;
@@ -934,8 +937,10 @@ static void check_signer(void) {
         check(st == PUP_STATUS_AUTHENTICATION && result == NULL, "get with a refusing signer -> AUTHENTICATION");
         check(error_message_contains(error, "the smart card was removed (C test)"),
               "  ... the message carries the signer's reason");
-        check(atomic_load(&refusing.last_algorithm) == PUP_SIGNATURE_ALGORITHM_PS256,
-              "  ... PS256 was asked for (both were offered)");
+        check(atomic_load(&refusing.first_algorithm) == PUP_SIGNATURE_ALGORITHM_PS256 &&
+                  atomic_load(&refusing.last_algorithm) == PUP_SIGNATURE_ALGORITHM_RS256 &&
+                  atomic_load(&refusing.signs) == 2,
+              "  ... PS256 was asked for first (both were offered), then RS256");
         pup_error_free(error);
         error = NULL;
         char *log = NULL;
@@ -950,7 +955,7 @@ static void check_signer(void) {
         pthread_join(ta, NULL);
         pthread_join(tb, NULL);
         check(a.status == PUP_STATUS_AUTHENTICATION && b.status == PUP_STATUS_AUTHENTICATION &&
-                  atomic_load(&refusing.signs) == 3,
+                  atomic_load(&refusing.signs) == 6,
               "two threads at once: each call asks the signer and fails the same way");
 
         PupClient *other = NULL;

@@ -18,10 +18,12 @@ pub mod token;
 // Sign-in modes (client secret, certificate, managed identity, device code, browser, federated)
 // and their helpers.
 pub mod answer;
+mod assertion;
 pub mod assertion_signer;
 pub mod browser;
 pub mod cache;
 pub mod certificate;
+mod certificate_info;
 pub mod client_secret;
 pub mod connection;
 pub mod context;
