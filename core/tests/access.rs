@@ -269,6 +269,7 @@ fn each_missing_permission_degrades_its_own_part_only() {
     assert!(!listed(&r.principals, "HR Photo Sync"));
 
     // Without role assignments at all, the apps are still judged.
+    emu.clear_requests();
     let c = app_client(&emu, &["PeopleSettings.Read.All", "Application.Read.All"]);
     let r = block_on(access::get(
         &c,
@@ -280,6 +281,15 @@ fn each_missing_permission_degrades_its_own_part_only() {
         .missing_permissions
         .contains(&"RoleManagement.Read.Directory".to_string()));
     assert!(by_name(&r.principals, "HR Photo Sync").will_be_refused);
+    // Each refused list is asked for once, not once per role that matters.
+    for list in ["roleAssignments", "roleEligibilityScheduleInstances"] {
+        let asked = emu
+            .requests()
+            .iter()
+            .filter(|q| q.path.contains(list))
+            .count();
+        assert_eq!(asked, 1, "{list} was requested {asked} times");
+    }
 
     // The policy itself is still required.
     let c = app_client(&emu, &["RoleManagement.Read.Directory"]);

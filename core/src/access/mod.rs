@@ -34,8 +34,8 @@ use crate::roles;
 
 use reader::{Reader, ROLE_ASSIGNMENTS_PERMISSION};
 use rules::{
-    AssignmentState, Observed, PolicyRoles, PrincipalAccess, PrincipalRef, PrincipalType,
-    ResolveOptions,
+    AssignmentState, Observed, ObservedAssignment, PolicyRoles, PrincipalAccess, PrincipalRef,
+    PrincipalType, ResolveOptions,
 };
 
 /// What Get-PhotoUpdateAccess asks (`pup_access_get`):
@@ -226,18 +226,37 @@ fn resolve_role_inputs(given: &[String]) -> Result<Vec<String>> {
         .collect()
 }
 
+/// Active and eligible assignments of each of `roles`, read concurrently; `None` for a list the
+/// caller may not read.
+async fn read_assignments(
+    reader: &Reader<'_>,
+    roles: &[String],
+) -> Result<Vec<Option<Vec<ObservedAssignment>>>> {
+    futures::future::try_join_all(roles.iter().flat_map(|r| {
+        [AssignmentState::Active, AssignmentState::Eligible]
+            .into_iter()
+            .map(move |state| reader.role_assignments(r, state))
+    }))
+    .await
+}
+
 /// Reads what the rules need: assignments (active and eligible) of `roles`, Microsoft Graph's
 /// photo-writing application permissions, and the members of role-holding groups when the groups
 /// are expanded or some app could hold a role through one.
 async fn observe(reader: &Reader<'_>, roles: &[String], expand_groups: bool) -> Result<Observed> {
-    let assignment_reads = futures::future::try_join_all(roles.iter().flat_map(|r| {
-        [AssignmentState::Active, AssignmentState::Eligible]
-            .into_iter()
-            .map(move |state| reader.role_assignments(r, state))
-    }));
-    let (assignments, app_grants) =
-        futures::future::try_join(assignment_reads, reader.photo_app_grants()).await?;
-    let assignments: Vec<_> = assignments.into_iter().flatten().flatten().collect();
+    // The first role's lists go first: when the caller lacks a permission, its 403 is then met
+    // once, and the other roles' reads of that list are skipped instead of each being refused.
+    let (first, rest) = roles.split_at(roles.len().min(1));
+    let (first_assignments, app_grants) =
+        futures::future::try_join(read_assignments(reader, first), reader.photo_app_grants())
+            .await?;
+    let rest_assignments = read_assignments(reader, rest).await?;
+    let assignments: Vec<_> = first_assignments
+        .into_iter()
+        .chain(rest_assignments)
+        .flatten()
+        .flatten()
+        .collect();
     let mut observed = Observed {
         assignments,
         group_members: BTreeMap::new(),

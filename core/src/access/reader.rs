@@ -97,6 +97,14 @@ impl<'a> Reader<'a> {
         (w, m.into_iter().collect())
     }
 
+    /// Whether a read needing `permission` was already refused in this call.
+    fn is_missing(&self, permission: &str) -> bool {
+        self.missing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(permission)
+    }
+
     /// Records a part that could not be read for lack of `permission` (each permission once).
     fn degrade(&self, permission: &str, what: &str, error: &Error) {
         let first = self
@@ -195,6 +203,10 @@ impl<'a> Reader<'a> {
                 "Eligible (PIM) role assignments",
             ),
         };
+        if self.is_missing(permission) {
+            // Already refused for another role in this call: the answer would be the same 403.
+            return Ok(None);
+        }
         let path = format!(
             "v1.0/roleManagement/directory/{collection}?$filter={}&$expand=principal",
             encode(&format!("roleDefinitionId eq '{role_id}'"))
