@@ -193,8 +193,10 @@ pub unsafe extern "C" fn pup_client_for_tenant(
     })
 }
 
-/// Frees a client and zeroes its secret and cached token. NULL is accepted. No call may be using
-/// it any more.
+/// Frees a client and zeroes its secret and cached token. When it was the last client alive,
+/// the shared HTTP connection pools are closed too (their buffers held the last requests'
+/// headers, bearer tokens included); the next client opens new connections. NULL is accepted.
+/// No call may be using it any more.
 ///
 /// # Safety
 /// `client` is NULL or a client handle not yet freed; it must not be used afterwards.

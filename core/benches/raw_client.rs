@@ -152,7 +152,7 @@ async fn plain_get(http: &reqwest::Client, url: &str, token: &str) -> Value {
 /// times the first `get` (sign-in + GET) and warm ones (cached token), counting sign-in requests
 /// from the emulator's request log.
 fn client_secret_figures(url: &str, calls: usize) -> Value {
-    let http = http_client();
+    let http = &http_client();
     let tenant = TENANT;
     let registered = block_on(async {
         http.post(format!("{url}/_emulator/apps"))
@@ -247,7 +247,7 @@ fn main() {
     block_on(client.get(&ctx)).expect("first get");
     let first_call = ms(started.elapsed());
 
-    let http = http_client();
+    let http = &http_client();
     for _ in 0..WARM_UP {
         block_on(client.get(&ctx)).expect("warm-up get");
         block_on(plain_get(http, &policy_url, &target.token));

@@ -88,6 +88,9 @@ pub struct PolicyClient {
     config: ClientConfig,
     graph: GraphClient,
     tokens: Arc<dyn TokenSource>,
+    // Last, so it is dropped after the handles above: freeing the last client closes the shared
+    // connection pools (crate::runtime::PoolLease).
+    _pools: crate::runtime::PoolLease,
 }
 
 impl std::fmt::Debug for PolicyClient {
@@ -149,12 +152,14 @@ impl PolicyClient {
         config: ClientConfig,
         tokens: impl FnOnce(&ClientConfig) -> Result<Arc<dyn TokenSource>>,
     ) -> Result<Self> {
+        let pools = crate::runtime::PoolLease::new();
         let graph = GraphClient::new(&config)?;
         let tokens = tokens(&config)?;
         Ok(Self {
             config,
             graph,
             tokens,
+            _pools: pools,
         })
     }
 

@@ -1,12 +1,18 @@
 //! Process-wide state shared by every client: one tokio runtime and one pooled HTTP client, created
 //! lazily on first use, so a second cmdlet call reuses warm connections.
 //!
+//! The pools live as long as a client does ([`PoolLease`]): when the last client is freed (a
+//! PowerShell Disconnect frees the session's), the shared HTTP clients are dropped and their
+//! pooled connections closed, with the buffers that held the last requests' headers (bearer
+//! tokens included). The next client opens new ones.
+//!
 //! TLS is rustls with the ring provider and the platform's certificate verifier, handed to reqwest
 //! as a ready `ClientConfig`. No process-wide default crypto provider is installed: the library is
 //! a guest in someone else's process (PowerShell, maybe with other native modules).
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -151,16 +157,12 @@ pub fn is_certificate_error(err: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-static DEFAULT_CLIENT: Lazy<std::result::Result<reqwest::Client, Error>> = Lazy::new(|| {
-    http_client_with_connect_timeout(Duration::from_millis(Timeouts::default().connect_ms))
-});
-
-/// The process-wide HTTP client with the default connect timeout.
+/// The shared HTTP client with the default connect timeout (a handle on its pool).
 ///
 /// # Panics
 /// When TLS cannot be set up at all (no usable certificate store). [`try_http_client`] reports
 /// that as an error instead; the core itself uses the fallible form.
-pub fn http_client() -> &'static reqwest::Client {
+pub fn http_client() -> reqwest::Client {
     match try_http_client() {
         Ok(c) => c,
         Err(e) => panic!("{}", e.message()),
@@ -168,8 +170,63 @@ pub fn http_client() -> &'static reqwest::Client {
 }
 
 /// [`http_client`], reporting a TLS set-up failure as an error.
-pub fn try_http_client() -> Result<&'static reqwest::Client> {
-    DEFAULT_CLIENT.as_ref().map_err(Clone::clone)
+pub fn try_http_client() -> Result<reqwest::Client> {
+    http_client_with_connect_timeout(Duration::from_millis(Timeouts::default().connect_ms))
+}
+
+/// Clients alive that may use the shared pools (see [`PoolLease`]).
+static LEASES: AtomicUsize = AtomicUsize::new(0);
+
+/// Held by every client ([`crate::client::PolicyClient`]) for its lifetime. When the last lease
+/// is dropped, the shared HTTP clients are forgotten ([`close_pools`]): their pools, and the
+/// connections with the request buffers they keep, go with the last handle on them.
+#[derive(Debug)]
+pub struct PoolLease(());
+
+impl PoolLease {
+    /// Takes a lease on the shared pools.
+    pub fn new() -> Self {
+        LEASES.fetch_add(1, Ordering::SeqCst);
+        PoolLease(())
+    }
+}
+
+impl Default for PoolLease {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for PoolLease {
+    fn drop(&mut self) {
+        if LEASES.fetch_sub(1, Ordering::SeqCst) == 1 {
+            close_pools();
+        }
+    }
+}
+
+/// Forgets every shared HTTP client. A client still alive keeps its own handle (its pool lives
+/// on until it is freed); a new client gets new pools. Outside the runtime, the runtime is run
+/// briefly so the closed connections' tasks end and free their buffers now rather than at the
+/// next call.
+pub fn close_pools() {
+    let dropped: Vec<reqwest::Client> = {
+        let mut clients = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
+        clients.drain().map(|(_, c)| c).collect()
+    };
+    drop(dropped);
+    if tokio::runtime::Handle::try_current().is_err() {
+        block_on(async {
+            for _ in 0..8 {
+                tokio::task::yield_now().await;
+            }
+        });
+    }
+}
+
+/// How many shared HTTP clients (pools) are kept now: 0 after the last client was freed.
+pub fn shared_pools() -> usize {
+    CLIENTS.lock().unwrap_or_else(|p| p.into_inner()).len()
 }
 
 #[cfg(test)]
@@ -218,9 +275,51 @@ mod tests {
         );
     }
 
+    /// A loopback HTTP/1.1 server answering 200 to every request, keeping connections alive;
+    /// returns its URL and the count of connections it accepted.
+    fn counting_server() -> (String, Arc<AtomicUsize>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                count.fetch_add(1, Ordering::SeqCst);
+                std::thread::spawn(move || {
+                    let mut seen = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while let Ok(n) = stream.read(&mut buf) {
+                        if n == 0 {
+                            return;
+                        }
+                        seen.extend_from_slice(&buf[..n]);
+                        while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                            seen.drain(..end + 4);
+                            let _ =
+                                stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                        }
+                    }
+                });
+            }
+        });
+        (url, accepted)
+    }
+
     #[test]
     fn clients_are_shared_and_no_default_provider_is_installed() {
-        assert!(std::ptr::eq(http_client(), http_client()));
+        // Two handles on the client for one connect timeout share one pool: the second request
+        // reuses the first one's connection.
+        let _lease = PoolLease::new();
+        let (url, accepted) = counting_server();
+        let timeout = Duration::from_millis(4321);
+        for _ in 0..2 {
+            let client = http_client_with_connect_timeout(timeout).unwrap();
+            let status = block_on(async { client.get(&url).send().await.map(|r| r.status()) });
+            assert_eq!(status.unwrap(), 200);
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 1, "one pooled connection");
         let _ = http_client_with_connect_timeout(Duration::from_millis(1234)).unwrap();
         assert!(rustls::crypto::CryptoProvider::get_default().is_none());
         assert!(USER_AGENT.starts_with("PhotoUpdatePolicy/"));
