@@ -322,7 +322,7 @@ $sigText = if ($k.sigint.PSObject.Properties['cmdlet']) {
 $sigBase = if ($k.sigint.PSObject.Properties['sleep']) {
     "; SIGINT: $(Format-Ms $k.sigint.sleep.toFinally.medianMs) to ``finally``, $(Format-Ms $k.sigint.sleep.toExit.medianMs) to exit"
 } else { '' }
-$md.Add("| Ctrl+C during a ``Retry-After: 30`` wait (median of $($k.runs)) | Stop() returned in $(Format-Ms $k.stop.cmdlet.medianMs) (p90 $(Format-Ms $k.stop.cmdlet.p90Ms))$sigText | Start-Sleep 30 stopped the same way: Stop() $(Format-Ms $k.stop.sleep.medianMs)$sigBase | the call adds $(Format-Ms ($k.stop.cmdlet.medianMs - $k.stop.sleep.medianMs)) to PowerShell's own Stop() | < 200 ms | $(Format-Result $goals.cancel.pass) |")
+$md.Add("| Ctrl+C during a ``Retry-After: 30`` wait (median of $($k.runs)) | Stop() returned in $(Format-Ms $k.stop.cmdlet.medianMs) (p90 $(Format-Ms $k.stop.cmdlet.p90Ms))$sigText | Start-Sleep 30 stopped the same way: Stop() $(Format-Ms $k.stop.sleep.medianMs)$sigBase | $('{0:+0.000;-0.000;0.000}' -f ($k.stop.cmdlet.medianMs - $k.stop.sleep.medianMs)) ms against PowerShell's own Stop() (medians) | < 200 ms | $(Format-Result $goals.cancel.pass) |")
 if ($fleetWarm) {
     $md.Add("| fleet: $($fleetWarm.tenants) tenants, $($fleetWarm.latencyMs) ms latency, concurrency $($fleetWarm.concurrency) (warm) | $('{0:N3}' -f $fleetWarm.measuredSeconds) s | ideal $('{0:N3}' -f $fleetWarm.idealSeconds) s | **$('{0:N2}' -f $fleetWarm.ratio)x** ideal | <= 1.3x | $(Format-Result $goals.fleet.pass) |")
 } else {
