@@ -1,5 +1,14 @@
-# Statistics shared by the bench scripts (dot-sourced). Works on PowerShell 7 and Windows PowerShell 5.1.
+# Statistics and helpers shared by the bench scripts (dot-sourced). Works on PowerShell 7 and Windows PowerShell 5.1.
 Set-StrictMode -Version 3.0
+
+# The PowerShell running this script, for fresh child sessions (`dotnet pwsh` runs pwsh.dll).
+function Get-PwshCommand {
+    $process = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
+        return @($process, (Join-Path $PSHOME 'pwsh.dll'))
+    }
+    @($process)
+}
 
 # Median, p90, mean, min and max of a list of milliseconds, as an ordered hashtable (JSON-friendly).
 # Percentiles are nearest-rank on the sorted samples (p90 = the value 90 % of the samples do not exceed).

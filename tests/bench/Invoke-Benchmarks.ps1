@@ -68,14 +68,6 @@ Import-Module (Join-Path $Root 'tests/pester/GraphEmulator.psm1') -Force
 
 function Write-Step([string] $Message) { Write-Host "==> $Message" -ForegroundColor Cyan }
 
-# The PowerShell running this script, for fresh child sessions (`dotnet pwsh` runs pwsh.dll).
-function Get-PwshCommand {
-    $process = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-    if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
-        return @($process, (Join-Path $PSHOME 'pwsh.dll'))
-    }
-    @($process)
-}
 $Pwsh = @(Get-PwshCommand)
 $PwshExe = $Pwsh[0]
 $PwshPrefix = @($Pwsh | Select-Object -Skip 1)

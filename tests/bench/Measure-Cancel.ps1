@@ -33,7 +33,9 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 . (Join-Path $PSScriptRoot 'BenchStats.ps1')
 
-$token = (Invoke-RestMethod -Method Post -Uri "$EmulatorUrl/_emulator/tokens" -ContentType 'application/json' -Body (@{ tenantId = $TenantId; roles = @('PeopleSettings.ReadWrite.All') } | ConvertTo-Json -Compress)).access_token
+# The suite's token for -TenantId (Invoke-Benchmarks.ps1 sets it; the child pwsh inherits it).
+$token = $env:PUP_BENCH_TOKEN
+if (-not $token) { throw 'PUP_BENCH_TOKEN (an emulator access token) is not set.' }
 $manifest = Join-Path $ModuleFolder 'PhotoUpdatePolicy.psd1'
 $ticksToMs = 1000.0 / [System.Diagnostics.Stopwatch]::Frequency
 
@@ -84,11 +86,6 @@ for ($i = 0; $i -lt $Runs; $i++) {
 $runspace.Dispose()
 
 # --- SIGINT to a pwsh process ------------------------------------------------------------------
-function Get-PwshCommand {
-    $process = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-    if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { return @($process, (Join-Path $PSHOME 'pwsh.dll')) }
-    @($process)
-}
 
 $sigint = [ordered]@{}
 $kill = Get-Command kill -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
@@ -126,7 +123,6 @@ try {
         $psi.RedirectStandardOutput = $true
         $psi.RedirectStandardError = $true
         $psi.UseShellExecute = $false
-        $psi.Environment['PUP_BENCH_TOKEN'] = $token
         $p = [System.Diagnostics.Process]::Start($psi)
         try {
             $errTask = $p.StandardError.ReadToEndAsync()
